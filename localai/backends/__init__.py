@@ -1,0 +1,1 @@
+"""Model backends: transformers (text) and diffusers (image). Heavy imports inside ``load``."""

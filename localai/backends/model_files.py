@@ -1,0 +1,62 @@
+"""Finding and checking a model's files on disk, before any heavy library is imported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..catalog import PICKLE_SUFFIXES, ModelSpec
+from ..errors import ModelFolderInvalid, ModelUnavailable, UnsafeModel
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")
+
+
+def local_folder(spec: ModelSpec) -> Path:
+    """The folder holding the model: its own path, or its snapshot in the Hugging Face cache."""
+    if spec.path is not None:
+        if not spec.path.exists():
+            raise ModelFolderInvalid(f"The model folder {spec.path} no longer exists.",
+                                     "Press Refresh in the Models tab, or put the model back.")
+        return spec.path
+    if spec.repo_id:
+        from huggingface_hub import snapshot_download  # noqa: PLC0415
+        from huggingface_hub.errors import LocalEntryNotFoundError  # noqa: PLC0415
+
+        try:
+            return Path(snapshot_download(spec.repo_id, local_files_only=True))
+        except (LocalEntryNotFoundError, OSError, ValueError):
+            pass
+    raise ModelUnavailable(
+        f"{spec.name} is not downloaded yet.",
+        "Download it in the Models tab, or put a Hugging Face model folder at "
+        f"models/{spec.kind}/{spec.name}/ and press Refresh.",
+    )
+
+
+def check_text_folder(folder: Path, allow_pickle: bool = False) -> None:
+    """Raise a clear error naming the folder and what is missing or broken."""
+    name = f"'{folder}'"
+    config = folder / "config.json"
+    if not config.is_file():
+        raise ModelFolderInvalid(f"The model folder {name} has no config.json.",
+                                 "A chat model folder needs config.json, *.safetensors weights and tokenizer files, "
+                                 "as downloaded from Hugging Face.")
+    try:
+        cfg = json.loads(config.read_text(encoding="utf-8"))
+        if not isinstance(cfg, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFolderInvalid(f"The config.json in {name} is broken ({exc}).",
+                                 "Download the model again or fix the file.") from None
+    if not any(folder.glob("*.safetensors")):
+        pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+        if pickles and not allow_pickle:
+            raise UnsafeModel(
+                f"The model in {name} only has pickle weights ({', '.join(pickles[:3])}), which can run code when loaded.",
+                "Use a safetensors version of this model, or opt in to pickle files for this model in the Models tab.")
+        if not pickles:
+            raise ModelFolderInvalid(f"The model folder {name} has no weights (*.safetensors).",
+                                     "Copy the model's .safetensors files into it.")
+    if not any((folder / f).is_file() for f in TOKENIZER_FILES):
+        raise ModelFolderInvalid(f"The model folder {name} has no tokenizer (tokenizer.json or tokenizer.model).",
+                                 "Copy the tokenizer files of this model into the folder.")

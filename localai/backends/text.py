@@ -1,0 +1,276 @@
+"""The transformers chat backend: load(plan) / unload() / stream_chat(...).
+
+Everything here runs on the inference worker thread. Tokens are decoded as they are
+generated and handed to ``on_text``; the cancel token and stop strings end generation
+through a ``StoppingCriteria`` within a token or two.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..catalog import ModelSpec
+from ..config import Settings
+from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UserError
+from ..jobs import CancelToken
+from ..plan import LoadPlan
+from .model_files import check_text_folder, local_folder
+from .prompting import Prompt, build_prompt
+
+log = logging.getLogger(__name__)
+
+TORCH_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    temperature: float = 0.7
+    top_p: float = 0.9
+    top_k: int = 40
+    max_new_tokens: int = 512
+    repetition_penalty: float = 1.1
+    seed: int = -1  # -1: random
+    stop: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        checks = [
+            (0 <= self.temperature <= 5, "Temperature must be between 0 and 5."),
+            (0 < self.top_p <= 1, "Top-p must be above 0 and at most 1."),
+            (0 <= self.top_k <= 1000, "Top-k must be between 0 (off) and 1000."),
+            (1 <= self.max_new_tokens <= 32768, "Max new tokens must be between 1 and 32768."),
+            (0.5 <= self.repetition_penalty <= 3, "Repetition penalty must be between 0.5 and 3."),
+            (self.seed >= -1, "Seed must be -1 (random) or a number from 0 up."),
+            (len(self.stop) <= 4 and all(self.stop), "Give at most 4 non-empty stop strings."),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise InvalidInput(message)
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float  # generation time, from the call to the last token
+    first_token_seconds: float
+    finish_reason: str  # "stop" | "length" | "cancelled"
+    dropped_messages: int
+    seed: int
+    plan: LoadPlan | None = None
+    model: str = ""
+
+    @property
+    def tokens_per_second(self) -> float:
+        decode = self.seconds - self.first_token_seconds
+        if self.completion_tokens > 1 and decode > 0:
+            return (self.completion_tokens - 1) / decode
+        return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+def is_oom(exc: BaseException) -> bool:
+    import torch  # noqa: PLC0415
+
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+
+
+def free_memory() -> None:
+    import torch  # noqa: PLC0415
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        torch.mps.empty_cache()
+
+
+@dataclass
+class _Stream:
+    """Incremental detokenizer: emits new text as tokens arrive, holds back possible stop-string prefixes."""
+
+    tokenizer: Any
+    on_text: Callable[[str], None]
+    stops: Sequence[str]
+    ids: list[int] = field(default_factory=list)
+    emitted: int = 0  # characters of the decoded text already handed out
+    text: str = ""
+    stopped: bool = False
+    first_token_at: float = 0.0
+    prompt_seen: bool = False
+
+    def put(self, value: Any) -> None:
+        if not self.prompt_seen:  # generate() first hands over the prompt
+            self.prompt_seen = True
+            return
+        if self.stopped:
+            return
+        if not self.ids:
+            self.first_token_at = time.perf_counter()
+        self.ids.extend(int(t) for t in value.reshape(-1).tolist())
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        if text.endswith("\ufffd"):  # an unfinished multi-byte character
+            return
+        self.text = text
+        hold = 0
+        for stop in self.stops:
+            at = text.find(stop, max(0, self.emitted - len(stop)))
+            if at != -1:
+                self.text, self.stopped = text[:at], True
+                break
+            hold = max(hold, len(stop) - 1)
+        upto = len(self.text) if self.stopped else max(self.emitted, len(self.text) - hold)
+        if upto > self.emitted:
+            self.on_text(self.text[self.emitted:upto])
+            self.emitted = upto
+
+    def end(self) -> None:
+        if not self.stopped:
+            text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+            self.text = text.rstrip("\ufffd")
+        if len(self.text) > self.emitted:
+            self.on_text(self.text[self.emitted:])
+            self.emitted = len(self.text)
+
+
+class TextBackend:
+    """A transformers causal LM loaded according to a ``LoadPlan``."""
+
+    def __init__(self, spec: ModelSpec, plan: LoadPlan, settings: Settings | None = None) -> None:
+        self.spec = spec
+        self.plan = plan
+        self.settings = settings
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.folder: Path | None = None
+        self.context_length = 2048
+
+    # -- loading ------------------------------------------------------------------------------------
+    def load(self, on_status: Callable[[str], None] = lambda s: None) -> None:
+        folder = local_folder(self.spec)
+        check_text_folder(folder)
+        self.folder = folder
+        import torch  # noqa: PLC0415
+        from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
+
+        try:
+            on_status(f"Loading the tokenizer of {self.spec.name}...")
+            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
+            on_status(f"Loading the weights of {self.spec.name} ({self.plan.describe()})...")
+            self.model = AutoModelForCausalLM.from_pretrained(folder, **self._load_kwargs(torch))
+            if self.plan.offload != "device_map" and self.plan.quantization in ("none",) and self.plan.device != "cpu":
+                self.model.to(self.plan.device)
+            if self.plan.device == "cpu" and self.plan.quantization == "int8":
+                self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+            self.model.eval()
+        except UserError:
+            self.unload()
+            raise
+        except Exception as exc:
+            self.unload()
+            if is_oom(exc):
+                raise OutOfMemory(f"Ran out of memory while loading {self.spec.name} ({self.plan.describe()}).",
+                                  "The memory was freed. Try 4-bit quantization in the Models tab, close other "
+                                  "programs, or pick a smaller model.") from None
+            log.exception("loading %s failed", folder)
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+            raise ModelFolderInvalid(f"Could not load the model in '{folder}': {first}",
+                                     "Check that the folder is a complete Hugging Face model (config.json, "
+                                     "*.safetensors, tokenizer files) and that its files are not damaged.") from None
+        cfg = self.model.config
+        self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or self.spec.context_length or 2048)
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        on_status(f"{self.spec.name} is ready.")
+
+    def _load_kwargs(self, torch: Any) -> dict[str, Any]:
+        plan = self.plan
+        kwargs: dict[str, Any] = {"local_files_only": True, "trust_remote_code": False, "use_safetensors": True}
+        compute = getattr(torch, TORCH_DTYPES[plan.dtype])
+        kwargs["dtype"] = compute
+        if plan.quantization in ("int8", "nf4") and not (plan.device == "cpu" and plan.quantization == "int8"):
+            from transformers import BitsAndBytesConfig  # noqa: PLC0415
+
+            if plan.quantization == "int8":
+                kwargs["quantization_config"] = BitsAndBytesConfig(
+                    load_in_8bit=True, llm_int8_enable_fp32_cpu_offload=plan.offload == "device_map")
+            else:
+                kwargs["quantization_config"] = BitsAndBytesConfig(
+                    load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                    bnb_4bit_compute_dtype=compute, llm_int8_enable_fp32_cpu_offload=plan.offload == "device_map")
+            kwargs["device_map"] = "auto" if plan.offload == "device_map" else {"": plan.device if plan.device != "cuda" else 0}
+        elif plan.offload == "device_map":
+            kwargs["device_map"] = "auto"
+        if plan.device == "cpu" and plan.quantization == "int8":
+            kwargs["dtype"] = torch.float32  # dynamic quantization works on fp32 Linear layers
+        return kwargs
+
+    def unload(self) -> None:
+        self.model = None
+        self.tokenizer = None
+        free_memory()
+
+    # -- chatting ------------------------------------------------------------------------------------
+    def prepare(self, messages: Sequence[dict], options: ChatOptions) -> Prompt:
+        return build_prompt(self.tokenizer, messages, self.context_length, options.max_new_tokens)
+
+    def stream_chat(self, prompt: Prompt, options: ChatOptions, cancel: CancelToken,
+                    on_text: Callable[[str], None]) -> ChatResult:
+        """Generate an answer to ``prompt``, handing text to ``on_text`` as it is produced."""
+        import torch  # noqa: PLC0415
+        from transformers import StoppingCriteria, StoppingCriteriaList  # noqa: PLC0415
+
+        started = time.perf_counter()
+        enc = self.tokenizer(prompt.text, return_tensors="pt", add_special_tokens=not prompt.templated)
+        enc = {k: v.to(self.model.device) for k, v in enc.items()}
+        prompt_tokens = int(enc["input_ids"].shape[-1])
+        stream = _Stream(self.tokenizer, on_text, tuple(prompt.stops) + tuple(options.stop))
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                done = cancel.cancelled or stream.stopped
+                return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
+
+        seed = options.seed if options.seed >= 0 else random.randrange(2**31)
+        torch.manual_seed(seed)
+        sample = options.temperature > 0
+        gen: dict[str, Any] = dict(
+            max_new_tokens=prompt.max_new_tokens,
+            do_sample=sample,
+            repetition_penalty=options.repetition_penalty,
+            pad_token_id=self.tokenizer.pad_token_id,
+            streamer=stream,
+            stopping_criteria=StoppingCriteriaList([_Stop()]),
+        )
+        if sample:
+            gen.update(temperature=options.temperature, top_p=options.top_p, top_k=options.top_k or None)
+        else:
+            gen.update(temperature=None, top_p=None, top_k=None)
+        try:
+            with torch.inference_mode():
+                self.model.generate(**enc, **gen)
+        except Exception as exc:
+            if is_oom(exc):
+                free_memory()
+                raise OutOfMemory("Ran out of memory while writing the answer.",
+                                  "The memory was freed. Lower 'Max new tokens', start a new conversation, "
+                                  "or use 4-bit quantization or a smaller model.") from None
+            raise
+        stream.end()
+        n = len(stream.ids)
+        finish = "cancelled" if cancel.cancelled else ("length" if n >= prompt.max_new_tokens and not stream.stopped
+                                                       else "stop")
+        now = time.perf_counter()
+        return ChatResult(
+            text=stream.text, prompt_tokens=prompt_tokens, completion_tokens=n, seconds=now - started,
+            first_token_seconds=(stream.first_token_at or now) - started, finish_reason=finish,
+            dropped_messages=prompt.dropped, seed=seed, plan=self.plan, model=self.spec.name)

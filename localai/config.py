@@ -1,0 +1,100 @@
+"""Settings: the command line and environment, parsed once into a frozen dataclass.
+
+This is the only place that parses arguments. Nothing here imports torch or gradio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHOICES_DTYPE = ("auto", "bf16", "fp16", "fp32")
+CHOICES_QUANT = ("auto", "none", "int8", "nf4")
+CHOICES_DEVICE = ("auto", "cuda", "mps", "cpu")
+CHOICES_LANG = ("en", "ru")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 7860
+    listen: bool = False
+    auth: tuple[str, ...] = ()  # "user:password" entries
+    auth_file: Path | None = None
+    share: bool = False
+    models_dir: Path = Path("models")
+    data_dir: Path = Path("data")
+    outputs_dir: Path = Path("outputs")
+    offline: bool = False
+    api_key: str | None = None
+    text_model: str | None = None  # default chat model (name or repo id)
+    image_model: str | None = None
+    dtype: str = "auto"
+    quantization: str = "auto"
+    device: str = "auto"
+    lang: str | None = None  # None: the browser's language
+    open_browser: bool = True
+    check: bool = False
+    max_queue: int = 16  # jobs waiting for the worker before new ones are refused
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="app.py",
+        description="LocalAI: chat with open LLMs and draw images, privately, on this computer.",
+    )
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; 0.0.0.0 with --listen)")
+    p.add_argument("--port", type=int, default=7860, help="port (the next free one is used if taken)")
+    p.add_argument("--listen", action="store_true", help="serve the local network (a login is required)")
+    p.add_argument("--auth", action="append", default=[], metavar="USER:PASS", help="a login; repeatable")
+    p.add_argument("--auth-file", type=Path, default=None, help="file with one user:password per line")
+    p.add_argument("--share", action="store_true", help="public link through third-party servers (privacy!)")
+    p.add_argument("--models-dir", type=Path, default=None, help="where models live (default ./models)")
+    p.add_argument("--data-dir", type=Path, default=None, help="conversations and settings (default ./data)")
+    p.add_argument("--outputs-dir", type=Path, default=None, help="saved images (default ./outputs)")
+    p.add_argument("--offline", action="store_true", help="never touch the network")
+    p.add_argument("--api-key", default=None, help="key the OpenAI-compatible API requires")
+    p.add_argument("--text-model", default=None, help="chat model to select at start")
+    p.add_argument("--image-model", default=None, help="image model to select at start")
+    p.add_argument("--dtype", choices=CHOICES_DTYPE, default="auto")
+    p.add_argument("--quantization", choices=CHOICES_QUANT, default="auto")
+    p.add_argument("--device", choices=CHOICES_DEVICE, default="auto")
+    p.add_argument("--lang", choices=CHOICES_LANG, default=None, help="UI language (default: the browser's)")
+    p.add_argument("--max-queue", type=int, default=16, help="jobs allowed to wait before 'busy'")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    p.add_argument("--check", action="store_true", help="check this system, print problems and fixes, exit")
+    return p
+
+
+def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from CLI flags, with LOCALAI_* environment variables as defaults."""
+    env = os.environ if env is None else env
+    a = _parser().parse_args(argv)
+    base = Path(env.get("LOCALAI_HOME", "."))
+    host = a.host or ("0.0.0.0" if a.listen else "127.0.0.1")
+    return Settings(
+        host=host,
+        port=a.port,
+        listen=a.listen or host not in ("127.0.0.1", "localhost", "::1"),
+        auth=tuple(a.auth),
+        auth_file=a.auth_file,
+        share=a.share,
+        models_dir=a.models_dir or Path(env.get("LOCALAI_MODELS_DIR", base / "models")),
+        data_dir=a.data_dir or Path(env.get("LOCALAI_DATA_DIR", base / "data")),
+        outputs_dir=a.outputs_dir or Path(env.get("LOCALAI_OUTPUTS_DIR", base / "outputs")),
+        offline=a.offline or env.get("LOCALAI_OFFLINE", "") == "1",
+        api_key=a.api_key or env.get("LOCALAI_API_KEY") or None,
+        text_model=a.text_model,
+        image_model=a.image_model,
+        dtype=a.dtype,
+        quantization=a.quantization,
+        device=a.device,
+        lang=a.lang,
+        open_browser=not a.no_browser,
+        check=a.check,
+        max_queue=max(1, a.max_queue),
+    )

@@ -1,0 +1,46 @@
+"""AppState: the process-wide objects, built once in app.py and passed down."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from .config import Settings
+from .hardware import HardwareInfo, current_free, detect_hardware
+from .jobs import InferenceWorker
+from .registry import Registry
+from .services import Services
+
+
+@dataclass
+class HardwareMonitor:
+    """Detects the hardware once (lazily: it imports torch), then refreshes free memory."""
+
+    settings: Settings
+    _info: HardwareInfo | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self) -> HardwareInfo:
+        with self._lock:
+            if self._info is None:
+                self._info = detect_hardware(self.settings.models_dir, self.settings.device)
+                return self._info
+            return current_free(self._info)
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    hardware: HardwareMonitor
+    registry: Registry
+    worker: InferenceWorker
+    services: Services
+
+
+def build_state(settings: Settings) -> AppState:
+    from .backends.text import TextBackend  # noqa: PLC0415  (light: torch is imported in load())
+
+    hardware = HardwareMonitor(settings)
+    registry = Registry(settings, hardware, factories={"text": TextBackend})
+    worker = InferenceWorker(max_queue=settings.max_queue)
+    return AppState(settings, hardware, registry, worker, Services(registry, worker))

@@ -1,0 +1,29 @@
+"""build_ui(state) -> gr.Blocks: one builder per tab. (gradio is imported only when serving.)"""
+
+from typing import Any
+
+import gradio as gr
+
+from ..state import AppState
+
+CSS = """
+#chat-status { min-height: 2.5em; font-size: 0.9em; }
+footer { display: none !important; }
+"""
+
+
+def build_ui(state: AppState) -> Any:
+    from .chat_tab import build_chat_tab  # noqa: PLC0415
+    from .common import owner_of  # noqa: PLC0415
+
+    with gr.Blocks(title="LocalAI", analytics_enabled=False) as demo:
+        gr.Markdown("## LocalAI — private chat and images on this computer")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                build_chat_tab(state)
+
+        def on_leave(request: gr.Request) -> None:
+            state.services.cancel(owner_of(request))  # a closed tab cancels its jobs
+
+        demo.unload(on_leave)
+    return demo

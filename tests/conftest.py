@@ -1,0 +1,43 @@
+"""Shared fixtures: tiny offline models on disk and an app state built on them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder with two tiny chat models: a Llama with a ChatML template and a Qwen2 without one."""
+    from tests.tiny_models import save_tiny_llama, save_tiny_qwen2
+
+    root = tmp_path_factory.mktemp("models")
+    save_tiny_llama(root / "text" / "tiny-llama", chat_template=True)
+    save_tiny_qwen2(root / "text" / "tiny-qwen2", chat_template=False)
+    (root / "image").mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@pytest.fixture()
+def settings(models_dir: Path, tmp_path: Path):
+    from localai.config import parse_settings
+
+    return parse_settings(["--models-dir", str(models_dir), "--data-dir", str(tmp_path / "data"),
+                           "--outputs-dir", str(tmp_path / "outputs"), "--no-browser"], env={})
+
+
+@pytest.fixture()
+def state(settings) -> Iterator:
+    from localai.state import build_state
+
+    st = build_state(settings)
+    yield st
+    st.worker.call(st.registry.unload_all)
+    st.worker.shutdown()
