@@ -114,14 +114,17 @@ def build_chat_tab(state: AppState) -> None:
             yield history, gr.skip(), f"⚠️ {exc}"
             raise user_error(exc) from None
 
-    def send(user_text: str, history: list[dict], *args: Any, request: gr.Request) -> Iterator[Any]:
+    # Gradio passes the request only to named parameters, so the sampling values are spelled out.
+    def send(user_text: str, history: list[dict], model_name: str, system_text: str, temp: float, tp: float,
+             tk: float, mnt: float, rep: float, sd: float, request: gr.Request) -> Iterator[Any]:
         if not (user_text or "").strip():
             gr.Warning("Type a message first, then press Enter or Send.")
             yield gr.skip(), gr.skip(), gr.skip()
             return
-        yield from respond(history or [], user_text, *args, request=request)
+        yield from respond(history or [], user_text, model_name, system_text, temp, tp, tk, mnt, rep, sd, request)
 
-    def regenerate(history: list[dict], *args: Any, request: gr.Request) -> Iterator[Any]:
+    def regenerate(history: list[dict], model_name: str, system_text: str, temp: float, tp: float, tk: float,
+                   mnt: float, rep: float, sd: float, request: gr.Request) -> Iterator[Any]:
         history = list(history or [])
         while history and history[-1].get("role") != "user":
             history.pop()
@@ -130,7 +133,7 @@ def build_chat_tab(state: AppState) -> None:
             yield gr.skip(), gr.skip(), gr.skip()
             return
         last_user = flatten_content(history.pop().get("content"))
-        yield from respond(history, last_user, *args, request=request)
+        yield from respond(history, last_user, model_name, system_text, temp, tp, tk, mnt, rep, sd, request)
 
     def stop(request: gr.Request) -> str:
         n = services.cancel(owner_of(request))

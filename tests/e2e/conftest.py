@@ -1,0 +1,66 @@
+"""Browser fixtures: a real headless Chromium (Debian's) driven by Playwright, and the app as a subprocess."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.app_process import RunningApp, running_app
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def chromium_path() -> str:
+    path = os.environ.get("LOCALAI_CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).exists():
+        pytest.fail(f"Chromium is not installed at {path}. Run the test command (./test.sh), which installs it, "
+                    "or set LOCALAI_CHROMIUM.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def app(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """The app on the shared tiny models, one per test module."""
+    with running_app(models_dir, tmp_path_factory.mktemp("app")) as running:
+        yield running
+
+
+@pytest.fixture()
+def page(browser) -> Iterator:
+    """A fresh page that records every request leaving 127.0.0.1 (there must be none)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    outside: list[str] = []
+
+    def check(request) -> None:
+        host = urlparse(request.url).hostname
+        if request.url.startswith(("http", "ws")) and host not in ("127.0.0.1", "localhost"):
+            outside.append(request.url)
+
+    pg.on("request", check)
+    yield pg
+    context.close()
+    assert not outside, f"the page contacted hosts other than this computer: {outside[:5]}"
+
+
+def screenshot(pg, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=True)
+    return path

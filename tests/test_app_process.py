@@ -1,0 +1,39 @@
+"""The app as a user starts it: a subprocess that serves the page quickly, privately."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+
+from tests.app_process import ROOT, running_app
+
+
+def test_app_serves_the_page_on_localhost_without_loading_a_model(models_dir, tmp_path):
+    with running_app(models_dir, tmp_path) as app:
+        assert app.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(app.url + "/", timeout=10) as resp:
+            html = resp.read().decode()
+        assert resp.status == 200 and "LocalAI" in html
+        assert app.seconds_to_page < 30, f"the page took {app.seconds_to_page:.1f} s"
+        log = app.log()
+        assert "LocalAI is running at http://127.0.0.1:" in log
+        assert "Loading weights" not in log, "no model is loaded at start"
+
+
+def test_taken_port_moves_to_the_next_free_one(models_dir, tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with running_app(models_dir, tmp_path, extra=["--port", str(port)]) as app:
+            assert app.url.startswith("http://127.0.0.1:") and app.url != f"http://127.0.0.1:{port}"
+
+
+def test_help_lists_the_flags():
+    out = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    for flag in ("--listen", "--auth", "--models-dir", "--offline", "--quantization", "--no-browser", "--check"):
+        assert flag in out.stdout
