@@ -143,7 +143,7 @@ def test_cpu_fp32_by_default_and_bf16_when_ram_is_short() -> None:
     assert plan_text_load(spec, hw.with_free(available_ram=32 * 10**9)).dtype == "fp32"
     short = plan_text_load(spec, hw.with_free(available_ram=30 * 10**9))
     assert (short.dtype, short.quantization) == ("bf16", "none")
-    assert "fp32 needs 28.0 GB" in short.reason
+    assert "x 4 B = 28.0 GB > 30.0 GB free RAM" in short.reason and "slower than fp32" in short.reason
 
 
 def test_override_dtype_fp16_on_bf16_gpu() -> None:
@@ -164,9 +164,15 @@ def test_override_device_cpu_on_gpu_machine() -> None:
     assert "your choice" in plan.reason
 
 
-def test_override_that_does_not_fit_warns() -> None:
+def test_fixed_dtype_leaves_quantization_automatic() -> None:
     plan = plan_text_load(text_model(14e9), HW["rtx3060-12gb"], LoadPrefs(dtype="fp16"))
-    assert (plan.dtype, plan.quantization) == ("fp16", "none")
+    assert (plan.dtype, plan.quantization, plan.offload) == ("fp16", "nf4", "none")
+    assert "your choice" in plan.reason
+
+
+def test_override_that_does_not_fit_warns() -> None:
+    plan = plan_text_load(text_model(14e9), HW["rtx3060-12gb"], LoadPrefs(quantization="none", offload="none"))
+    assert (plan.dtype, plan.quantization, plan.offload) == ("bf16", "none", "none")
     assert "may not fit" in plan.reason
 
 
