@@ -1,0 +1,131 @@
+"""Conversations to and from files: our JSON and Markdown, and ChatGPT's conversations.json.
+
+Parsing checks the whole file before anything is stored, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from .errors import InvalidInput
+from .history import Conversation
+
+FORMAT = "localai-conversation"
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def to_json(conv: Conversation) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": 1,
+        "title": conv.title,
+        "model": conv.model,
+        "settings": conv.settings,
+        "created": conv.created,
+        "messages": [{"role": m["role"], "content": m["content"], "created": m["created"], "meta": m.get("meta") or {}}
+                     for m in conv.messages],
+    }
+
+
+def to_markdown(conv: Conversation) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.created))
+    lines = [f"# {conv.title}", "", f"- Model: {conv.model or 'unknown'}", f"- Started: {when}"]
+    plans = [m["meta"]["plan"] for m in conv.messages if m.get("meta", {}).get("plan")]
+    if plans:
+        lines.append(f"- Load plan: {plans[-1]}")
+    settings = {k: v for k, v in conv.settings.items() if k != "system"}
+    if settings:
+        lines.append("- Settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()))
+    if conv.settings.get("system"):
+        lines += ["", "**System prompt:**", "", conv.settings["system"]]
+    for m in conv.messages:
+        label = {"user": "You", "assistant": "Assistant", "system": "System"}.get(m["role"], m["role"])
+        meta = m.get("meta") or {}
+        note = f" _({meta['tokens']} tokens, {meta['tokens_per_second']:.1f} tokens/s)_" if "tokens" in meta and \
+            "tokens_per_second" in meta else ""
+        lines += ["", f"### {label}{note}", "", m["content"]]
+    return "\n".join(lines) + "\n"
+
+
+def _bad(why: str) -> InvalidInput:
+    return InvalidInput(f"This file cannot be imported: {why}.",
+                        "Choose a LocalAI conversation export (.json) or ChatGPT's conversations.json. "
+                        "Nothing was changed.")
+
+
+def _ours(item: dict[str, Any]) -> dict[str, Any]:
+    msgs = item.get("messages")
+    if not isinstance(msgs, list):
+        raise _bad("a conversation has no message list")
+    out = []
+    for m in msgs:
+        if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant") \
+                or not isinstance(m.get("content"), str):
+            raise _bad("a message has no valid role and text")
+        out.append({"role": m["role"], "content": m["content"], "created": _num(m.get("created")),
+                    "meta": m.get("meta") if isinstance(m.get("meta"), dict) else {}})
+    settings = item.get("settings") if isinstance(item.get("settings"), dict) else {}
+    return {"title": str(item.get("title") or "Imported chat")[:200], "model": str(item.get("model") or ""),
+            "settings": settings, "created": _num(item.get("created")), "messages": out}
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _chatgpt(item: dict[str, Any]) -> dict[str, Any]:
+    """One conversation of a ChatGPT data export: walk from current_node up to the root."""
+    mapping = item.get("mapping")
+    if not isinstance(mapping, dict):
+        raise _bad("a ChatGPT conversation has no 'mapping'")
+    node_id = item.get("current_node") or next((k for k, v in mapping.items()
+                                                if isinstance(v, dict) and not v.get("children")), None)
+    chain = []
+    seen = set()
+    while node_id and node_id in mapping and node_id not in seen:
+        seen.add(node_id)
+        node = mapping[node_id]
+        if not isinstance(node, dict):
+            raise _bad("a ChatGPT message node is malformed")
+        chain.append(node)
+        node_id = node.get("parent")
+    messages = []
+    for node in reversed(chain):
+        msg = node.get("message")
+        if not isinstance(msg, dict):
+            continue
+        role = (msg.get("author") or {}).get("role")
+        content = msg.get("content") or {}
+        parts = content.get("parts") if isinstance(content, dict) else None
+        text = "\n".join(p for p in parts or [] if isinstance(p, str)).strip() if isinstance(parts, list) else ""
+        if role in ("user", "assistant", "system") and text:
+            messages.append({"role": role, "content": text, "created": _num(msg.get("create_time")), "meta": {}})
+    return {"title": str(item.get("title") or "Imported from ChatGPT")[:200],
+            "model": str(item.get("default_model_slug") or ""), "settings": {},
+            "created": _num(item.get("create_time")), "messages": messages}
+
+
+def parse_import(raw: bytes) -> list[dict[str, Any]]:
+    """Conversations found in an export file, fully checked; raises InvalidInput for anything else."""
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise _bad(f"it is larger than {MAX_IMPORT_BYTES // 1024 // 1024} MB")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        raise _bad("it is not a JSON file") from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise _bad("it holds no conversations")
+    convs = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise _bad("it is not a list of conversations")
+        if item.get("format") == FORMAT:
+            convs.append(_ours(item))
+        elif "mapping" in item:
+            convs.append(_chatgpt(item))
+        else:
+            raise _bad("it is neither a LocalAI export nor ChatGPT's conversations.json")
+    return convs

@@ -1,0 +1,259 @@
+"""Conversations kept on the user's own disk: SQLite (WAL), one row per message.
+
+Every message is written (and committed) as soon as it completes, so a crash or a kill
+loses at most the answer being written. Each conversation belongs to one user (the login
+name, or "local" without a login); asking for another user's conversation is refused.
+The schema is versioned; ``MIGRATIONS[n]`` takes a database from version n to n+1.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InvalidInput, UserError
+
+DEFAULT_TITLE = "New chat"
+TITLE_CHARS = 60
+
+SCHEMA_V1 = """
+CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    title TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    content TEXT NOT NULL,
+    created REAL NOT NULL
+);
+"""
+
+# Version 2: sampling settings per conversation, metadata (load plan, tokens, speed) per message,
+# and indexes for the sidebar's "newest first" and for opening a conversation.
+MIGRATIONS: dict[int, str] = {
+    1: """
+ALTER TABLE conversations ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE messages ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+CREATE INDEX conversations_by_owner ON conversations(owner, updated DESC);
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+""",
+}
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
+
+
+class ConversationNotFound(UserError):
+    status = 404
+    code = "conversation_not_found"
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: str
+    title: str
+    model: str
+    updated: float
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    owner: str
+    title: str
+    model: str
+    settings: dict[str, Any]
+    created: float
+    updated: float
+    messages: list[dict[str, Any]] = field(default_factory=list)  # role, content, created, meta
+
+
+def _title_from(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+class History:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    # -- schema ---------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                has_tables = self._db.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name='conversations'").fetchone()[0]
+                if not has_tables:
+                    self._script(SCHEMA_V1, 1)
+                version = 1
+            if version > SCHEMA_VERSION:
+                raise UserError(f"The history database {self.path} was made by a newer LocalAI (schema {version}).",
+                                "Update LocalAI, or move that file away to start a new history.")
+            while version < SCHEMA_VERSION:
+                self._script(MIGRATIONS[version], version + 1)
+                version += 1
+
+    def _script(self, sql: str, new_version: int) -> None:
+        statements = [s.strip() for s in sql.split(";") if s.strip()]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={int(new_version)}")
+            self._db.execute("COMMIT")
+        except Exception:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- conversations --------------------------------------------------------------------------
+    def create(self, owner: str, title: str = DEFAULT_TITLE, model: str = "",
+               settings: dict[str, Any] | None = None, created: float | None = None) -> str:
+        conv_id = uuid.uuid4().hex
+        now = created or time.time()
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO conversations(id, owner, title, model, settings, created, updated) VALUES (?,?,?,?,?,?,?)",
+                (conv_id, owner, title.strip() or DEFAULT_TITLE, model, json.dumps(settings or {}), now, now))
+        return conv_id
+
+    def _owned(self, owner: str, conv_id: str) -> sqlite3.Row:
+        row = self._db.execute("SELECT * FROM conversations WHERE id=?", (conv_id,)).fetchone()
+        if row is None or row["owner"] != owner:
+            # Same answer for "does not exist" and "belongs to someone else": nothing leaks.
+            raise ConversationNotFound("That conversation does not exist or is not yours.",
+                                       "Pick one from your list of conversations.")
+        return row
+
+    def list(self, owner: str, search: str = "") -> list[Summary]:
+        """The user's conversations, newest first; ``search`` matches titles and message text."""
+        query = "SELECT id, title, model, updated FROM conversations WHERE owner=?"
+        args: list[Any] = [owner]
+        if search.strip():
+            like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query += (" AND (title LIKE ? ESCAPE '\\' OR id IN (SELECT conversation_id FROM messages "
+                      "WHERE content LIKE ? ESCAPE '\\'))")
+            args += [like, like]
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY updated DESC, rowid DESC", args).fetchall()
+        return [Summary(r["id"], r["title"], r["model"], r["updated"]) for r in rows]
+
+    def get(self, owner: str, conv_id: str) -> Conversation:
+        with self._lock:
+            row = self._owned(owner, conv_id)
+            msgs = self._db.execute("SELECT role, content, created, meta FROM messages WHERE conversation_id=? "
+                                    "ORDER BY id", (conv_id,)).fetchall()
+        return Conversation(row["id"], row["owner"], row["title"], row["model"], json.loads(row["settings"]),
+                            row["created"], row["updated"],
+                            [{"role": m["role"], "content": m["content"], "created": m["created"],
+                              "meta": json.loads(m["meta"])} for m in msgs])
+
+    def add_message(self, owner: str, conv_id: str, role: str, content: str,
+                    meta: dict[str, Any] | None = None, created: float | None = None) -> None:
+        """Store one completed message (committed at once). The first user message names the conversation."""
+        if role not in ("system", "user", "assistant"):
+            raise InvalidInput(f"Unknown message role '{role}'.")
+        now = created or time.time()
+        with self._lock:
+            row = self._owned(owner, conv_id)
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("INSERT INTO messages(conversation_id, role, content, created, meta) VALUES (?,?,?,?,?)",
+                                 (conv_id, role, content, now, json.dumps(meta or {})))
+                title = row["title"]
+                if role == "user" and title == DEFAULT_TITLE and content.strip():
+                    title = _title_from(content)
+                self._db.execute("UPDATE conversations SET updated=?, title=? WHERE id=?",
+                                 (max(now, row["updated"]), title, conv_id))
+                self._db.execute("COMMIT")
+            except Exception:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def truncate_after_last_user(self, owner: str, conv_id: str) -> None:
+        """Drop the answers after the last user message (for Regenerate)."""
+        with self._lock:
+            self._owned(owner, conv_id)
+            last = self._db.execute("SELECT max(id) FROM messages WHERE conversation_id=? AND role='user'",
+                                    (conv_id,)).fetchone()[0]
+            if last is not None:
+                self._db.execute("DELETE FROM messages WHERE conversation_id=? AND id>?", (conv_id, last))
+
+    def rename(self, owner: str, conv_id: str, title: str) -> None:
+        title = " ".join((title or "").split())
+        if not title:
+            raise InvalidInput("A conversation needs a title.", "Type a name, then press Rename.")
+        with self._lock:
+            self._owned(owner, conv_id)
+            self._db.execute("UPDATE conversations SET title=? WHERE id=?", (title[:200], conv_id))
+
+    def set_settings(self, owner: str, conv_id: str, model: str, settings: dict[str, Any]) -> None:
+        with self._lock:
+            self._owned(owner, conv_id)
+            self._db.execute("UPDATE conversations SET model=?, settings=? WHERE id=?",
+                             (model, json.dumps(settings), conv_id))
+
+    def delete(self, owner: str, conv_id: str) -> None:
+        with self._lock:
+            self._owned(owner, conv_id)
+            self._db.execute("DELETE FROM conversations WHERE id=?", (conv_id,))
+
+    def check_integrity(self) -> bool:
+        with self._lock:
+            return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    # -- import (all or nothing) -------------------------------------------------------------------
+    def import_conversations(self, owner: str, conversations: Sequence[dict[str, Any]]) -> list[str]:
+        """Store already-parsed conversations ({title, model, settings, created, messages}) in one transaction."""
+        ids = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for conv in conversations:
+                    conv_id = uuid.uuid4().hex
+                    created = float(conv.get("created") or time.time())
+                    msgs = conv["messages"]
+                    updated = max([created] + [float(m.get("created") or created) for m in msgs])
+                    self._db.execute(
+                        "INSERT INTO conversations(id, owner, title, model, settings, created, updated) "
+                        "VALUES (?,?,?,?,?,?,?)",
+                        (conv_id, owner, conv.get("title") or DEFAULT_TITLE, conv.get("model") or "",
+                         json.dumps(conv.get("settings") or {}), created, updated))
+                    for m in msgs:
+                        self._db.execute(
+                            "INSERT INTO messages(conversation_id, role, content, created, meta) VALUES (?,?,?,?,?)",
+                            (conv_id, m["role"], m["content"], float(m.get("created") or created),
+                             json.dumps(m.get("meta") or {})))
+                    ids.append(conv_id)
+                self._db.execute("COMMIT")
+            except Exception:
+                self._db.execute("ROLLBACK")
+                raise
+        return ids
