@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from .config import Settings
 from .hardware import HardwareInfo, current_free, detect_hardware
+from .history import History
 from .jobs import InferenceWorker
 from .registry import Registry
 from .services import Services
@@ -35,6 +36,7 @@ class AppState:
     registry: Registry
     worker: InferenceWorker
     services: Services
+    history: History | None = None
 
 
 def build_state(settings: Settings) -> AppState:
@@ -43,4 +45,5 @@ def build_state(settings: Settings) -> AppState:
     hardware = HardwareMonitor(settings)
     registry = Registry(settings, hardware, factories={"text": TextBackend})
     worker = InferenceWorker(max_queue=settings.max_queue)
-    return AppState(settings, hardware, registry, worker, Services(registry, worker))
+    history = History(settings.data_dir / "history.sqlite3")
+    return AppState(settings, hardware, registry, worker, Services(registry, worker), history=history)

@@ -20,7 +20,7 @@ def build_ui(state: AppState) -> Any:
         gr.Markdown("## LocalAI — private chat and images on this computer")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                build_chat_tab(state)
+                build_chat_tab(state, demo)
 
         def on_leave(request: gr.Request) -> None:
             state.services.cancel(owner_of(request))  # a closed tab cancels its jobs

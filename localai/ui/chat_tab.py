@@ -1,4 +1,8 @@
-"""The Chat tab: pick a model, type, watch the answer stream; stop, regenerate, clear."""
+"""The Chat tab: conversations on the left, the chat in the middle, settings on the right.
+
+Messages stream token by token; Stop keeps the partial answer; every completed message is
+stored at once in the user's history.
+"""
 
 import logging
 import time
@@ -9,14 +13,16 @@ import gradio as gr
 
 from ..backends.prompting import flatten_content
 from ..backends.text import ChatOptions, ChatResult
-from ..errors import UserError
+from ..history import History
 from ..state import AppState
-from .common import owner_of, ui_handler, user_error
+from .common import owner_of, ui_handler, user_error, user_of
+from .history_panel import build_history_panel, conversation_choices, wire_history_panel
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
+DEFAULTS = {"temperature": 0.7, "top_p": 0.9, "top_k": 40, "max_new_tokens": 512, "repetition_penalty": 1.1, "seed": -1}
 
 
 def status_line(result: ChatResult, notice: str = "") -> str:
@@ -35,6 +41,14 @@ def status_line(result: ChatResult, notice: str = "") -> str:
     return "  \n".join(parts)
 
 
+def answer_meta(result: ChatResult) -> dict[str, Any]:
+    meta: dict[str, Any] = {"model": result.model, "tokens": result.completion_tokens, "seed": result.seed,
+                            "tokens_per_second": round(result.tokens_per_second, 2), "finish": result.finish_reason}
+    if result.plan is not None:
+        meta["plan"] = f"{result.plan.describe()} — {result.plan.reason}"
+    return meta
+
+
 def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[str, str]]:
     msgs = [{"role": "system", "content": system.strip()}] if system.strip() else []
     for m in history:
@@ -44,18 +58,20 @@ def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[
     return msgs
 
 
-def build_chat_tab(state: AppState) -> None:
-    services = state.services
+def build_chat_tab(state: AppState, demo: Any) -> None:
+    services, store = state.services, state.history or History(state.settings.data_dir / "history.sqlite3")
     names = state.registry.names("text")
+    conv_id = gr.State(None)
     with gr.Row():
+        with gr.Column(scale=1, min_width=220, elem_id="history-panel"):
+            panel = build_history_panel()
         with gr.Column(scale=4):
             with gr.Row():
                 model = gr.Dropdown(names, value=state.registry.default_name("text"), label="Chat model",
                                     allow_custom_value=False, scale=4, elem_id="chat-model")
                 unload_btn = gr.Button("Unload", scale=1, size="sm", elem_id="chat-unload")
             chatbot = gr.Chatbot(label="Conversation", height=480, buttons=["copy"], elem_id="chatbot",
-                                 feedback_options=None, placeholder="Pick a model and say hello.",
-                                 latex_delimiters=[])
+                                 feedback_options=None, placeholder="Pick a model and say hello.", latex_delimiters=[])
             with gr.Row():
                 message = gr.Textbox(placeholder="Type a message and press Enter", show_label=False, scale=6,
                                      lines=1, max_lines=8, elem_id="chat-input", autofocus=True)
@@ -76,68 +92,90 @@ def build_chat_tab(state: AppState) -> None:
                 seed = gr.Number(-1, label="Seed (-1 = random)", precision=0)
 
     params = [model, system, temperature, top_p, top_k, max_new, repetition, seed]
+    sampling = [temperature, top_p, top_k, max_new, repetition, seed]
 
-    def respond(history: list[dict], user_text: str, model_name: str, system_text: str, temp: float, tp: float,
-                tk: float, mnt: float, rep: float, sd: float, request: gr.Request) -> Iterator[tuple[Any, Any, Any]]:
+    def respond(history: list[dict], user_text: str, cid: str | None, search: str, store_user: bool,
+                values: tuple, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        model_name, system_text, temp, tp, tk, mnt, rep, sd = values
+        user = user_of(request)
         options = ChatOptions(temperature=float(temp), top_p=float(tp), top_k=int(tk), max_new_tokens=int(mnt),
                               repetition_penalty=float(rep), seed=int(sd if sd is not None else -1))
-        messages = _to_messages(history, system_text or "", user_text)
-        try:
-            job = services.chat(model_name, messages, options, owner=owner_of(request))
-        except UserError as exc:
+        settings = {"system": system_text or "", **{k: getattr(options, k) for k in DEFAULTS}}
+        try:  # checks everything first: a bad request stores nothing
+            job = services.chat(model_name, _to_messages(history, system_text or "", user_text), options,
+                                owner=owner_of(request))
+        except Exception as exc:
             raise user_error(exc) from None
+        try:
+            if cid is None:
+                cid = store.create(user, model=model_name, settings=settings)
+            else:
+                store.set_settings(user, cid, model_name, settings)
+            if store_user:
+                store.add_message(user, cid, "user", user_text)
+        except Exception as exc:
+            job.cancel.cancel()
+            raise user_error(exc) from None
+        choices = gr.Radio(choices=conversation_choices(store, user, search), value=cid)
         history = history + [{"role": "user", "content": user_text}, {"role": "assistant", "content": ""}]
-        yield history, "", "Waiting for the model..."
-        answer, notice, last = "", "", 0.0
+        yield history, "", "Waiting for the model...", cid, choices
+        answer, notice, last, skip = "", "", 0.0, gr.skip()
         try:
             for event in job.events():
                 if event.kind == "text":
                     answer += event.data
-                    now = time.monotonic()
-                    if now - last >= UPDATE_EVERY_S:
-                        last = now
+                    if time.monotonic() - last >= UPDATE_EVERY_S:
+                        last = time.monotonic()
                         history[-1] = {"role": "assistant", "content": answer}
-                        yield history, gr.skip(), gr.skip()
+                        yield history, skip, skip, skip, skip
                 elif event.kind == "queued":
-                    yield history, gr.skip(), f"Waiting in line: position {event.data}."
+                    yield history, skip, f"Waiting in line: position {event.data}.", skip, skip
                 elif event.kind == "status":
-                    yield history, gr.skip(), "Writing..." if event.data == "generating" else event.data
+                    yield history, skip, "Writing..." if event.data == "generating" else event.data, skip, skip
                 elif event.kind == "notice":
                     notice = event.data
                     gr.Warning(notice)
                 elif event.kind == "done":
+                    result: ChatResult = event.data
                     history[-1] = {"role": "assistant", "content": answer}
-                    yield history, gr.skip(), status_line(event.data, notice)
+                    if answer:  # a stopped answer is kept as it stood
+                        store.add_message(user, cid, "assistant", answer, meta=answer_meta(result))
+                    yield history, skip, status_line(result, notice), skip, skip
         except Exception as exc:
             if not answer:
                 history = history[:-1]  # keep the question, drop the empty answer
-            yield history, gr.skip(), f"⚠️ {exc}"
+            yield history, skip, f"⚠️ {exc}", skip, skip
             raise user_error(exc) from None
 
-    # Gradio passes the request only to named parameters, so the sampling values are spelled out.
-    def send(user_text: str, history: list[dict], model_name: str, system_text: str, temp: float, tp: float,
-             tk: float, mnt: float, rep: float, sd: float, request: gr.Request) -> Iterator[Any]:
+    # Gradio passes the request only to named parameters, so the values are spelled out.
+    def send(user_text: str, history: list[dict], cid: str | None, search: str, model_name: str, system_text: str,
+             temp: float, tp: float, tk: float, mnt: float, rep: float, sd: float,
+             request: gr.Request) -> Iterator[Any]:
         if not (user_text or "").strip():
             gr.Warning("Type a message first, then press Enter or Send.")
-            yield gr.skip(), gr.skip(), gr.skip()
+            yield (gr.skip(),) * 5
             return
-        yield from respond(history or [], user_text, model_name, system_text, temp, tp, tk, mnt, rep, sd, request)
+        values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
+        yield from respond(history or [], user_text, cid, search, True, values, request)
 
-    def regenerate(history: list[dict], model_name: str, system_text: str, temp: float, tp: float, tk: float,
-                   mnt: float, rep: float, sd: float, request: gr.Request) -> Iterator[Any]:
+    def regenerate(history: list[dict], cid: str | None, search: str, model_name: str, system_text: str,
+                   temp: float, tp: float, tk: float, mnt: float, rep: float, sd: float,
+                   request: gr.Request) -> Iterator[Any]:
         history = list(history or [])
         while history and history[-1].get("role") != "user":
             history.pop()
         if not history:
             gr.Warning("There is nothing to regenerate yet.")
-            yield gr.skip(), gr.skip(), gr.skip()
+            yield (gr.skip(),) * 5
             return
         last_user = flatten_content(history.pop().get("content"))
-        yield from respond(history, last_user, model_name, system_text, temp, tp, tk, mnt, rep, sd, request)
+        if cid is not None:
+            store.truncate_after_last_user(user_of(request), cid)
+        values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
+        yield from respond(history, last_user, cid, search, cid is None, values, request)
 
-    def stop(request: gr.Request) -> str:
-        n = services.cancel(owner_of(request))
-        return "Stopping..." if n else gr.skip()
+    def stop(request: gr.Request) -> Any:
+        return "Stopping..." if services.cancel(owner_of(request)) else gr.skip()
 
     @ui_handler
     def unload(model_name: str) -> str:
@@ -156,12 +194,34 @@ def build_chat_tab(state: AppState) -> None:
         verb = "Loaded" if info.loaded else "Will load as"
         return f"{verb}: **{info.spec.name}** · {info.plan.describe()} — {info.plan.reason}"
 
-    outputs = [chatbot, message, status]
-    send_event = message.submit(send, [message, chatbot, *params], outputs, concurrency_limit=None)
-    send_btn.click(send, [message, chatbot, *params], outputs, concurrency_limit=None)
-    regen_btn.click(regenerate, [chatbot, *params], outputs, concurrency_limit=None)
+    @ui_handler
+    def open_conversation(cid: str | None, request: gr.Request) -> tuple[Any, ...]:
+        if not cid:
+            return (gr.skip(),) * (5 + len(sampling))
+        conv = store.get(user_of(request), cid)
+        msgs = [{"role": m["role"], "content": m["content"]} for m in conv.messages if m["role"] in ("user", "assistant")]
+        s = {**DEFAULTS, "system": DEFAULT_SYSTEM, **conv.settings}
+        picked = conv.model if conv.model in state.registry.names("text") else gr.skip()
+        return (msgs, cid, conv.title, picked, s["system"], *(s[k] for k in DEFAULTS))
+
+    def new_chat(search: str, request: gr.Request) -> tuple[Any, ...]:
+        return [], None, "", "", gr.Radio(choices=conversation_choices(store, user_of(request), search), value=None)
+
+    def on_page_load(request: gr.Request) -> Any:
+        return gr.Radio(choices=conversation_choices(store, user_of(request)), value=None)
+
+    outputs = [chatbot, message, status, conv_id, panel.conversations]
+    inputs = [conv_id, panel.search, *params]
+    message.submit(send, [message, chatbot, *inputs], outputs, concurrency_limit=None)
+    send_btn.click(send, [message, chatbot, *inputs], outputs, concurrency_limit=None)
+    regen_btn.click(regenerate, [chatbot, *inputs], outputs, concurrency_limit=None)
     stop_btn.click(stop, None, status, queue=False)
-    clear_btn.click(lambda: ([], "", ""), None, [chatbot, message, status], queue=False)
+    for button in (clear_btn, panel.new_btn):
+        button.click(new_chat, panel.search, [chatbot, conv_id, message, status, panel.conversations], queue=False)
     unload_btn.click(unload, model, status)
     model.change(show_plan, model, status)
-    del send_event
+    panel.conversations.input(open_conversation, panel.conversations,
+                              [chatbot, conv_id, panel.title, model, system, *sampling])
+    deleted = wire_history_panel(panel, store, conv_id)
+    deleted.then(lambda: ([], ""), None, [chatbot, status])
+    demo.load(on_page_load, None, panel.conversations)

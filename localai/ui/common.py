@@ -20,6 +20,11 @@ def owner_of(request: Any) -> str:
     return f"{user}:{getattr(request, 'session_hash', None) or 'nosession'}"
 
 
+def user_of(request: Any) -> str:
+    """Whose data this is: the login name, or "local" when the app runs without logins."""
+    return (getattr(request, "username", None) or "local") if request is not None else "local"
+
+
 def user_error(exc: BaseException) -> Exception:
     """The gr.Error shown for an exception; unexpected ones are logged, never shown as tracebacks."""
     import gradio as gr  # noqa: PLC0415

@@ -1,0 +1,116 @@
+"""The conversation sidebar of the Chat tab: list, search, new, rename, delete, export, import."""
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..chat_export import parse_import, to_json, to_markdown
+from ..history import History
+from .common import ui_handler, user_of
+
+
+@dataclass
+class HistoryPanel:
+    search: Any
+    conversations: Any
+    new_btn: Any
+    title: Any
+    rename_btn: Any
+    delete_btn: Any
+    confirm_row: Any
+    confirm_btn: Any
+    cancel_btn: Any
+    export_md: Any
+    export_json: Any
+    upload: Any
+
+
+def conversation_choices(history: History, user: str, search: str = "") -> list[tuple[str, str]]:
+    out = []
+    for s in history.list(user, search or ""):
+        when = time.strftime("%b %d, %H:%M", time.localtime(s.updated))
+        out.append((f"{s.title} · {when}", s.id))
+    return out
+
+
+def build_history_panel() -> HistoryPanel:
+    gr.Markdown("**Conversations**")
+    new_btn = gr.Button("+ New chat", size="sm", elem_id="history-new")
+    search = gr.Textbox(placeholder="Search conversations", show_label=False, elem_id="history-search")
+    conversations = gr.Radio([], show_label=False, elem_id="history-list", container=False)
+    with gr.Accordion("Rename, delete, export", open=False, elem_id="history-actions"):
+        title = gr.Textbox(label="Title", elem_id="history-title")
+        rename_btn = gr.Button("Rename", size="sm", elem_id="history-rename")
+        delete_btn = gr.Button("Delete…", size="sm", variant="stop", elem_id="history-delete")
+        with gr.Row(visible=False) as confirm_row:
+            confirm_btn = gr.Button("Yes, delete it", size="sm", variant="stop", elem_id="history-confirm-delete")
+            cancel_btn = gr.Button("Keep it", size="sm", elem_id="history-cancel-delete")
+        export_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="history-export-md")
+        export_json = gr.DownloadButton("Export JSON", size="sm", elem_id="history-export-json")
+        upload = gr.UploadButton("Import JSON (ours or ChatGPT)", file_types=[".json"], size="sm",
+                                 elem_id="history-import")
+    return HistoryPanel(search, conversations, new_btn, title, rename_btn, delete_btn, confirm_row, confirm_btn,
+                        cancel_btn, export_md, export_json, upload)
+
+
+def wire_history_panel(panel: HistoryPanel, history: History, conv_id: Any) -> Any:
+    """The sidebar's own events (opening a conversation is wired by the chat tab).
+    Returns the "deleted" event so the chat tab can clear its view after it."""
+
+    def refresh(search: str, request: gr.Request) -> Any:
+        return gr.Radio(choices=conversation_choices(history, user_of(request), search))
+
+    @ui_handler
+    def rename(cid: str | None, title: str, search: str, request: gr.Request) -> Any:
+        if not cid:
+            raise gr.Error("Open a conversation first.")
+        history.rename(user_of(request), cid, title)
+        return gr.Radio(choices=conversation_choices(history, user_of(request), search), value=cid)
+
+    @ui_handler
+    def delete(cid: str | None, search: str, request: gr.Request) -> Any:
+        if cid:
+            history.delete(user_of(request), cid)
+        return (gr.Radio(choices=conversation_choices(history, user_of(request), search), value=None),
+                gr.Row(visible=False), None, "")
+
+    def ask_delete(cid: str | None) -> Any:
+        if not cid:
+            gr.Warning("Open a conversation first.")
+            return gr.skip()
+        return gr.Row(visible=True)
+
+    @ui_handler
+    def exports(cid: str | None, request: gr.Request) -> tuple[Any, Any]:
+        if not cid:
+            return gr.DownloadButton(value=None), gr.DownloadButton(value=None)
+        conv = history.get(user_of(request), cid)
+        folder = Path(tempfile.mkdtemp(prefix="localai-export-"))
+        stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in conv.title)[:60].strip() or "conversation"
+        md, js = folder / f"{stem}.md", folder / f"{stem}.json"
+        md.write_text(to_markdown(conv), encoding="utf-8")
+        import json  # noqa: PLC0415
+
+        js.write_text(json.dumps(to_json(conv), ensure_ascii=False, indent=2), encoding="utf-8")
+        return gr.DownloadButton(value=str(md)), gr.DownloadButton(value=str(js))
+
+    @ui_handler
+    def import_file(file: Any, search: str, request: gr.Request) -> Any:
+        path = Path(file if isinstance(file, str) else getattr(file, "name", ""))
+        ids = history.import_conversations(user_of(request), parse_import(path.read_bytes()))
+        gr.Info(f"Imported {len(ids)} conversation{'s' if len(ids) != 1 else ''}.")
+        return gr.Radio(choices=conversation_choices(history, user_of(request), search))
+
+    panel.search.change(refresh, panel.search, panel.conversations, queue=False)
+    panel.rename_btn.click(rename, [conv_id, panel.title, panel.search], panel.conversations)
+    panel.delete_btn.click(ask_delete, conv_id, panel.confirm_row, queue=False)
+    panel.cancel_btn.click(lambda: gr.Row(visible=False), None, panel.confirm_row, queue=False)
+    deleted = panel.confirm_btn.click(delete, [conv_id, panel.search],
+                                      [panel.conversations, panel.confirm_row, conv_id, panel.title])
+    conv_id.change(exports, conv_id, [panel.export_md, panel.export_json])
+    panel.upload.upload(import_file, [panel.upload, panel.search], panel.conversations)
+    return deleted
