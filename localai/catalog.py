@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,10 @@ class ModelSpec:
     context_length: int = 0
     description: str = ""
     tier: str = ""  # hardware tier the catalog recommends it for
+    # Image models: (component, params) read from each component's safetensors headers, e.g.
+    # (("unet", 859520964), ("vae", 83653863), ...); empty when unknown (the planner then splits
+    # ``params`` the way the family's reference model does).
+    components: tuple[tuple[str, int], ...] = ()
 
     @property
     def size_text(self) -> str:
@@ -119,8 +123,16 @@ def weight_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.safetensors") if p.is_file())
 
 
+def pickle_params_estimate(files: list[Path], config: dict) -> int:
+    """Parameters of pickle weights (their headers cannot be read safely): bytes / bytes per value
+    of the config's dtype. Used only for planning; loading them still needs the user's opt-in."""
+    dtype = str(config.get("torch_dtype") or config.get("dtype") or "float32")
+    per = 2 if dtype in ("float16", "bfloat16") else 4
+    return sum(f.stat().st_size for f in files) // per
+
+
 def _text_spec_from_folder(folder: Path) -> ModelSpec:
-    params, ctx, family = 0, 0, ""
+    params, ctx, family, cfg = 0, 0, "", {}
     files = weight_files(folder)
     try:
         params = count_params(files)
@@ -130,8 +142,11 @@ def _text_spec_from_folder(folder: Path) -> ModelSpec:
         cfg = json.loads((folder / "config.json").read_text())
         ctx = int(cfg.get("max_position_embeddings") or 0)
         family = str(cfg.get("model_type", ""))
-    except (OSError, ValueError):
-        pass
+    except (OSError, ValueError, AttributeError):
+        cfg = {}
+    if not files:  # pickle weights only: sized from the files, refused at load unless opted in
+        files = sorted(p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES and p.is_file())
+        params = pickle_params_estimate(files, cfg if isinstance(cfg, dict) else {})
     return ModelSpec(name=folder.name, kind="text", source="local", path=folder, params=params,
                      weight_bytes=sum(f.stat().st_size for f in files), family=family, context_length=ctx)
 
@@ -142,3 +157,173 @@ def scan_text_models(models_dir: Path) -> list[ModelSpec]:
     if not root.is_dir():
         return []
     return [_text_spec_from_folder(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+
+# --- image models: diffusers folders, single-file checkpoints, the Hugging Face cache -----------
+
+# Families: "sd15" (SD 1.x), "sd2" (SD 2.x), "sd-turbo", "sdxl", "sdxl-turbo", "sd3", "flux";
+# "" for a diffusers pipeline we do not know (it still loads, with SD 1.x-like defaults).
+_PIPELINE_FAMILIES = {
+    "StableDiffusionPipeline": "sd15",
+    "StableDiffusionXLPipeline": "sdxl",
+    "StableDiffusion3Pipeline": "sd3",
+    "FluxPipeline": "flux",
+}
+# Which component a single-file checkpoint's tensor belongs to, by key prefix.
+_SINGLE_FILE_PREFIXES = (
+    ("model.diffusion_model.", "unet"),
+    ("first_stage_model.", "vae"),
+    ("cond_stage_model.", "text_encoder"),
+    ("conditioner.embedders.0.", "text_encoder"),
+    ("conditioner.embedders.1.", "text_encoder_2"),
+)
+SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt")
+
+
+def _turbo(family: str, name: str) -> str:
+    if "turbo" in name.lower():
+        return {"sd15": "sd-turbo", "sd2": "sd-turbo", "sdxl": "sdxl-turbo"}.get(family, family)
+    return family
+
+
+def _file_variant(file: Path) -> str:
+    """"fp16" for diffusion_pytorch_model.fp16.safetensors (or its shards), "" for the plain file."""
+    parts = file.name.split(".")
+    return parts[1].split("-")[0] if len(parts) >= 3 else ""
+
+
+def component_weight_files(folder: Path) -> list[Path]:
+    """The safetensors of one component folder, one variant only (plain files first, else fp16...)."""
+    files = sorted(p for p in folder.glob("*.safetensors") if p.is_file())
+    by_variant: dict[str, list[Path]] = {}
+    for f in files:
+        by_variant.setdefault(_file_variant(f), []).append(f)
+    for variant in ("", "fp16", "bf16", *sorted(by_variant)):
+        if variant in by_variant:
+            return by_variant[variant]
+    return []
+
+
+def image_family_from_folder(folder: Path, name: str = "") -> str:
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    family = _PIPELINE_FAMILIES.get(str(index.get("_class_name", "")).replace("Img2Img", ""), "")
+    if family == "sd15":
+        try:
+            te = json.loads((folder / "text_encoder" / "config.json").read_text(encoding="utf-8"))
+            if int(te.get("hidden_size", 768)) == 1024:  # OpenCLIP ViT-H: SD 2.x
+                family = "sd2"
+        except (OSError, ValueError):
+            pass
+    return _turbo(family, name or folder.name)
+
+
+def image_family_from_keys(keys: set[str] | list[str], name: str = "") -> str:
+    """The family of a single-file checkpoint from its tensor names (no tensor data is read)."""
+    keys = set(keys)
+    has = lambda *prefixes: any(k.startswith(prefixes) for k in keys)  # noqa: E731
+    if has("model.diffusion_model.joint_blocks.", "joint_blocks."):
+        return "sd3"
+    if has("model.diffusion_model.double_blocks.", "double_blocks."):
+        return "flux"
+    if has("conditioner.embedders.1.model."):
+        return _turbo("sdxl", name)
+    if has("conditioner.embedders.0.model."):
+        return "sdxl-refiner"
+    if has("cond_stage_model.model."):  # OpenCLIP text encoder: SD 2.x
+        return _turbo("sd2", name)
+    if has("cond_stage_model.transformer.", "model.diffusion_model.input_blocks."):
+        return _turbo("sd15", name)
+    return ""
+
+
+def _params_of(header: dict) -> int:
+    n_total = 0
+    for key, meta in header.items():
+        if key != "__metadata__":
+            n = 1
+            for d in meta["shape"]:
+                n *= d
+            n_total += n
+    return n_total
+
+
+def image_spec_from_folder(folder: Path, name: str, source: str = "local", repo_id: str | None = None) -> ModelSpec:
+    """A spec for a diffusers folder (model_index.json + component folders), sizes from its headers."""
+    components: list[tuple[str, int]] = []
+    size = 0
+    try:
+        index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("could not read %s/model_index.json: %s", folder, exc)
+        index = {}
+    for comp, value in sorted(index.items()):
+        if comp.startswith("_") or not isinstance(value, list) or value[0] is None or not (folder / comp).is_dir():
+            continue
+        files = component_weight_files(folder / comp)
+        try:
+            params = sum(_params_of(safetensors_header(f)) for f in files)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("could not read weights in %s/%s: %s", folder, comp, exc)
+            continue
+        if params:
+            components.append((comp, params))
+            size += sum(f.stat().st_size for f in files)
+    return ModelSpec(name=name, kind="image", source=source, repo_id=repo_id, path=folder,
+                     params=sum(p for _, p in components), weight_bytes=size,
+                     family=image_family_from_folder(folder, repo_id or name), components=tuple(components))
+
+
+def _image_spec_from_file(file: Path) -> ModelSpec:
+    name = file.stem
+    if file.suffix != ".safetensors":  # pickle checkpoint: listed, refused at load unless opted in
+        return ModelSpec(name=name, kind="image", source="local", path=file, weight_bytes=file.stat().st_size)
+    try:
+        header = safetensors_header(file)
+    except (OSError, ValueError) as exc:
+        log.warning("could not read %s: %s", file, exc)
+        return ModelSpec(name=name, kind="image", source="local", path=file, weight_bytes=file.stat().st_size)
+    family = image_family_from_keys([k for k in header if k != "__metadata__"], name)
+    big = "transformer" if family in ("sd3", "flux") else "unet"
+    counts: dict[str, int] = {}
+    for key, meta in header.items():
+        if key == "__metadata__":
+            continue
+        comp = next((c for prefix, c in _SINGLE_FILE_PREFIXES if key.startswith(prefix)), big)
+        comp = big if comp == "unet" else comp
+        n = 1
+        for d in meta["shape"]:
+            n *= d
+        counts[comp] = counts.get(comp, 0) + n
+    return ModelSpec(name=name, kind="image", source="local", path=file, params=sum(counts.values()),
+                     weight_bytes=file.stat().st_size, family=family, components=tuple(sorted(counts.items())))
+
+
+def scan_image_models(models_dir: Path) -> list[ModelSpec]:
+    """Image models under ``<models_dir>/image/``: diffusers folders (``<name>/model_index.json``) and
+    single-file SD 1.x / SDXL checkpoints (``<name>.safetensors``). The Hugging Face cache is
+    scanned by ``hub_cache``."""
+    found: list[ModelSpec] = []
+    root = models_dir / "image"
+    if not root.is_dir():
+        return found
+    for p in sorted(root.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_dir() and (p / "model_index.json").is_file() and not p.name.endswith(".config"):
+            found.append(image_spec_from_folder(p, p.name))
+        elif p.is_file() and p.suffix in SINGLE_FILE_SUFFIXES:
+            found.append(_image_spec_from_file(p))
+    return found
+
+
+def with_image_components(spec: ModelSpec) -> ModelSpec:
+    """An image spec found elsewhere (the Hugging Face cache) with its per-component sizes and exact
+    family (SD 2.x, Turbo) read from its folder; everything else is kept."""
+    if spec.kind != "image" or spec.path is None or not spec.path.is_dir():
+        return spec
+    found = image_spec_from_folder(spec.path, spec.name, spec.source, spec.repo_id)
+    return replace(spec, components=found.components, params=found.params or spec.params,
+                   family=found.family or spec.family)

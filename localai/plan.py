@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .catalog import ModelSpec, builtin_catalog
-from .errors import InvalidInput, NotEnoughMemory
+from .errors import InvalidInput, ModelFolderInvalid, NotEnoughMemory
 from .hardware import HardwareInfo
 
 GIB = 1024**3
@@ -49,11 +49,13 @@ class LoadPlan:
 
 
 def gb(n: float) -> str:
-    return f"{n / 1e9:.1f} GB"
+    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
 
 
 def _params_text(params: int) -> str:
-    return f"{params / 1e9:.1f}B params" if params >= 1e9 else f"{params / 1e6:.0f}M params"
+    if params >= 1e9:
+        return f"{params / 1e9:.1f}B params"
+    return f"{params / 1e6:.0f}M params" if params >= 1e6 else f"{params / 1e3:.0f}K params"
 
 
 def text_headroom(weight_bytes: float, on_cpu: bool) -> int:
@@ -187,8 +189,9 @@ def plan_text_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPre
     """The first way of loading a chat model that fits, or ``NotEnoughMemory``."""
     _check_prefs(prefs)
     if spec.params <= 0:
-        raise InvalidInput(f"The size of '{spec.name}' is unknown: no readable .safetensors weights were found.",
-                           "Check that the model folder holds its *.safetensors files.")
+        where = f"The model folder '{spec.path}'" if spec.path else f"'{spec.name}'"
+        raise ModelFolderInvalid(f"{where} has no readable weights (*.safetensors), so its size is unknown.",
+                                 "Copy the model's .safetensors files into the folder, then press Refresh.")
     plan = _plan_text_unchecked(spec, hw, prefs)
     if plan is not None:
         return plan
@@ -248,7 +251,7 @@ def image_components(spec: ModelSpec) -> dict[str, int]:
 
 def vae_tiling_needed(family: str, width: int, height: int, name: str = "") -> bool:
     """VAE tiling for images over twice the model's native pixel count."""
-    from .image_request import family_of  # noqa: PLC0415
+    from .image_request import family_of
 
     native = family_of(family, name).size
     return width * height > 2 * native * native
@@ -258,7 +261,7 @@ def image_work_bytes(family: str, width: int, height: int, dtype: str, tiling: b
                      name: str = "") -> tuple[int, int]:
     """Working memory for one image of this size: (denoising activations, VAE decode) in bytes.
     They do not overlap: the denoiser's activations are freed before the decode."""
-    from .image_request import family_of  # noqa: PLC0415
+    from .image_request import family_of
 
     denoise, decode = _IMAGE_WORK_GIB.get(family, _IMAGE_WORK_GIB[""])
     ratio = width * height / family_of(family, name).size ** 2
@@ -327,13 +330,11 @@ def _plan_image_gpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], bi
 def _plan_image_cpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], label: str, w: int, h: int,
                     tiling: bool, why_cpu: str) -> LoadPlan | None:
     ram = hw.available_ram - IMAGE_CPU_HEADROOM
-    order = ("bf16", "fp32") if hw.bf16 else ("fp32", "bf16")
-    for dtype in order:
+    for dtype in ("fp32", "bf16"):  # bf16 halves the memory but is slower on CPUs, even with native bf16
         weights = int(sum(comps.values()) * BYTES_PER_PARAM[dtype])
         work = max(image_work_bytes(spec.family, w, h, dtype, tiling, spec.name))
         if weights + work <= ram:
-            why = ("native bf16 on this CPU" if hw.bf16 and dtype == "bf16" else "fastest on CPU" if dtype == "fp32"
-                   else f"fp32 would need {gb(sum(comps.values()) * 4)}; bf16 is slower")
+            why = "fastest on CPU" if dtype == "fp32" else f"fp32 would need {gb(sum(comps.values()) * 4)}; bf16 is slower"
             return LoadPlan("cpu", dtype, "none", "none", weights + work,
                             f"{why_cpu}: {_image_text(spec, label)} in {dtype} = {gb(weights)} + {gb(work)} working "
                             f"memory at {w}x{h} fits in {gb(hw.available_ram)} free RAM -> {dtype} ({why})"
@@ -351,6 +352,9 @@ def _forced_image(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs, device: s
     quant = prefs.quantization if prefs.quantization in ("int8", "nf4") else "none"
     if quant != "none" and not big_transformer:
         notes.append(f"{QUANT_NAMES[quant]} applies only to FLUX / SD3-class transformers, so it is not used")
+        quant = "none"
+    elif quant != "none" and device != "cuda":
+        notes.append(f"{QUANT_NAMES[quant]} image transformers need an NVIDIA or AMD GPU, so it is not used")
         quant = "none"
     if quant != "none" and not hw.bnb_ok:
         raise InvalidInput(f"{QUANT_NAMES[quant]} needs bitsandbytes, which does not work here "
@@ -384,7 +388,7 @@ def plan_image_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPr
     """How to load a diffusers pipeline on this machine, for images of ``width`` x ``height`` (default:
     the family's native size): 16-bit on the GPU, else model CPU offload, else (FLUX / SD3-class) a
     4-bit transformer, else sequential offload; fp32 on the CPU. Or ``NotEnoughMemory``."""
-    from .image_request import family_of  # noqa: PLC0415
+    from .image_request import family_of
 
     _check_prefs(prefs)
     if spec.params <= 0 and not spec.components:

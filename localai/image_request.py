@@ -1,0 +1,168 @@
+"""What an image request is: the family defaults, the scheduler names users know, and the checks.
+
+Pure data and checks, no torch. ``ImageRequest.check(family)`` raises ``InvalidInput`` with a
+plain message for each bad field before any work is queued; ``with_defaults`` fills what the
+user left to the model family.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+
+from .errors import InvalidInput
+
+MAX_SEED = 2**32 - 1
+MAX_IMAGES = 8
+MAX_STEPS = 150
+MAX_GUIDANCE = 30.0
+MIN_SIDE = 64
+DEFAULT_SCHEDULER = "Default"
+
+
+@dataclass(frozen=True)
+class Family:
+    """How a family of image models is used: defaults and limits."""
+
+    label: str
+    size: int  # native side in pixels (the default width and height)
+    steps: int
+    guidance: float
+    max_side: int
+    max_steps: int = MAX_STEPS
+    multiple: int = 8  # width and height must be multiples of this
+    flow: bool = False  # flow-matching (SD3, FLUX): its own Euler scheduler only
+    big_transformer: bool = False  # FLUX / SD3-class: the transformer can be 4-bit quantized
+    negative_prompt: bool = True
+
+
+FAMILIES: dict[str, Family] = {
+    "sd15": Family("SD 1.x", 512, 25, 7.0, 1536),
+    "sd2": Family("SD 2.x", 768, 25, 7.0, 1536),
+    "sd-turbo": Family("SD-Turbo", 512, 1, 0.0, 1024, max_steps=8),
+    "sdxl": Family("SDXL", 1024, 30, 6.0, 2048),
+    "sdxl-turbo": Family("SDXL-Turbo", 512, 1, 0.0, 1024, max_steps=8),
+    "sd3": Family("SD3 / 3.5", 1024, 28, 4.5, 2048, multiple=16, flow=True, big_transformer=True),
+    "flux": Family("FLUX", 1024, 28, 3.5, 2048, multiple=16, flow=True, big_transformer=True, negative_prompt=False),
+    "flux-schnell": Family("FLUX schnell", 1024, 4, 0.0, 2048, max_steps=8, multiple=16, flow=True,
+                           big_transformer=True, negative_prompt=False),
+    "": Family("diffusers pipeline", 512, 25, 7.0, 2048),
+}
+
+
+def family_of(family: str, name: str = "") -> Family:
+    """The family entry for a spec's family string (FLUX schnell told apart by its name)."""
+    if family == "flux" and "schnell" in name.lower():
+        return FAMILIES["flux-schnell"]
+    return FAMILIES.get(family, FAMILIES[""])
+
+
+# Scheduler names as AUTOMATIC1111 and ComfyUI users know them -> diffusers class and options.
+SCHEDULERS: dict[str, tuple[str, dict]] = {
+    "Euler": ("EulerDiscreteScheduler", {}),
+    "Euler a": ("EulerAncestralDiscreteScheduler", {}),
+    "DPM++ 2M": ("DPMSolverMultistepScheduler", {}),
+    "DPM++ 2M Karras": ("DPMSolverMultistepScheduler", {"use_karras_sigmas": True}),
+    "DPM++ 2M SDE": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
+    "DPM++ 2M SDE Karras": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++",
+                                                            "use_karras_sigmas": True}),
+    "DPM2": ("KDPM2DiscreteScheduler", {}),
+    "DPM2 Karras": ("KDPM2DiscreteScheduler", {"use_karras_sigmas": True}),
+    "DPM2 a": ("KDPM2AncestralDiscreteScheduler", {}),
+    "DPM2 a Karras": ("KDPM2AncestralDiscreteScheduler", {"use_karras_sigmas": True}),
+    "Heun": ("HeunDiscreteScheduler", {}),
+    "LMS": ("LMSDiscreteScheduler", {}),
+    "LMS Karras": ("LMSDiscreteScheduler", {"use_karras_sigmas": True}),
+    "DDIM": ("DDIMScheduler", {}),
+    "PLMS": ("PNDMScheduler", {}),
+    "UniPC": ("UniPCMultistepScheduler", {}),
+    "DEIS": ("DEISMultistepScheduler", {}),
+}
+# Flow-matching models (SD3, FLUX) have one sampler: Euler on the flow.
+FLOW_SCHEDULERS: dict[str, tuple[str, dict]] = {"Euler": ("FlowMatchEulerDiscreteScheduler", {})}
+def scheduler_names(family: str) -> list[str]:
+    """The choices offered for a family; "Default" keeps the model's own scheduler."""
+    table = FLOW_SCHEDULERS if family_of(family).flow else SCHEDULERS
+    return [DEFAULT_SCHEDULER, *table]
+
+
+def scheduler_table(flow: bool) -> dict[str, tuple[str, dict]]:
+    return FLOW_SCHEDULERS if flow else SCHEDULERS
+
+
+def _name_key(config: dict) -> tuple[bool, str]:
+    return bool(config.get("use_karras_sigmas")), config.get("algorithm_type") or "dpmsolver++"
+
+
+def scheduler_name_of(class_name: str, config: dict) -> str:
+    """The user-facing name of a configured scheduler ("DPM++ 2M Karras"), else its class name."""
+    for table in (SCHEDULERS, FLOW_SCHEDULERS):
+        for name, (cls, opts) in table.items():
+            if cls == class_name and _name_key(config) == _name_key(opts):
+                return name
+    return class_name
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """One text-to-image request. ``None`` fields take the model family's default."""
+
+    prompt: str
+    negative_prompt: str = ""
+    seed: int = -1  # -1: random; image i of a batch uses seed + i
+    steps: int | None = None
+    guidance_scale: float | None = None
+    width: int | None = None
+    height: int | None = None
+    num_images: int = 1
+    scheduler: str = DEFAULT_SCHEDULER
+
+    def check(self) -> None:
+        """Checks that need no model: each bad field gets its own message."""
+        if not (self.prompt or "").strip():
+            raise InvalidInput("The prompt is empty.", "Describe the picture you want, e.g. 'a red fox in the snow'.")
+        if len(self.prompt) > 4000 or len(self.negative_prompt or "") > 4000:
+            raise InvalidInput("The prompt is too long (more than 4000 characters).", "Shorten it.")
+        if not isinstance(self.seed, int) or not -1 <= self.seed <= MAX_SEED:
+            raise InvalidInput(f"Seed must be -1 (random) or a whole number from 0 to {MAX_SEED}.",
+                               "Use -1 for a new random seed, or the seed shown under an earlier image.")
+        if not isinstance(self.num_images, int) or not 1 <= self.num_images <= MAX_IMAGES:
+            raise InvalidInput(f"Number of images must be between 1 and {MAX_IMAGES} (got {self.num_images}).",
+                               "Ask for fewer images per run; each one can be made again from its seed.")
+        if self.steps is not None and (not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS):
+            raise InvalidInput(f"Steps must be between 1 and {MAX_STEPS} (got {self.steps}).",
+                               "20-30 steps suit most models; Turbo models need only 1-4.")
+        if self.guidance_scale is not None and not 0 <= self.guidance_scale <= MAX_GUIDANCE:
+            raise InvalidInput(f"Guidance scale must be between 0 and {MAX_GUIDANCE:g} (got {self.guidance_scale:g}).",
+                               "5-8 suits most models; Turbo models use 0.")
+        if self.scheduler not in (DEFAULT_SCHEDULER, *SCHEDULERS, *FLOW_SCHEDULERS):
+            raise InvalidInput(f"Unknown scheduler '{self.scheduler}'.",
+                               f"Choose one of: {', '.join([DEFAULT_SCHEDULER, *SCHEDULERS])}.")
+
+    def with_defaults(self, family: str, name: str = "") -> ImageRequest:
+        """This request for a model of ``family``: defaults filled, limits checked, seed drawn."""
+        self.check()
+        fam = family_of(family, name)
+        req = replace(
+            self,
+            prompt=self.prompt.strip(),
+            negative_prompt=(self.negative_prompt or "").strip(),
+            steps=fam.steps if self.steps is None else self.steps,
+            guidance_scale=fam.guidance if self.guidance_scale is None else float(self.guidance_scale),
+            width=fam.size if self.width is None else self.width,
+            height=fam.size if self.height is None else self.height,
+            seed=random.randrange(MAX_SEED + 1) if self.seed == -1 else self.seed,
+        )
+        for side, value in (("Width", req.width), ("Height", req.height)):
+            if not isinstance(value, int) or value % fam.multiple or not MIN_SIDE <= value <= fam.max_side:
+                raise InvalidInput(
+                    f"{side} {value} px does not work with {fam.label} models.",
+                    f"Use a multiple of {fam.multiple} from {MIN_SIDE} to {fam.max_side} px "
+                    f"({fam.size} px is this model's native size).")
+        if req.steps > fam.max_steps:
+            raise InvalidInput(f"{fam.label} models take at most {fam.max_steps} steps (got {req.steps}).",
+                               f"{fam.steps} is the usual number.")
+        if req.scheduler not in scheduler_names(family):
+            raise InvalidInput(f"The scheduler '{req.scheduler}' does not work with {fam.label} models.",
+                               f"Choose one of: {', '.join(scheduler_names(family))}.")
+        return req
