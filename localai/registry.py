@@ -15,11 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from .catalog import ModelSpec, builtin_catalog, scan_text_models
+from .catalog import ModelSpec, builtin_catalog, scan_image_models, scan_text_models, with_image_components
 from .config import Settings
 from .errors import UnknownModel
 from .hardware import HardwareInfo
-from .plan import LoadPlan, LoadPrefs, gb, plan_text_load
+from .hub_cache import scan_hub_cache
+from .model_settings import ModelSettingsStore
+from .plan import LoadPlan, LoadPrefs, gb, plan_image_load, plan_text_load
+from .tiers import default_model, tier_of
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,15 @@ class _Loaded:
 
 
 def _default_scanners() -> dict[str, Scanner]:
-    return {"text": lambda s: scan_text_models(s.models_dir)}
+    # Chat models in the Hugging Face cache (image models there are found by the image scanner).
+    return {"text": lambda s: scan_text_models(s.models_dir), "cache": lambda s: scan_hub_cache(kinds=("text",)),
+            "image": _scan_images}
+
+
+def _scan_images(settings: Settings) -> list[ModelSpec]:
+    """Image models in the models folder, then diffusers models in the Hugging Face cache."""
+    cached = [with_image_components(s) for s in scan_hub_cache(kinds=("image",))]
+    return scan_image_models(settings.models_dir) + cached
 
 
 class Registry:
@@ -63,9 +74,10 @@ class Registry:
         self.settings = settings
         self._hardware = hardware
         self._factories = dict(factories)
-        self._planners = {"text": plan_text_load, **(planners or {})}
+        self._planners = {"text": plan_text_load, "image": plan_image_load, **(planners or {})}
         self._scanners = {**_default_scanners(), **(scanners or {})}
         self._catalog = builtin_catalog() if catalog is None else catalog
+        self.model_settings = ModelSettingsStore(settings.data_dir)
         self._lock = threading.RLock()
         self._specs: list[ModelSpec] | None = None
         self._loaded: dict[str, _Loaded] = {}  # key: kind/name
@@ -79,7 +91,17 @@ class Registry:
                 found.extend(scan(self.settings))
             except OSError as exc:
                 log.warning("could not scan %s models: %s", kind, exc)
-        local_names = {(s.kind, s.name) for s in found}
+        # One entry per name (models folder before the HF cache); a catalog model on disk keeps its details.
+        known = {(s.kind, s.name): s for s in self._catalog}
+        unique: dict[tuple[str, str], ModelSpec] = {}
+        for s in found:
+            if (s.kind, s.name) not in unique and s.kind in self._factories:
+                c = known.get((s.kind, s.name))
+                unique[(s.kind, s.name)] = s if c is None else replace(
+                    s, repo_id=s.repo_id or c.repo_id, license=s.license or c.license, gated=s.gated or c.gated,
+                    description=s.description or c.description, tier=s.tier or c.tier)
+        found = list(unique.values())
+        local_names = set(unique)
         catalog = [s for s in self._catalog if (s.kind, s.name) not in local_names and s.kind in self._factories]
         with self._lock:
             self._specs = found + catalog
@@ -107,18 +129,24 @@ class Registry:
         raise UnknownModel(f"Unknown {what} model '{name}'.", f"Known {what} models: {known}.")
 
     def default_name(self, kind: str) -> str | None:
-        """The model selected at start: the CLI's choice, else the first local, else the catalog's pick."""
+        """The model selected at start: the CLI's choice, else the first on disk, else the one the catalog
+        recommends for this computer's hardware tier."""
         wanted = self.settings.text_model if kind == "text" else self.settings.image_model
         specs = self.specs(kind)
         if wanted:
             return self.resolve(wanted, kind).name
-        candidates = [s for s in specs if s.source == "local"] or specs
-        return candidates[0].name if candidates else None
+        on_disk = [s for s in specs if s.source in ("local", "cache")]
+        if on_disk or not specs:
+            return on_disk[0].name if on_disk else None
+        best = default_model([s for s in specs if s.source == "hub"], kind, tier_of(self._hardware()))
+        return (best or specs[0]).name
 
     # -- planning ------------------------------------------------------------------------------------
     def prefs_for(self, spec: ModelSpec) -> LoadPrefs:
+        """The user's overrides for this model (Models tab), falling back to the command line's."""
         s = self.settings
-        return LoadPrefs(device=s.device, dtype=s.dtype, quantization=s.quantization)
+        return self.model_settings.get(spec.kind, spec.name).prefs(
+            LoadPrefs(device=s.device, dtype=s.dtype, quantization=s.quantization))
 
     def plan(self, spec: ModelSpec, prefs: LoadPrefs | None = None) -> LoadPlan:
         """The plan this model would get now, counting memory held by other loaded models as
@@ -128,8 +156,15 @@ class Registry:
             held = [e.backend for k, e in self._loaded.items() if k != self._key(spec)]
         held_gpu = sum(b.plan.estimated_bytes for b in held if b.plan.device != "cpu")
         held_cpu = sum(b.plan.estimated_bytes for b in held if b.plan.device == "cpu")
+        now = hw
         hw = hw.with_free(free_vram=hw.free_vram + held_gpu, available_ram=hw.available_ram + held_cpu)
-        return self._planners[spec.kind](spec, hw, prefs or self.prefs_for(spec))
+        plan = self._planners[spec.kind](spec, hw, prefs or self.prefs_for(spec))
+        # Say so when the models loaded now would have to go first (chat and images share the memory).
+        on_cpu = plan.device == "cpu"
+        in_pool = [b.spec.name for b in held if (b.plan.device == "cpu") == on_cpu]
+        if in_pool and (now.available_ram if on_cpu else now.free_vram) < plan.estimated_bytes * 1.1:
+            plan = replace(plan, reason=f"{plan.reason}; {', '.join(in_pool)} will be unloaded first to make room")
+        return plan
 
     # -- loading (call these on the inference worker) ------------------------------------------------
     @staticmethod
@@ -147,28 +182,34 @@ class Registry:
 
     def ensure_loaded(self, spec: ModelSpec, on_status: Callable[[str], None] = lambda s: None,
                       prefs: LoadPrefs | None = None) -> Any:
-        """The loaded backend for ``spec``: loads it once (evicting others if memory is short)."""
+        """The loaded backend for ``spec``: loads it once (evicting others if memory is short).
+
+        Only the inference worker calls this, so loads never overlap; the lock guards the
+        bookkeeping, not the long load itself, so the page can read the registry meanwhile."""
+        key = self._key(spec)
         with self._lock:
-            key = self._key(spec)
             entry = self._loaded.get(key)
-            if entry is not None and (prefs is None or entry.backend.plan == self.plan(spec, prefs)):
-                entry.last_used = time.monotonic()
-                return entry.backend
-            if entry is not None:
-                self.unload(spec.name, spec.kind)
+        # Same way of loading = reuse; the reason text differs (it quotes the free memory of the moment).
+        if entry is not None and (
+                prefs is None or replace(entry.backend.plan, reason="") == replace(self.plan(spec, prefs), reason="")):
+            entry.last_used = time.monotonic()
+            return entry.backend
+        if entry is not None:
+            self.unload(spec.name, spec.kind)
+        plan = self.plan(spec, prefs)
+        evicted = self.evict_for(plan, keep=key)
+        if evicted:
+            on_status(f"Unloaded {', '.join(evicted)} to make room.")
             plan = self.plan(spec, prefs)
-            evicted = self.evict_for(plan, keep=key)
-            if evicted:
-                on_status(f"Unloaded {', '.join(evicted)} to make room.")
-                plan = self.plan(spec, prefs)
-                plan = replace(plan, reason=f"{plan.reason}; unloaded {', '.join(evicted)} to make room")
-            on_status(f"Loading {spec.name}: {plan.describe()} ({plan.reason})")
-            backend = self._factories[spec.kind](spec, plan, self.settings)
-            started = time.monotonic()
-            backend.load(on_status)
-            log.info("loaded %s in %.1f s: %s", spec.name, time.monotonic() - started, plan.reason)
+            plan = replace(plan, reason=f"{plan.reason}; unloaded {', '.join(evicted)} to make room")
+        on_status(f"Loading {spec.name}: {plan.describe()} ({plan.reason})")
+        backend = self._factories[spec.kind](spec, plan, self.settings)
+        started = time.monotonic()
+        backend.load(on_status)
+        log.info("loaded %s in %.1f s: %s", spec.name, time.monotonic() - started, plan.reason)
+        with self._lock:
             self._loaded[key] = _Loaded(backend)
-            return backend
+        return backend
 
     def evict_for(self, plan: LoadPlan, keep: str = "") -> list[str]:
         """Unload other models, least recently used first, until ``plan`` fits. Returns their names."""

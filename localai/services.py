@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from .backends.image import GeneratedImage, ImageResult
 from .backends.prompting import normalize_messages
 from .backends.text import ChatOptions, ChatResult
 from .catalog import ModelSpec
+from .downloads import Downloader, DownloadResult, NetworkPolicy
 from .errors import InvalidInput
+from .gallery import save_png
+from .image_request import Family, ImageRequest, family_of, scheduler_names
 from .jobs import InferenceWorker, Job
-from .plan import LoadPlan
+from .model_settings import ModelSettings
+from .plan import LoadPlan, LoadPrefs
 from .registry import Registry
 
 log = logging.getLogger(__name__)
@@ -31,9 +36,13 @@ class ModelInfo:
 
 
 class Services:
-    def __init__(self, registry: Registry, worker: InferenceWorker) -> None:
+    def __init__(self, registry: Registry, worker: InferenceWorker, downloader: Downloader | None = None) -> None:
         self.registry = registry
         self.worker = worker
+        s = registry.settings
+        self.downloader = downloader or Downloader(s.models_dir, NetworkPolicy(forced_offline=s.offline))
+        # Downloads are network I/O, not torch work: their own thread, so chat goes on meanwhile.
+        self.download_worker = InferenceWorker(max_queue=8, name="localai-downloads")
 
     # -- models ----------------------------------------------------------------------------------
     def list_models(self, kind: str | None = None) -> list[ModelSpec]:
@@ -55,6 +64,10 @@ class Services:
         spec = self.registry.resolve(name, kind)
 
         def run(job: Job) -> LoadPlan:
+            loaded = self.registry.get_loaded(spec)
+            if loaded is not None and not _honours(loaded.plan, self.registry.prefs_for(spec)):
+                job.emit("status", f"Reloading {spec.name} with your new settings...")
+                self.registry.unload(spec.name, spec.kind)  # the user changed this model's overrides
             return self.registry.ensure_loaded(spec, lambda s: job.emit("status", s)).plan
 
         return self.worker.submit(run, owner, f"load {spec.name}")
@@ -62,6 +75,50 @@ class Services:
     def unload(self, name: str, kind: str, owner: str = "local") -> bool:
         spec = self.registry.resolve(name, kind)
         return bool(self.worker.call(lambda: self.registry.unload(spec.name, kind), owner, f"unload {spec.name}"))
+
+    def refresh_models(self) -> list[ModelSpec]:
+        """Rescan the models folder and the Hugging Face cache."""
+        return self.registry.refresh()
+
+    # -- downloads, offline mode, per-model settings ----------------------------------------------
+    def download(self, name: str, kind: str, owner: str = "local") -> Job:
+        """Download a catalog model. Events: "status" lines, "progress" (``DownloadProgress``), then
+        "done" with a ``DownloadResult``; the model is listed as on disk afterwards."""
+        spec = self.registry.resolve(name, kind)
+        if spec.path is not None:
+            raise InvalidInput(f"{spec.name} is already on this computer ({spec.path}).", "Load it, no download needed.")
+        self.downloader.policy.check(spec.name)
+        opts = self.registry.model_settings.get(spec.kind, spec.name)
+
+        def run(job: Job) -> DownloadResult:
+            try:
+                return self.downloader.download(
+                    spec, on_progress=lambda p: job.emit("progress", p), on_status=lambda s: job.emit("status", s),
+                    cancelled=lambda: job.cancel.cancelled, allow_pickle=opts.allow_pickle,
+                    allow_code=opts.trust_remote_code)
+            finally:
+                self.registry.refresh()
+
+        return self.download_worker.submit(run, owner, f"download {spec.name}")
+
+    def cancel_downloads(self, owner: str) -> int:
+        return self.download_worker.cancel_owner(owner)
+
+    @property
+    def offline(self) -> bool:
+        return self.downloader.policy.offline
+
+    def set_offline(self, offline: bool) -> None:
+        self.downloader.policy.set_offline(offline)
+
+    def model_settings(self, name: str, kind: str) -> ModelSettings:
+        spec = self.registry.resolve(name, kind)
+        return self.registry.model_settings.get(spec.kind, spec.name)
+
+    def save_model_settings(self, name: str, kind: str, settings: ModelSettings) -> ModelSettings:
+        """Remember this model's overrides and opt-ins (used from its next load)."""
+        spec = self.registry.resolve(name, kind)
+        return self.registry.model_settings.set(spec.kind, spec.name, settings)
 
     # -- chat --------------------------------------------------------------------------------------
     def chat(self, model: str, messages: Sequence[dict[str, Any]], options: ChatOptions | None = None,
@@ -89,9 +146,53 @@ class Services:
 
         return self.worker.submit(run, owner, f"chat {spec.name}")
 
+    # -- images ----------------------------------------------------------------------------------------
+    def image_defaults(self, model: str) -> tuple[ModelSpec, Family, list[str]]:
+        """The model, its family's defaults and limits, and the scheduler names it takes."""
+        spec = self.registry.resolve(model, "image")
+        loaded = self.registry.get_loaded(spec)
+        names = loaded.scheduler_names() if loaded is not None else scheduler_names(spec.family)
+        return spec, family_of(spec.family, spec.name), names
+
+    def generate_images(self, model: str, request: ImageRequest, owner: str = "local") -> Job:
+        """Submit a text-to-image job. The request is checked first (a bad field raises
+        ``InvalidInput`` and nothing is queued). Events: "queued" (position), "status" (loading...),
+        "progress" (``StepProgress``: step, total, eta_s), "image" (``GeneratedImage``, saved under
+        --outputs-dir when finished), "notice", then "done" with an ``ImageResult``."""
+        request.check()
+        spec = self.registry.resolve(model, "image")
+        req = request.with_defaults(spec.family, spec.name)  # fills defaults, checks sizes, draws the seed
+        outputs = self.registry.settings.outputs_dir
+
+        def run(job: Job) -> ImageResult:
+            if job.cancel.cancelled:
+                return ImageResult((), req, "", 0.0, True, None, spec.name)
+            backend = self.registry.ensure_loaded(spec, lambda s: job.emit("status", s))
+            job.emit("status", "generating")
+
+            def on_image(image: GeneratedImage) -> GeneratedImage:
+                if image.finished:  # an image stopped early is shown, not saved
+                    image = replace(image, path=save_png(image.image, image.info, outputs, {
+                        "model": spec.name, "repo_id": spec.repo_id, "family": spec.family,
+                        "plan": asdict(backend.plan)}))
+                job.emit("image", image)
+                return image
+
+            result = backend.generate(req, job.cancel, lambda p: job.emit("progress", p), on_image)
+            if result.notice:
+                job.emit("notice", result.notice)
+            return result
+
+        return self.worker.submit(run, owner, f"images {spec.name}")
+
     def cancel(self, owner: str) -> int:
         """Cancel this owner's jobs (only theirs)."""
         return self.worker.cancel_owner(owner)
+
+
+def _honours(plan: LoadPlan, prefs: LoadPrefs) -> bool:
+    """Whether a loaded model's plan already matches every override the user set."""
+    return all(getattr(prefs, f) in ("auto", getattr(plan, f)) for f in ("device", "dtype", "quantization", "offload"))
 
 
 def _cancelled(spec: ModelSpec) -> ChatResult:

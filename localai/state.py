@@ -13,15 +13,25 @@ from .registry import Registry
 from .services import Services
 
 
+WORKER_NAME = "localai-inference"
+
+
 @dataclass
 class HardwareMonitor:
-    """Detects the hardware once (lazily: it imports torch), then refreshes free memory."""
+    """Detects the hardware once (lazily: it imports torch), then refreshes free memory.
+
+    With a ``worker``, the first detection (torch import and a bitsandbytes probe: torch work)
+    runs on the inference worker thread even when a UI thread asks first.
+    """
 
     settings: Settings
+    worker: InferenceWorker | None = None
     _info: HardwareInfo | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self) -> HardwareInfo:
+        if self._info is None and self.worker is not None and threading.current_thread().name != WORKER_NAME:
+            return self.worker.call(self, description="detect hardware")
         with self._lock:
             if self._info is None:
                 self._info = detect_hardware(self.settings.models_dir, self.settings.device)
@@ -40,10 +50,11 @@ class AppState:
 
 
 def build_state(settings: Settings) -> AppState:
+    from .backends.image import ImageBackend  # noqa: PLC0415  (light: diffusers is imported in load())
     from .backends.text import TextBackend  # noqa: PLC0415  (light: torch is imported in load())
 
-    hardware = HardwareMonitor(settings)
-    registry = Registry(settings, hardware, factories={"text": TextBackend})
-    worker = InferenceWorker(max_queue=settings.max_queue)
+    worker = InferenceWorker(max_queue=settings.max_queue, name=WORKER_NAME)
+    hardware = HardwareMonitor(settings, worker)
+    registry = Registry(settings, hardware, factories={"text": TextBackend, "image": ImageBackend})
     history = History(settings.data_dir / "history.sqlite3")
     return AppState(settings, hardware, registry, worker, Services(registry, worker), history=history)

@@ -60,3 +60,29 @@ def check_text_folder(folder: Path, allow_pickle: bool = False) -> None:
     if not any((folder / f).is_file() for f in TOKENIZER_FILES):
         raise ModelFolderInvalid(f"The model folder {name} has no tokenizer (tokenizer.json or tokenizer.model).",
                                  "Copy the tokenizer files of this model into the folder.")
+
+
+def needs_remote_code(folder: Path) -> bool:
+    """True when the model's config asks for Python code shipped with it (``auto_map``) for an
+    architecture this transformers does not have built in."""
+    try:
+        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(cfg, dict) or not cfg.get("auto_map"):
+        return False
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES  # noqa: PLC0415
+
+    return str(cfg.get("model_type", "")) not in CONFIG_MAPPING_NAMES
+
+
+def check_remote_code(folder: Path, allowed: bool) -> None:
+    """Refuse a model that needs its own Python code unless the user opted in for it."""
+    if allowed or not needs_remote_code(folder):
+        return
+    py = sorted(p.name for p in folder.glob("*.py"))
+    raise UnsafeModel(
+        f"The model in '{folder}' needs to run its own Python code ({', '.join(py[:3]) or 'trust_remote_code'}), "
+        "which could do anything on this computer.",
+        "Use a model that transformers supports directly, or, if you trust its authors, tick 'Trust remote code' "
+        "for this model in the Models tab.")

@@ -21,7 +21,7 @@ from ..config import Settings
 from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UserError
 from ..jobs import CancelToken
 from ..plan import LoadPlan
-from .model_files import check_text_folder, local_folder
+from .model_files import check_remote_code, check_text_folder, local_folder
 from .prompting import Prompt, build_prompt
 
 log = logging.getLogger(__name__)
@@ -96,17 +96,29 @@ def free_memory() -> None:
 
 @dataclass
 class _Stream:
-    """Incremental detokenizer: emits new text as tokens arrive, holds back possible stop-string prefixes."""
+    """Incremental detokenizer: emits new text as tokens arrive, holds back possible stop-string prefixes.
+
+    Only a short window of recent tokens is decoded per step (the tokens since the last emitted
+    text, plus the one before them so that word-joining spaces come out right), so the cost per
+    token stays flat however long the answer grows.
+    """
 
     tokenizer: Any
     on_text: Callable[[str], None]
     stops: Sequence[str]
     ids: list[int] = field(default_factory=list)
-    emitted: int = 0  # characters of the decoded text already handed out
+    emitted: int = 0  # characters of self.text already handed out
     text: str = ""
     stopped: bool = False
     first_token_at: float = 0.0
     prompt_seen: bool = False
+    prefix: int = 0  # window start: the token before the undecoded ones
+    read: int = 0  # tokens already turned into self.text
+
+    def _decode_new(self) -> str:
+        before = self.tokenizer.decode(self.ids[self.prefix:self.read], skip_special_tokens=True)
+        after = self.tokenizer.decode(self.ids[self.prefix:], skip_special_tokens=True)
+        return after[len(before):] if len(after) > len(before) else ""
 
     def put(self, value: Any) -> None:
         if not self.prompt_seen:  # generate() first hands over the prompt
@@ -117,15 +129,16 @@ class _Stream:
         if not self.ids:
             self.first_token_at = time.perf_counter()
         self.ids.extend(int(t) for t in value.reshape(-1).tolist())
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-        if text.endswith("\ufffd"):  # an unfinished multi-byte character
+        new = self._decode_new()
+        if not new or new.endswith("\ufffd"):  # nothing yet, or an unfinished multi-byte character
             return
-        self.text = text
+        self.text += new
+        self.prefix, self.read = self.read, len(self.ids)
         hold = 0
         for stop in self.stops:
-            at = text.find(stop, max(0, self.emitted - len(stop)))
+            at = self.text.find(stop, max(0, self.emitted - len(stop)))
             if at != -1:
-                self.text, self.stopped = text[:at], True
+                self.text, self.stopped = self.text[:at], True
                 break
             hold = max(hold, len(stop) - 1)
         upto = len(self.text) if self.stopped else max(self.emitted, len(self.text) - hold)
@@ -135,8 +148,8 @@ class _Stream:
 
     def end(self) -> None:
         if not self.stopped:
-            text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
-            self.text = text.rstrip("\ufffd")
+            self.text += self._decode_new().rstrip("\ufffd")
+            self.read = len(self.ids)
         if len(self.text) > self.emitted:
             self.on_text(self.text[self.emitted:])
             self.emitted = len(self.text)
@@ -153,18 +166,32 @@ class TextBackend:
         self.tokenizer: Any = None
         self.folder: Path | None = None
         self.context_length = 2048
+        self.allow_pickle = False  # the user's per-model opt-ins (Models tab), read at load
+        self.trust_remote_code = False
+        self.use_safetensors = True
 
     # -- loading ------------------------------------------------------------------------------------
     def load(self, on_status: Callable[[str], None] = lambda s: None) -> None:
         folder = local_folder(self.spec)
-        check_text_folder(folder)
+        self._read_opt_ins()
+        check_text_folder(folder, allow_pickle=self.allow_pickle)
+        check_remote_code(folder, allowed=self.trust_remote_code)
+        self.use_safetensors = any(folder.glob("*.safetensors"))  # False only for opted-in pickle weights
         self.folder = folder
         import torch  # noqa: PLC0415
         from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
 
+        on_status(f"Loading the tokenizer of {self.spec.name}...")
         try:
-            on_status(f"Loading the tokenizer of {self.spec.name}...")
-            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
+            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True,
+                                                           trust_remote_code=self.trust_remote_code)
+        except Exception as exc:
+            log.exception("loading the tokenizer in %s failed", folder)
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise ModelFolderInvalid(f"The tokenizer files (tokenizer.json, tokenizer_config.json) in '{folder}' "
+                                     f"could not be read: {first}",
+                                     "Copy this model's tokenizer files again from its download.") from None
+        try:
             on_status(f"Loading the weights of {self.spec.name} ({self.plan.describe()})...")
             self.model = AutoModelForCausalLM.from_pretrained(folder, **self._load_kwargs(torch))
             if self.plan.offload != "device_map" and self.plan.quantization in ("none",) and self.plan.device != "cpu":
@@ -192,9 +219,18 @@ class TextBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         on_status(f"{self.spec.name} is ready.")
 
+    def _read_opt_ins(self) -> None:
+        if self.settings is None:
+            return
+        from ..model_settings import settings_for  # noqa: PLC0415
+
+        opts = settings_for(self.settings.data_dir, self.spec.kind, self.spec.name)
+        self.allow_pickle, self.trust_remote_code = opts.allow_pickle, opts.trust_remote_code
+
     def _load_kwargs(self, torch: Any) -> dict[str, Any]:
         plan = self.plan
-        kwargs: dict[str, Any] = {"local_files_only": True, "trust_remote_code": False, "use_safetensors": True}
+        kwargs: dict[str, Any] = {"local_files_only": True, "trust_remote_code": self.trust_remote_code,
+                                  "use_safetensors": self.use_safetensors}
         compute = getattr(torch, TORCH_DTYPES[plan.dtype])
         kwargs["dtype"] = compute
         if plan.quantization in ("int8", "nf4") and not (plan.device == "cpu" and plan.quantization == "int8"):

@@ -15,12 +15,18 @@ footer { display: none !important; }
 def build_ui(state: AppState) -> Any:
     from .chat_tab import build_chat_tab  # noqa: PLC0415
     from .common import owner_of  # noqa: PLC0415
+    from .image_tab import build_image_tab  # noqa: PLC0415
+    from .models_tab import build_models_tab  # noqa: PLC0415
 
     with gr.Blocks(title="LocalAI", analytics_enabled=False) as demo:
         gr.Markdown("## LocalAI — private chat and images on this computer")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 build_chat_tab(state, demo)
+            with gr.Tab("Image", id="image"):
+                build_image_tab(state)
+            with gr.Tab("Models", id="models"):
+                build_models_tab(state)
 
         def on_leave(request: gr.Request) -> None:
             state.services.cancel(owner_of(request))  # a closed tab cancels its jobs
