@@ -32,11 +32,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
-    from localai.serving import find_free_port, load_logins
+    from localai.auth import load_api_key, load_logins
+
+    logins = load_logins(settings)  # first: a refused --share or a bad login file stops before slow imports
+    api_key = load_api_key(settings)
+
+    from localai.api import app_kwargs as api_app_kwargs
+    from localai.serving import find_free_port, lan_urls
     from localai.state import build_state
     from localai.ui import CSS, build_ui
 
-    logins = load_logins(settings)
     port = find_free_port(settings.host, settings.port)
     for folder in (settings.models_dir / "text", settings.models_dir / "image", settings.data_dir):
         folder.mkdir(parents=True, exist_ok=True)
@@ -45,12 +50,18 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     demo.queue(max_size=settings.max_queue * 4, default_concurrency_limit=None)
     # Hardware detection imports torch: do it on the inference worker while the page comes up.
     state.worker.submit(lambda job: state.hardware(), description="detect hardware")
+    if settings.share:
+        print("WARNING: --share opens a public link through third-party (Gradio) servers: your prompts, answers "
+              "and images pass through them, and anyone with the link can reach the login page.", flush=True)
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     demo.launch(
         server_name=settings.host,
         server_port=port,
         inbrowser=settings.open_browser,
-        auth=list(logins.pairs) or None,
+        auth=logins.gradio_auth() if logins.pairs else None,
         share=settings.share,
+        allowed_paths=[str(settings.outputs_dir.resolve())],  # the only folder served as files
+        app_kwargs=api_app_kwargs(state.services, api_key),  # the OpenAI-compatible /v1 routes
         css=CSS,
         footer_links=[],
         show_error=False,
@@ -60,13 +71,20 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     print(f"\nLocalAI is running at http://{shown_host}:{port}  (ready in {time.perf_counter() - STARTED:.1f} s)")
     if settings.listen:
-        print(f"Shared on your network at http://<this computer's address>:{port}")
+        urls = lan_urls(settings.host, port)
+        print(f"Shared on your network at {', '.join(urls) or f'http://<this computer address>:{port}'}")
     if logins.generated:
         user, password = logins.pairs[0]
         print(f"Login: user '{user}', password '{password}'  (choose your own with --auth user:password)")
-    if settings.share:
-        print("WARNING: --share sends your traffic through third-party servers and anyone with the link "
-              "can reach the login page.")
+    if demo.share_url:
+        print(f"Public link (through third-party servers): {demo.share_url}")
+    print(f"OpenAI-compatible API: http://{shown_host}:{port}/v1", end="")
+    if api_key.generated:
+        print(f"  (API key: {api_key.key}  -- choose your own with --api-key)")
+    elif api_key.key:
+        print("  (API key: the one given with --api-key)")
+    else:
+        print("  (no key needed on this computer)")
     print("Press Ctrl+C to stop.\n", flush=True)
     try:
         while True:

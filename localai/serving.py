@@ -1,13 +1,11 @@
-"""Serving details decided before launch: privacy switches, the port, logins."""
+"""Serving details decided before launch: privacy switches, the port (logins: see auth.py)."""
 
 from __future__ import annotations
 
 import os
-import secrets
 import socket
-from dataclasses import dataclass
-from pathlib import Path
 
+from .auth import Logins, load_logins  # noqa: F401  (logins live in auth.py; kept importable from here)
 from .config import Settings
 from .errors import UserError
 
@@ -46,34 +44,17 @@ def find_free_port(host: str, start: int, tries: int = 50) -> int:
     raise UserError(f"Ports {start}-{start + tries - 1} are all in use.", "Pass a different one with --port.")
 
 
-@dataclass(frozen=True)
-class Logins:
-    pairs: tuple[tuple[str, str], ...]
-    generated: bool  # True when we made up a password for --listen
+def lan_urls(host: str, port: int) -> list[str]:
+    """Addresses other computers can use: each non-loopback IPv4 address of this computer when
+    bound to all interfaces, else the bound host itself. Reads the interfaces; sends nothing."""
+    if host not in ("0.0.0.0", "::", ""):
+        shown = f"[{host}]" if ":" in host else host
+        return [f"http://{shown}:{port}"]
+    import psutil  # noqa: PLC0415
 
-
-def load_logins(settings: Settings) -> Logins:
-    """Logins from --auth and --auth-file; with --listen and none given, a random one."""
-    pairs: list[tuple[str, str]] = []
-    entries = list(settings.auth)
-    if settings.auth_file is not None:
-        path = Path(settings.auth_file)
-        try:
-            entries += [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-        except OSError as exc:
-            raise UserError(f"Cannot read the login file {path}: {exc.strerror}.",
-                            "Check the path given to --auth-file.") from None
-    for entry in entries:
-        if not entry or entry.startswith("#"):
-            continue
-        user, sep, password = entry.partition(":")
-        if not sep or not user or not password:
-            raise UserError(f"A login must look like user:password (got '{entry.split(':')[0]}:...').",
-                            "Fix --auth or the --auth-file line.")
-        pairs.append((user, password))
-    if pairs or not settings.listen:
-        if settings.share and not pairs:
-            raise UserError("--share makes the app reachable from the whole internet, so it needs a login.",
-                            "Add --auth user:password (or --auth-file).")
-        return Logins(tuple(pairs), False)
-    return Logins((("localai", secrets.token_urlsafe(12)),), True)
+    urls = []
+    for addrs in psutil.net_if_addrs().values():
+        for addr in addrs:
+            if addr.family == socket.AF_INET and not addr.address.startswith("127."):
+                urls.append(f"http://{addr.address}:{port}")
+    return sorted(set(urls))

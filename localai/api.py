@@ -1,0 +1,511 @@
+"""OpenAI-compatible HTTP API over ``services``, on the same server (and port) as the page.
+
+    GET  /v1/models                 chat and image models on disk (local ones by folder name)
+    POST /v1/chat/completions       model, messages, max_tokens, temperature, top_p, seed, stop,
+                                    stream (server-sent events ending in "data: [DONE]"),
+                                    stream_options.include_usage; extras: top_k, repetition_penalty
+    POST /v1/images/generations     model, prompt, n, size "WxH", response_format "b64_json";
+                                    extras: negative_prompt, steps, guidance_scale, seed, scheduler
+
+Each request is one job on the inference worker, owned by that request alone, so it waits in the
+same FIFO as the page's jobs and nobody else can cancel it. A client that disconnects (a dropped
+stream, a closed connection while waiting) cancels its job. Errors are OpenAI-style JSON:
+``{"error": {"message", "type", "param", "code"}}`` with the ``UserError``'s status (400 bad
+request, 401 no or wrong key, 404 unknown model, 503 busy or out of memory).
+
+The response is held back until the model is loaded and writing, so that loading errors
+(not enough memory, a broken folder) still get their own status; after that, an error that
+happens mid-stream is sent as an ``error`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from .auth import ApiKey
+from .backends.text import ChatOptions, ChatResult
+from .errors import InternalError, InvalidInput, UserError
+from .jobs import Event, Job
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.25  # how often a waiting request checks that its client is still there
+ON_DISK = ("local", "cache")
+ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+               404: "invalid_request_error", 422: "invalid_request_error"}
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+class BadField(InvalidInput):
+    """A request field with the wrong type or value; ``param`` names it in the error JSON."""
+
+    def __init__(self, param: str, message: str, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.param = param
+
+
+class Unauthorized(UserError):
+    status = 401
+    code = "invalid_api_key"
+
+
+ServerError = InternalError
+
+
+class ClientGone(Exception):
+    """The client disconnected while its request was waiting or running."""
+
+
+def error_body(exc: UserError) -> dict[str, Any]:
+    status = exc.status
+    kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return {"error": {"message": str(exc), "type": kind, "param": getattr(exc, "param", None), "code": exc.code}}
+
+
+def error_response(exc: UserError) -> JSONResponse:
+    headers = {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.code == "busy":
+        headers["Retry-After"] = "5"
+    elif exc.status >= 500:
+        headers["x-should-retry"] = "false"  # the openai client would otherwise retry out-of-memory
+    return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+
+
+# -- reading request fields ------------------------------------------------------------------------------
+def _get(body: dict, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    value = body.get(name)
+    if value is None:
+        return default
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        what = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+                list: "a list", dict: "an object"}
+        raise BadField(name, f"'{name}' must be {' or '.join(what.get(k, k.__name__) for k in kinds)}.")
+    return value
+
+
+def _number(body: dict, name: str, lo: float, hi: float, default: float | None = None) -> float | None:
+    value = _get(body, name, (int, float))
+    if value is None:
+        return default
+    if not lo <= value <= hi:
+        raise BadField(name, f"'{name}' must be between {lo:g} and {hi:g} (got {value:g}).")
+    return float(value)
+
+
+def _int(body: dict, name: str, lo: int, hi: int, default: int | None = None) -> int | None:
+    value = _get(body, name, int)
+    if value is None:
+        return default
+    if not lo <= value <= hi:
+        raise BadField(name, f"'{name}' must be between {lo} and {hi} (got {value}).")
+    return value
+
+
+def _model(body: dict, what: str, known: Callable[[], list[str]]) -> str:
+    model = _get(body, "model", str, "")
+    if not model.strip():
+        raise BadField("model", f"'model' is required: the {what} model to use.",
+                       f"Models on this server: {', '.join(known()) or 'none yet'} (GET /v1/models lists them).")
+    return model
+
+
+# -- chat ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: list[dict[str, str]]
+    options: ChatOptions
+    stream: bool
+    include_usage: bool
+
+
+def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> ChatRequest:
+    """Check a /v1/chat/completions body field by field (400 with the field's name when wrong)."""
+    model = _model(body, "chat", known)
+    messages = _get(body, "messages", list)
+    if not messages:
+        raise BadField("messages", "'messages' must be a non-empty list of {role, content} objects.")
+    msgs = []
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict):
+            raise BadField(f"messages[{i}]", f"messages[{i}] must be an object with 'role' and 'content'.")
+        role = m.get("role")
+        role = "system" if role == "developer" else role
+        if role not in ("system", "user", "assistant"):
+            raise BadField(f"messages[{i}].role", f"messages[{i}] has the role '{role}'; this server takes "
+                                                  "system, user and assistant messages (no tools).")
+        msgs.append({"role": role, "content": _text_content(m.get("content"), f"messages[{i}].content")})
+    for name in ("tools", "functions"):
+        if body.get(name):
+            raise BadField(name, f"'{name}' (function calling) is not supported by this server.")
+    if _get(body, "n", int, 1) != 1:
+        raise BadField("n", "Only n=1 is supported: ask again for another answer.")
+    fmt = _get(body, "response_format", dict, {"type": "text"})
+    if fmt.get("type", "text") != "text":
+        raise BadField("response_format", "Only text answers are supported (no JSON mode).")
+    stop = body.get("stop")
+    stop = [stop] if isinstance(stop, str) else stop
+    if stop is not None and (not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop)
+                             or len(stop) > 4):
+        raise BadField("stop", "'stop' must be a string or a list of up to 4 non-empty strings.")
+    max_tokens = _int(body, "max_completion_tokens", 1, 32768) or _int(body, "max_tokens", 1, 32768)
+    defaults = ChatOptions()
+    options = ChatOptions(
+        temperature=_number(body, "temperature", 0, 2, defaults.temperature),
+        top_p=_number(body, "top_p", 0, 1, defaults.top_p),
+        top_k=_int(body, "top_k", 0, 1000, defaults.top_k),
+        max_new_tokens=max_tokens or defaults.max_new_tokens,
+        repetition_penalty=_number(body, "repetition_penalty", 0.5, 3, defaults.repetition_penalty),
+        seed=_int(body, "seed", 0, 2**63 - 1, -1),
+        stop=tuple(stop or ()),
+    )
+    if options.top_p == 0:
+        raise BadField("top_p", "'top_p' must be above 0 (use temperature 0 for the likeliest words).")
+    stream = _get(body, "stream", bool, False)
+    stream_options = _get(body, "stream_options", dict, {})
+    if stream_options and not stream:
+        raise BadField("stream_options", "'stream_options' only applies with \"stream\": true.")
+    include_usage = _get(stream_options, "include_usage", bool, False)
+    return ChatRequest(model, msgs, options, stream, include_usage)
+
+
+def _text_content(content: Any, param: str) -> str:
+    if content is None or isinstance(content, str):
+        return content or ""
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if not isinstance(part, dict) or part.get("type", "text") != "text" or not isinstance(part.get("text"), str):
+                raise BadField(param, "Only text parts are supported in messages (no images or audio).")
+            parts.append(part["text"])
+        return "".join(parts)
+    raise BadField(param, f"'{param}' must be a string or a list of text parts.")
+
+
+def _usage(result: ChatResult) -> dict[str, int]:
+    return {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
+            "total_tokens": result.prompt_tokens + result.completion_tokens}
+
+
+def _finish(result: ChatResult) -> str:
+    return "length" if result.finish_reason == "length" else "stop"
+
+
+# -- images ----------------------------------------------------------------------------------------------
+SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
+
+
+def parse_image_request(body: dict, known: Callable[[], list[str]] = list) -> tuple[str, Any]:
+    """Check a /v1/images/generations body; returns (model, ImageRequest with unset fields left None)."""
+    from .image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest  # noqa: PLC0415
+
+    model = _model(body, "image", known)
+    prompt = _get(body, "prompt", str, "")
+    if not prompt.strip():
+        raise BadField("prompt", "'prompt' is required: describe the picture you want.")
+    fmt = _get(body, "response_format", str, "b64_json")
+    if fmt != "b64_json":
+        raise BadField("response_format", f"response_format '{fmt}' is not supported; use \"b64_json\".")
+    size = _get(body, "size", str, "auto")
+    width = height = None
+    if size != "auto":
+        match = SIZE.match(size)
+        if not match:
+            raise BadField("size", f"'size' must look like \"512x512\" (width x height), not '{size}'.")
+        width, height = int(match[1]), int(match[2])
+    seed = _int(body, "seed", -1, MAX_SEED, -1)
+    return model, ImageRequest(
+        prompt=prompt,
+        negative_prompt=_get(body, "negative_prompt", str, ""),
+        seed=seed,
+        steps=_int(body, "steps", 1, 10_000),
+        guidance_scale=_number(body, "guidance_scale", 0, 1e6),
+        width=width,
+        height=height,
+        num_images=_int(body, "n", 1, 1000, 1),
+        scheduler=_get(body, "scheduler", str, DEFAULT_SCHEDULER),
+    )
+
+
+def _png_b64(image: Any) -> str:
+    path = getattr(image, "path", None)
+    if path is not None and path.is_file():  # the saved file, with its generation metadata
+        return base64.b64encode(path.read_bytes()).decode("ascii")
+    buf = io.BytesIO()
+    image.image.save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+# -- a job's events, read without blocking the server ---------------------------------------------------
+_END = object()
+
+
+class JobFeed:
+    """Reads a job's events on a helper thread and hands them to the event loop.
+
+    ``close()`` (the client left) cancels the job: the helper closes the job's event iterator,
+    and the job is cancelled at once in case it is still waiting in line (no events come then).
+    """
+
+    def __init__(self, job: Job, cancel: Callable[[], Any]) -> None:
+        self.job = job
+        self._cancel = cancel
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._closed = threading.Event()
+        self._checked_at = time.monotonic()
+        threading.Thread(target=self._pump, name=f"api-job-{job.id}", daemon=True).start()
+
+    def _pump(self) -> None:
+        events = self.job.events()
+        try:
+            for event in events:
+                self._put(event)
+                if self._closed.is_set():
+                    break
+        except BaseException as exc:  # noqa: BLE001 - the job's error, raised again on the loop
+            self._put(exc)
+        finally:
+            events.close()  # an unfinished iterator cancels its job when closed
+            self._put(_END)
+
+    def _put(self, item: Any) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        except RuntimeError:  # the server is shutting down
+            pass
+
+    async def next(self, request: Any = None) -> Event | None:
+        """The next event, or None at the end; raises the job's error. With ``request``, checks every
+        POLL_S that the client is still connected and raises ClientGone (job cancelled) if not."""
+        while True:
+            if request is not None and time.monotonic() - self._checked_at >= POLL_S:
+                self._checked_at = time.monotonic()  # checked between events too: they may never pause
+                if await request.is_disconnected():
+                    self.close()
+                    raise ClientGone()
+            try:
+                item = await asyncio.wait_for(self._queue.get(), POLL_S if request is not None else None)
+            except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
+                continue
+            if item is _END:
+                return None
+            if isinstance(item, BaseException):
+                raise item
+            return item
+
+    def close(self) -> None:
+        if not self.job.finished.is_set():
+            self._closed.set()
+            self._cancel()
+
+
+# -- the routes ------------------------------------------------------------------------------------------
+def build_router(services: Any, api_key: ApiKey) -> APIRouter:
+    """The /v1 routes as a FastAPI ``APIRouter`` (see ``mount_api``)."""
+    router = APIRouter(prefix="/v1")
+
+    def names(kind: str) -> Callable[[], list[str]]:
+        return lambda: [s.name for s in services.list_models(kind) if s.source in ON_DISK]
+
+    async def start(request: Request) -> tuple[dict, str]:
+        """Check the key, read the JSON body; returns (body, owner of this request's job)."""
+        if not api_key.allows(request.headers.get("authorization")):
+            given = bool(request.headers.get("authorization"))
+            raise Unauthorized("The API key is wrong." if given else "This server needs an API key.",
+                               "Send 'Authorization: Bearer KEY' with the key printed when LocalAI started "
+                               "(or the one given with --api-key).")
+        if request.method == "GET":
+            return {}, ""
+        try:
+            body = json.loads(await request.body() or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise InvalidInput("The request body must be a JSON object.")
+        return body, f"api:{uuid.uuid4().hex[:12]}"
+
+    def openai_errors(route: Callable) -> Callable:
+        async def wrapped(request: Request) -> Any:
+            try:
+                return await route(request)
+            except UserError as exc:
+                log.info("API %s %s: %s %s", request.method, request.url.path, exc.status, exc.message)
+                return error_response(exc)
+            except ClientGone:
+                log.info("API %s %s: the client left; its job was cancelled", request.method, request.url.path)
+                return Response(status_code=499)
+            except Exception as exc:  # a bug: the log gets the traceback, the client a plain line
+                log.exception("API %s %s crashed", request.method, request.url.path)
+                return error_response(ServerError(f"Something went wrong ({type(exc).__name__}).",
+                                                  "The server's console log has the details."))
+
+        wrapped.__name__ = route.__name__
+        return wrapped
+
+    @router.get("/models")
+    @openai_errors
+    async def models(request: Request) -> Any:
+        await start(request)
+        specs = await run_in_threadpool(services.list_models)
+        data = [{"id": s.name, "object": "model", "created": 0, "owned_by": "local" if s.source == "local" else
+                 "huggingface-cache", "kind": "chat" if s.kind == "text" else s.kind}
+                for s in specs if s.source in ON_DISK and s.kind in ("text", "image")]
+        return JSONResponse({"object": "list", "data": data})
+
+    @router.post("/chat/completions")
+    @openai_errors
+    async def chat_completions(request: Request) -> Any:
+        # 1. key, body, fields
+        body, owner = await start(request)
+        req = parse_chat_request(body, names("text"))
+        # 2. a job in the worker's line (Busy -> 503 when the line is full; unknown model -> 404)
+        job = await run_in_threadpool(services.chat, req.model, req.messages, req.options, owner)
+        feed = JobFeed(job, lambda: services.cancel(owner))
+        # 3. wait in line and for the model to load, holding the response so that errors keep their status
+        head: list[Event] = []
+        try:
+            while (event := await feed.next(request)) is not None:
+                head.append(event)
+                if event.kind in ("text", "done") or (event.kind == "status" and event.data == "generating"):
+                    break
+        except BaseException:
+            feed.close()
+            raise
+        ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+        model = services.registry.resolve(req.model, "text").name
+        # 4a. the whole answer at once
+        if not req.stream:
+            try:
+                result = next((e.data for e in head if e.kind == "done"), None)
+                while result is None and (event := await feed.next(request)) is not None:
+                    result = event.data if event.kind == "done" else None
+            finally:
+                feed.close()
+            if result is None:
+                raise ServerError("The answer ended without a result.", "Try again.")
+            return JSONResponse({
+                "id": ident, "object": "chat.completion", "created": created, "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
+                             "logprobs": None, "finish_reason": _finish(result)}],
+                "usage": _usage(result), "system_fingerprint": None})
+
+        # 4b. server-sent events; Starlette cancels this generator when the client disconnects
+        def chunk(delta: dict | None, finish: str | None = None, usage: dict | None = None) -> str:
+            data: dict[str, Any] = {"id": ident, "object": "chat.completion.chunk", "created": created,
+                                    "model": model, "system_fingerprint": None,
+                                    "choices": [] if delta is None else
+                                    [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+            if req.include_usage:
+                data["usage"] = usage
+            return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+        async def sse() -> AsyncIterator[str]:
+            pending = iter(head)
+            try:
+                yield chunk({"role": "assistant", "content": ""})
+                while (event := next(pending, None) or await feed.next()) is not None:
+                    if event.kind == "text":
+                        yield chunk({"content": event.data})
+                    elif event.kind == "done":
+                        yield chunk({}, _finish(event.data))
+                        if req.include_usage:
+                            yield chunk(None, usage=_usage(event.data))
+                yield "data: [DONE]\n\n"
+            except UserError as exc:
+                log.info("API chat stream failed: %s", exc)
+                yield f"data: {json.dumps(error_body(exc), ensure_ascii=False)}\n\n"
+                yield "data: [DONE]\n\n"
+            finally:
+                feed.close()  # no-op when finished; cancels the job when the client went away
+
+        return StreamingResponse(sse(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @router.post("/images/generations")
+    @openai_errors
+    async def images_generations(request: Request) -> Any:
+        body, owner = await start(request)
+        model, image_request = parse_image_request(body, names("image"))
+        job = await run_in_threadpool(services.generate_images, model, image_request, owner)
+        feed = JobFeed(job, lambda: services.cancel(owner))
+        result, saved = None, []
+        try:
+            while (event := await feed.next(request)) is not None:
+                if event.kind == "image" and event.data.finished:
+                    saved.append(event.data)  # with the path of its PNG under --outputs-dir
+                elif event.kind == "done":
+                    result = event.data
+        finally:
+            feed.close()
+        if result is None:
+            raise ServerError("The image job ended without a result.", "Try again.")
+        images = saved or [im for im in result.images if im.finished]
+        data = await run_in_threadpool(lambda: [{"b64_json": _png_b64(im), "revised_prompt": None,
+                                                 "seed": im.info.seed} for im in images])
+        return JSONResponse({"created": int(time.time()), "data": data,
+                             "size": f"{result.request.width}x{result.request.height}",
+                             "output_format": "png", "model": result.model})
+
+    @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    @openai_errors
+    async def unknown_route(request: Request) -> Any:
+        await start(request)
+        raise NotFoundRoute(f"There is no {request.method} /v1/{request.path_params['path']} on this server.",
+                            "It offers GET /v1/models, POST /v1/chat/completions and POST /v1/images/generations.")
+
+    return router
+
+
+class NoRemoteFetch:
+    """ASGI middleware: refuse Gradio's routes that make the server fetch other hosts' URLs
+    (``/gradio_api/file=https://...`` streams any public URL; ``/gradio_api/proxy=`` relays to
+    Hugging Face Spaces). This app never needs them, and the server must contact no other host."""
+
+    REFUSED = re.compile(r"^/gradio_api/(proxy=|file=\s*(https?:|//))", re.IGNORECASE)
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http" and self.REFUSED.match(scope.get("path", "")):
+            await Response("Fetching other hosts' files is switched off on this server.", status_code=403,
+                           media_type="text/plain")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def app_kwargs(services: Any, api_key: ApiKey) -> dict[str, Any]:
+    """What ``Blocks.launch(app_kwargs=...)`` passes to Gradio's FastAPI app: the /v1 routes, in place
+    before the server answers its first request, and the ``NoRemoteFetch`` guard."""
+    from starlette.middleware import Middleware  # noqa: PLC0415
+
+    return {"routes": build_router(services, api_key).routes, "middleware": [Middleware(NoRemoteFetch)]}
+
+
+class NotFoundRoute(UserError):
+    status = 404
+    code = "unknown_url"
+
+
+def mount_api(app: Any, services: Any, api_key: ApiKey) -> None:
+    """Add the /v1 routes to a FastAPI app (the one ``Blocks.launch`` returns, or any other)."""
+    app.include_router(build_router(services, api_key))
