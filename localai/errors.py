@@ -73,5 +73,12 @@ class ModelUnavailable(UserError):
     code = "model_unavailable"
 
 
+class InternalError(UserError):
+    """A bug, not the user's fault: the log has the traceback, the user gets one plain line."""
+
+    status = 500
+    code = "internal_error"
+
+
 class Cancelled(Exception):
     """Raised inside a job when its cancel token fires before any work started."""

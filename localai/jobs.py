@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Busy, UserError
+from .errors import Busy, InternalError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class Job:
         self.result: Any = None
         self.error: BaseException | None = None
         self.finished = threading.Event()
+        self.on_abandon: Callable[[Job], None] = lambda job: job.cancel.cancel()
 
     def emit(self, kind: str, data: Any = None) -> None:
         """Called from the worker: hand an event to whoever is reading this job."""
@@ -84,7 +85,7 @@ class Job:
             yield Event("done", self.result)
         finally:
             if not completed:
-                self.cancel.cancel()
+                self.on_abandon(self)
 
     def wait(self) -> Any:
         """Block until done, discarding intermediate events; return the result or raise."""
@@ -116,6 +117,7 @@ class InferenceWorker:
                 raise Busy(f"The server is busy: {len(self._pending)} jobs are already waiting.",
                            "Try again in a minute.")
             job = Job(fn, owner, description, next(self._ids))
+            job.on_abandon = self.cancel_job
             self._pending.append(job)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
@@ -143,6 +145,16 @@ class InferenceWorker:
         with self._cond:
             return len(self._pending)
 
+    def cancel_job(self, job: Job) -> None:
+        """Cancel one job: a waiting one leaves the line at once, a running one stops at its next check."""
+        with self._cond:
+            job.cancel.cancel()
+            if job in self._pending:
+                self._pending.remove(job)
+                job._finish()
+                self._announce_positions()
+            self._cond.notify_all()
+
     def cancel_owner(self, owner: str) -> int:
         """Cancel every job of this owner (running or waiting). Returns how many."""
         with self._cond:
@@ -150,8 +162,7 @@ class InferenceWorker:
             if self._running is not None and self._running.owner == owner:
                 jobs.append(self._running)
             for job in jobs:
-                job.cancel.cancel()
-            self._cond.notify_all()
+                self.cancel_job(job)
             return len(jobs)
 
     def shutdown(self) -> None:
@@ -190,7 +201,8 @@ class InferenceWorker:
                 job.error = exc
             except Exception as exc:  # never let the worker die; the log keeps the traceback
                 log.exception("job %s (%s) crashed", job.id, job.description)
-                job.error = UserError(f"Something went wrong: {type(exc).__name__}: {str(exc)[:300]}",
+                first = (str(exc).strip().splitlines() or [""])[0][:300]  # a plain line, never a traceback
+                job.error = InternalError(f"Something went wrong: {type(exc).__name__}: {first}",
                                       "The console log has the details; please report it if it repeats.")
             finally:
                 with self._cond:

@@ -169,3 +169,19 @@ def test_stop_string_ends_the_answer_without_showing_it():
         stream.put(_Ids([ord(ch)]))
     stream.end()
     assert stream.stopped and "".join(out) == "Hello!" and stream.text == "Hello!"
+
+
+def test_incremental_detokenizer_matches_decoding_the_whole_answer(state):
+    """The streamed pieces, joined, equal one decode of all tokens (spaces and multi-byte characters too)."""
+    backend = state.worker.call(lambda: state.registry.ensure_loaded(state.registry.resolve("tiny-llama", "text")))
+    tok = backend.tokenizer
+    text = "Hello world! Привет, мир — ünïcödé 🙂 and the quick brown fox jumps over the lazy dog."
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    out: list[str] = []
+    stream = _Stream(tok, out.append, ())
+    stream.put(_Ids([0]))  # the prompt
+    for i in ids:
+        stream.put(_Ids([i]))
+    stream.end()
+    assert "".join(out) == tok.decode(ids, skip_special_tokens=True) == stream.text
+    assert all("\ufffd" not in piece for piece in out), "no half characters are shown"

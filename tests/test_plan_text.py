@@ -15,7 +15,7 @@ import re
 import pytest
 
 from localai.catalog import ModelSpec, builtin_catalog
-from localai.errors import InvalidInput, NotEnoughMemory
+from localai.errors import InvalidInput, ModelFolderInvalid, NotEnoughMemory
 from localai.hardware import HardwareInfo
 from localai.plan import LoadPrefs, gb, plan_text_load
 
@@ -210,5 +210,5 @@ def test_device_cuda_on_rocm_is_fine() -> None:
 
 
 def test_unknown_size_is_invalid() -> None:
-    with pytest.raises(InvalidInput, match="size"):
+    with pytest.raises(ModelFolderInvalid, match="size is unknown"):
         plan_text_load(ModelSpec(name="empty", kind="text", source="local", params=0), HW["rtx4090-24gb"])

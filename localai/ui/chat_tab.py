@@ -135,6 +135,8 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                 elif event.kind == "notice":
                     notice = event.data
                     gr.Warning(notice)
+                elif event.kind == "done" and event.data is None:  # stopped while waiting in line
+                    yield history[:-1], skip, "Stopped before the answer started.", skip, skip
                 elif event.kind == "done":
                     result: ChatResult = event.data
                     history[-1] = {"role": "assistant", "content": answer}

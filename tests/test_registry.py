@@ -1,0 +1,307 @@
+"""The registry: resolving names, loading once, unloading, evicting when memory is short,
+and clear errors for broken model folders (with the real transformers backend)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from localai.catalog import ModelSpec
+from localai.config import parse_settings
+from localai.errors import ModelFolderInvalid, UnknownModel, UnsafeModel, UserError
+from localai.hardware import HardwareInfo
+from localai.plan import LoadPlan, LoadPrefs
+from localai.registry import Registry
+
+GB = 10**9
+
+
+# -- fakes ----------------------------------------------------------------------------------------------
+
+class FakeHardware:
+    """Returns a HardwareInfo literal; loading and unloading fake models moves its free RAM."""
+
+    def __init__(self, available_ram: int) -> None:
+        self.info = HardwareInfo("cpu", "Fake CPU", 0, 0, total_ram=64 * GB, available_ram=available_ram,
+                                 cpu_threads=2)
+
+    def __call__(self) -> HardwareInfo:
+        return self.info
+
+    def take(self, n: int) -> None:
+        self.info = self.info.with_free(available_ram=self.info.available_ram - n)
+
+
+class FakeBackend:
+    def __init__(self, spec: ModelSpec, plan: LoadPlan, settings, hw: FakeHardware, calls: list) -> None:
+        self.spec, self.plan, self.settings = spec, plan, settings
+        self._hw, self._calls = hw, calls
+        self.loaded = False
+
+    def load(self, on_status: Callable[[str], None]) -> None:
+        self._calls.append(("load", self.spec.name))
+        on_status(f"fake-loading {self.spec.name}")
+        self._hw.take(self.plan.estimated_bytes)
+        self.loaded = True
+
+    def unload(self) -> None:
+        self._calls.append(("unload", self.spec.name))
+        self._hw.take(-self.plan.estimated_bytes)
+        self.loaded = False
+
+
+def _spec(name: str, params: float) -> ModelSpec:
+    return ModelSpec(name=name, kind="text", source="local", repo_id=f"org/{name}-repo", params=int(params),
+                     weight_bytes=int(params * 4))
+
+
+SPECS = [_spec("alpha", 1.5e9), _spec("beta", 1.5e9), _spec("gamma", 3e9)]
+
+
+@pytest.fixture()
+def fake(tmp_path: Path):
+    """A registry over three fake models (fp32 on CPU: alpha 6 GB, beta 6 GB, gamma 12 GB)."""
+
+    class Env:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, str]] = []
+            self.statuses: list[str] = []
+            self.hw = FakeHardware(30 * GB)
+            settings = parse_settings(["--models-dir", str(tmp_path / "models"), "--data-dir", str(tmp_path / "data")],
+                                      env={})
+            self.registry = Registry(
+                settings, self.hw,
+                factories={"text": lambda spec, plan, s: FakeBackend(spec, plan, s, self.hw, self.calls)},
+                # Only these three: nothing from the models folder or the Hugging Face cache.
+                scanners={"text": lambda s: list(SPECS), "cache": lambda s: [], "image": lambda s: []},
+                catalog=(),
+            )
+
+        def load(self, name: str, **kw):
+            return self.registry.ensure_loaded(self.registry.resolve(name, "text"), self.statuses.append, **kw)
+
+        def loaded_names(self) -> list[str]:
+            return sorted(b.spec.name for b in self.registry.loaded())
+
+    return Env()
+
+
+# -- resolving ------------------------------------------------------------------------------------------
+
+def test_resolve_by_name_or_repo_id(fake) -> None:
+    assert fake.registry.resolve("beta", "text").name == "beta"
+    assert fake.registry.resolve("  org/gamma-repo ", "text").name == "gamma"
+    assert fake.registry.names("text") == ["alpha", "beta", "gamma"]
+
+
+def test_resolve_unknown_name_lists_the_known_ones(fake) -> None:
+    with pytest.raises(UnknownModel) as info:
+        fake.registry.resolve("delta", "text")
+    text = str(info.value)
+    assert "'delta'" in info.value.message
+    for name in ("alpha", "beta", "gamma"):
+        assert name in text
+    assert info.value.status == 404
+
+
+@pytest.mark.parametrize("empty", ["", "   ", None])
+def test_resolve_empty_name_asks_to_pick_one(fake, empty) -> None:
+    with pytest.raises(UnknownModel) as info:
+        fake.registry.resolve(empty, "text")
+    assert "No chat model was chosen" in info.value.message
+    assert "alpha, beta, gamma" in info.value.hint
+
+
+def test_unknown_kind_has_no_models(fake) -> None:
+    with pytest.raises(UnknownModel, match="none"):
+        fake.registry.resolve("alpha", "image")
+
+
+# -- loading ----------------------------------------------------------------------------------------------
+
+def test_first_ensure_loaded_loads_and_the_second_reuses(fake) -> None:
+    first = fake.load("alpha")
+    second = fake.load("alpha")
+    assert first is second
+    assert fake.calls == [("load", "alpha")]
+    assert first.loaded and first.plan.dtype == "fp32" and first.plan.estimated_bytes == 6 * GB
+    assert any("Loading alpha" in s for s in fake.statuses)
+    assert fake.registry.get_loaded(SPECS[0]) is first
+
+
+def test_unload_frees_the_model(fake) -> None:
+    backend = fake.load("alpha")
+    assert fake.hw.info.available_ram == 24 * GB
+    assert fake.registry.unload("alpha", "text") is True
+    assert fake.calls == [("load", "alpha"), ("unload", "alpha")]
+    assert not backend.loaded
+    assert fake.registry.loaded() == []
+    assert fake.registry.get_loaded(SPECS[0]) is None
+    assert fake.hw.info.available_ram == 30 * GB
+    assert fake.registry.unload("alpha", "text") is False  # nothing left to free
+    fake.load("alpha")  # and it loads again afterwards
+    assert fake.calls[-1] == ("load", "alpha")
+
+
+def test_short_memory_evicts_the_other_model_and_the_plan_says_so(fake) -> None:
+    fake.hw.info = fake.hw.info.with_free(available_ram=12 * GB)  # room for one 6 GB model, not two
+    fake.load("alpha")
+    beta = fake.load("beta")
+    assert fake.calls == [("load", "alpha"), ("unload", "alpha"), ("load", "beta")]
+    assert fake.loaded_names() == ["beta"]
+    assert "unloaded alpha to make room" in beta.plan.reason
+    assert beta.plan.dtype == "fp32"  # memory held by alpha counted as reclaimable: no needless downgrade
+    assert any("Unloaded alpha" in s for s in fake.statuses)
+
+
+def test_eviction_takes_the_least_recently_used_model_first(fake) -> None:
+    fake.hw.info = fake.hw.info.with_free(available_ram=24 * GB)
+    fake.load("alpha")
+    fake.load("beta")
+    fake.load("alpha")  # alpha used again: beta is now the least recently used
+    assert fake.loaded_names() == ["alpha", "beta"]
+    gamma = fake.load("gamma")  # 12 GB (+10%) needed, 12 GB free: one must go
+    assert fake.loaded_names() == ["alpha", "gamma"]
+    assert ("unload", "beta") in fake.calls and ("unload", "alpha") not in fake.calls
+    assert "unloaded beta to make room" in gamma.plan.reason
+
+
+def test_enough_memory_keeps_both_loaded(fake) -> None:
+    alpha = fake.load("alpha")
+    beta = fake.load("beta")
+    assert fake.loaded_names() == ["alpha", "beta"]
+    assert fake.calls == [("load", "alpha"), ("load", "beta")]
+    assert "unloaded" not in alpha.plan.reason and "unloaded" not in beta.plan.reason
+    fake.registry.unload_all()
+    assert fake.registry.loaded() == []
+    assert fake.hw.info.available_ram == 30 * GB
+
+
+def test_same_prefs_reuse_the_loaded_model_and_new_ones_reload_it(fake) -> None:
+    # The plan's reason quotes the free RAM, which drops once alpha is loaded: still the same way of loading.
+    first = fake.load("alpha", prefs=LoadPrefs())
+    assert fake.load("alpha", prefs=LoadPrefs()) is first
+    assert fake.calls == [("load", "alpha")]
+    second = fake.load("alpha", prefs=LoadPrefs(dtype="bf16"))
+    assert fake.calls == [("load", "alpha"), ("unload", "alpha"), ("load", "alpha")]
+    assert second is not first and second.plan.dtype == "bf16"
+
+
+# -- the real transformers backend on broken folders -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def broken_models_dir(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder with the good tiny Llama and four broken copies of it."""
+    root = tmp_path_factory.mktemp("broken-models")
+    good = root / "text" / "tiny-llama"
+    shutil.copytree(models_dir / "text" / "tiny-llama", good)
+
+    def clone(name: str) -> Path:
+        folder = root / "text" / name
+        shutil.copytree(good, folder)
+        return folder
+
+    folder = clone("no-weights")
+    for f in folder.glob("*.safetensors"):
+        f.unlink()
+    clone("broken-config").joinpath("config.json").write_text('{"model_type": "llama", "hidden_size": ')
+    clone("broken-tokenizer").joinpath("tokenizer.json").write_text("this is not a tokenizer")
+    folder = clone("pickle-only")
+    for f in folder.glob("*.safetensors"):
+        f.unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x04not a real pickle, never loaded")
+    return root
+
+
+@pytest.fixture()
+def real_state(broken_models_dir: Path, tmp_path: Path) -> Iterator:
+    from localai.state import build_state
+
+    settings = parse_settings(["--models-dir", str(broken_models_dir), "--data-dir", str(tmp_path / "data"),
+                               "--outputs-dir", str(tmp_path / "outputs"), "--no-browser"], env={})
+    st = build_state(settings)
+    yield st
+    st.worker.call(st.registry.unload_all)
+    st.worker.shutdown()
+
+
+def _chat_works(st) -> None:
+    from localai.backends.text import ChatOptions
+
+    job = st.services.chat("tiny-llama", [{"role": "user", "content": "Hello!"}],
+                           ChatOptions(temperature=0, max_new_tokens=8))
+    events = list(job.events())
+    result = events[-1].data
+    assert events[-1].kind == "done" and result.completion_tokens == 8 and result.text
+    assert "".join(e.data for e in events if e.kind == "text") == result.text
+    assert [b.spec.name for b in st.registry.loaded()] == ["tiny-llama"]
+
+
+BROKEN = {
+    # folder -> (words the message must contain, error class or None for any UserError)
+    "no-weights": (["safetensors"], ModelFolderInvalid),
+    "broken-config": (["config.json", "broken"], ModelFolderInvalid),
+    "broken-tokenizer": (["tokenizer files", "could not be read"], ModelFolderInvalid),
+    "pickle-only": (["pickle", "safetensors"], UnsafeModel),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_broken_folder_gives_a_clear_error_and_the_registry_keeps_working(real_state, name: str) -> None:
+    words, cls = BROKEN[name]
+    with pytest.raises(UserError) as info:
+        real_state.services.load(name, "text").wait()
+    err = info.value
+    if cls is not None:
+        assert isinstance(err, cls), repr(err)
+    text = str(err)
+    assert name in err.message, text  # names the folder
+    for word in words:
+        assert word in text, text
+    assert "Traceback" not in text and "\n" not in text
+    assert real_state.registry.loaded() == []
+    # Still works afterwards: the good model loads and chats, on the worker.
+    plan = real_state.services.load("tiny-llama", "text").wait()
+    assert plan.device == "cpu" and plan.dtype == "fp32"
+    _chat_works(real_state)
+    # The same broken folder fails the same way again (nothing half-loaded was kept).
+    with pytest.raises(type(err)):
+        real_state.services.chat(name, [{"role": "user", "content": "Hi"}]).wait()
+    assert [b.spec.name for b in real_state.registry.loaded()] == ["tiny-llama"]
+
+
+def test_pickle_only_folder_is_refused_as_unsafe(real_state) -> None:
+    with pytest.raises(UnsafeModel) as info:
+        real_state.services.load("pickle-only", "text").wait()
+    assert "pytorch_model.bin" in info.value.message and "pickle" in info.value.message
+    assert "opt in" in info.value.hint
+
+
+def test_model_work_runs_on_the_worker_thread(real_state) -> None:
+    import threading
+
+    seen: list[int] = []
+    real_state.registry._factories["text"] = _spy(real_state.registry._factories["text"], seen)
+    real_state.services.load("tiny-llama", "text").wait()
+    assert seen and seen[0] == real_state.worker.call(threading.get_ident)
+    assert seen[0] != threading.get_ident()
+
+
+def _spy(factory, seen: list[int]):
+    import threading
+
+    def make(spec, plan, settings):
+        backend = factory(spec, plan, settings)
+        load = backend.load
+
+        def spying_load(on_status):
+            seen.append(threading.get_ident())
+            return load(on_status)
+
+        backend.load = spying_load
+        return backend
+
+    return make
