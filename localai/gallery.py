@@ -163,3 +163,44 @@ def read_png_info(path: str | Path) -> PngMetadata:
     if info is None and parameters:
         info = GenerationInfo.from_parameters(parameters)
     return PngMetadata(parameters, info, ours)
+
+
+# --- the Gallery view: past images of one user ------------------------------------------------------
+
+@dataclass(frozen=True)
+class SavedImage:
+    path: Path
+    day: str  # YYYY-MM-DD (its folder)
+    meta: PngMetadata
+
+
+def image_user(meta: PngMetadata) -> str:
+    """Who made an image: our chunk's "user"; images from before logins (or other tools) are "local"."""
+    return str(meta.localai.get("user") or "local")
+
+
+def list_saved(outputs_dir: Path, user: str, day: str = "") -> list[SavedImage]:
+    """The user's saved images, newest first (optionally of one day)."""
+    root = Path(outputs_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for path in root.glob(f"{day or '[0-9]*'}/*.png"):
+        try:
+            meta = read_png_info(path)
+        except InvalidInput:
+            continue
+        if image_user(meta) == user:
+            found.append(SavedImage(path, path.parent.name, meta))
+    return sorted(found, key=lambda s: (s.day, s.path.stat().st_mtime, s.path.name), reverse=True)
+
+
+def delete_saved(outputs_dir: Path, user: str, path: str | Path) -> None:
+    """Delete one of the user's saved images; anything else (outside the folder, someone else's) is refused."""
+    root = Path(outputs_dir).resolve()
+    target = Path(path).resolve()
+    if root not in target.parents or target.suffix.lower() != ".png" or not target.is_file():
+        raise InvalidInput("That image is not in the outputs folder.", "Pick an image from the gallery.")
+    if image_user(read_png_info(target)) != user:
+        raise InvalidInput("That image is not yours.", "Pick one of your images from the gallery.")
+    target.unlink()

@@ -154,7 +154,7 @@ class Services:
         names = loaded.scheduler_names() if loaded is not None else scheduler_names(spec.family)
         return spec, family_of(spec.family, spec.name), names
 
-    def generate_images(self, model: str, request: ImageRequest, owner: str = "local") -> Job:
+    def generate_images(self, model: str, request: ImageRequest, owner: str = "local", user: str = "local") -> Job:
         """Submit a text-to-image job. The request is checked first (a bad field raises
         ``InvalidInput`` and nothing is queued). Events: "queued" (position), "status" (loading...),
         "progress" (``StepProgress``: step, total, eta_s), "image" (``GeneratedImage``, saved under
@@ -173,7 +173,7 @@ class Services:
             def on_image(image: GeneratedImage) -> GeneratedImage:
                 if image.finished:  # an image stopped early is shown, not saved
                     image = replace(image, path=save_png(image.image, image.info, outputs, {
-                        "model": spec.name, "repo_id": spec.repo_id, "family": spec.family,
+                        "model": spec.name, "repo_id": spec.repo_id, "family": spec.family, "user": user,
                         "plan": asdict(backend.plan)}))
                 job.emit("image", image)
                 return image

@@ -15,16 +15,19 @@ footer { display: none !important; }
 def build_ui(state: AppState) -> Any:
     from .chat_tab import build_chat_tab  # noqa: PLC0415
     from .common import owner_of  # noqa: PLC0415
+    from .gallery_tab import build_gallery_tab  # noqa: PLC0415
     from .image_tab import build_image_tab  # noqa: PLC0415
     from .models_tab import build_models_tab  # noqa: PLC0415
 
     with gr.Blocks(title="LocalAI", analytics_enabled=False) as demo:
         gr.Markdown("## LocalAI — private chat and images on this computer")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat"):
                 build_chat_tab(state, demo)
             with gr.Tab("Image", id="image"):
-                build_image_tab(state)
+                image_form = build_image_tab(state)
+            with gr.Tab("Gallery", id="gallery") as gallery_tab:
+                build_gallery_tab(state, image_form, tabs, gallery_tab)
             with gr.Tab("Models", id="models"):
                 build_models_tab(state)
 

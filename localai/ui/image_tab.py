@@ -3,7 +3,8 @@ reuse a seed, and read the parameters back from a dropped PNG."""
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -13,7 +14,7 @@ from ..gallery import read_png_info
 from ..image_request import DEFAULT_SCHEDULER, MAX_IMAGES, MAX_SEED, MAX_STEPS, MIN_SIDE, ImageRequest
 from ..jobs import Job
 from ..state import AppState
-from .common import owner_of, ui_handler, user_error
+from .common import owner_of, ui_handler, user_error, user_of
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,16 @@ def _eta(seconds: float) -> str:
     return f"about {seconds:.0f} s left" if seconds < 90 else f"about {seconds / 60:.0f} min left"
 
 
-def build_image_tab(state: AppState) -> None:
+@dataclass(frozen=True)
+class ImageFormHooks:
+    """What the Gallery view needs to send a saved image's settings back to this form."""
+
+    fill_from_png: Callable[[str | None, str], tuple[Any, ...]]  # (png path, current model) -> form updates
+    inputs: list[Any]  # extra inputs after the path: the current model
+    outputs: list[Any]
+
+
+def build_image_tab(state: AppState) -> ImageFormHooks:
     services = state.services
     running: dict[str, Job] = {}  # the job each browser session is drawing, for its Cancel button
     names = state.registry.names("image")
@@ -118,7 +128,7 @@ def build_image_tab(state: AppState) -> None:
                            scheduler=sched or DEFAULT_SCHEDULER)
         owner = owner_of(request)
         try:
-            job = services.generate_images(model_name, req, owner=owner)
+            job = services.generate_images(model_name, req, owner=owner, user=user_of(request))
         except UserError as exc:
             raise user_error(exc) from None
         running[owner] = job
@@ -241,3 +251,9 @@ def build_image_tab(state: AppState) -> None:
     send_btn.click(send, [png_info, model], [model, prompt, negative, seed, steps, guidance, width, height, scheduler],
                    queue=False)
     unload_btn.click(unload, model, plan_md)
+
+    def fill_from_png(path: str | None, current_model: str) -> tuple[Any, ...]:
+        return send(read_png_info(path).info if path else None, current_model)
+
+    return ImageFormHooks(fill_from_png, [model], [model, prompt, negative, seed, steps, guidance, width, height,
+                                                 scheduler])

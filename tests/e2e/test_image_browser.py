@@ -113,3 +113,42 @@ def test_cancel_stops_the_run_and_says_what_happened(image_app, page) -> None:
     page.locator("#image-gallery img").first.wait_for(timeout=10_000)
     assert "unfinished" in page.locator("#image-gallery").inner_text()
     assert len(list(Path(image_app.outputs).rglob("*.png"))) == before  # the unfinished image is not saved
+
+
+def test_gallery_lists_saved_images_reuses_settings_and_deletes(image_app, page) -> None:
+    from PIL import Image
+
+    from localai.gallery import GenerationInfo, save_png
+
+    info = GenerationInfo(prompt="an old mill in autumn", negative_prompt="blurry", steps=3, sampler="Euler",
+                          cfg_scale=6.0, seed=777, width=64, height=64, model="tiny-sd")
+    mine = save_png(Image.new("RGB", (64, 64), (20, 120, 40)), info, Path(image_app.outputs),
+                    {"model": "tiny-sd", "user": "local"})
+    other = save_png(Image.new("RGB", (64, 64), (200, 0, 0)), info, Path(image_app.outputs),
+                     {"model": "tiny-sd", "user": "someone-else"})
+    page.goto(image_app.url)
+    page.get_by_role("tab", name="Gallery").click()
+    page.locator("#gallery-images img").first.wait_for(timeout=30_000)
+    page.locator("#gallery-refresh").click()
+    page.wait_for_timeout(500)
+    shown = page.locator("#gallery-images img").count()
+    assert shown == len([p for p in Path(image_app.outputs).rglob("*.png") if p != other]), "only my images"
+    page.locator("#gallery-images img").first.click()
+    page.locator("#gallery-params textarea").wait_for(timeout=10_000)
+    page.wait_for_function("document.querySelector('#gallery-params textarea').value.includes('Seed: 777')",
+                           timeout=10_000)
+    screenshot(page, "gallery")
+    page.locator("#gallery-reuse").click()
+    page.locator("#image-prompt textarea").wait_for(timeout=10_000)
+    page.wait_for_function("document.querySelector('#image-prompt textarea').value === 'an old mill in autumn'",
+                           timeout=10_000)
+    assert page.locator("#image-seed input").input_value() == "777"
+    page.get_by_role("tab", name="Gallery").click()  # opening the tab reads the list again
+    page.wait_for_timeout(500)
+    page.locator("#gallery-images img").first.click()
+    page.wait_for_function("document.querySelector('#gallery-params textarea').value.includes('Seed: 777')",
+                           timeout=10_000)
+    page.locator("#gallery-delete").click()
+    page.locator("#gallery-confirm-delete").click()
+    page.wait_for_function(f"document.querySelectorAll('#gallery-images img').length === {shown - 1}", timeout=15_000)
+    assert not mine.exists() and other.exists()

@@ -1,0 +1,88 @@
+"""The Gallery tab: the user's saved images by date, their parameters, reuse, delete."""
+
+from typing import Any
+
+import gradio as gr
+
+from ..gallery import delete_saved, list_saved
+from ..state import AppState
+from .common import ui_handler, user_of
+from .image_tab import ImageFormHooks
+
+ALL_DAYS = "All dates"
+SHOWN = 200  # newest images shown at once
+
+
+def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, tab: Any) -> None:
+    """Built inside ``tab``; the list is read when the tab is opened and on Refresh."""
+    outputs = state.settings.outputs_dir
+    with gr.Row():
+        day = gr.Dropdown([ALL_DAYS], value=ALL_DAYS, label="Date", scale=3, elem_id="gallery-day")
+        refresh_btn = gr.Button("Refresh", size="sm", scale=1, elem_id="gallery-refresh")
+    with gr.Row():
+        with gr.Column(scale=3):
+            pictures = gr.Gallery(label="Your images", columns=4, height=560, allow_preview=False,
+                                  elem_id="gallery-images", object_fit="contain")
+        with gr.Column(scale=2, min_width=260):
+            params = gr.Textbox(label="Parameters", lines=8, interactive=False, buttons=["copy"],
+                                elem_id="gallery-params")
+            reuse_btn = gr.Button("Reuse these settings in the Image tab", elem_id="gallery-reuse")
+            delete_btn = gr.Button("Delete this image…", variant="stop", elem_id="gallery-delete")
+            with gr.Row(visible=False) as confirm_row:
+                confirm_btn = gr.Button("Yes, delete it", variant="stop", size="sm", elem_id="gallery-confirm-delete")
+                keep_btn = gr.Button("Keep it", size="sm", elem_id="gallery-keep")
+    paths = gr.State([])  # the file of each shown image
+    chosen = gr.State(None)  # the selected image's file
+
+    def show(day_value: str, request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        everything = list_saved(outputs, user)
+        days = [ALL_DAYS] + sorted({s.day for s in everything}, reverse=True)
+        picked = day_value if day_value in days else ALL_DAYS
+        shown = [s for s in everything if picked == ALL_DAYS or s.day == picked][:SHOWN]
+        items = [(str(s.path), f"{s.day} · seed {s.meta.info.seed}" if s.meta.info else s.day) for s in shown]
+        empty = "" if shown else "No saved images yet: make some in the Image tab."
+        return (gr.Dropdown(choices=days, value=picked), items, [str(s.path) for s in shown], None, empty,
+                gr.Row(visible=False))
+
+    def select(shown_paths: list[str], evt: gr.SelectData) -> tuple[Any, Any]:
+        if evt.index is None or evt.index >= len(shown_paths):
+            return None, ""
+        from ..gallery import read_png_info  # noqa: PLC0415
+
+        path = shown_paths[evt.index]
+        meta = read_png_info(path)
+        text = meta.parameters or "This image has no saved parameters."
+        plan = meta.localai.get("plan") or {}
+        if plan:
+            text += f"\n\nModel: {meta.localai.get('model', '?')} · {plan.get('device')} {plan.get('dtype')}"
+        return path, text
+
+    def ask_delete(path: str | None) -> Any:
+        if not path:
+            gr.Warning("Select an image first.")
+            return gr.skip()
+        return gr.Row(visible=True)
+
+    @ui_handler
+    def delete(path: str | None, day_value: str, request: gr.Request) -> tuple[Any, ...]:
+        if path:
+            delete_saved(outputs, user_of(request), path)
+            gr.Info("The image was deleted.")
+        return show(day_value, request)
+
+    @ui_handler
+    def reuse(path: str | None, current_model: str) -> tuple[Any, ...]:
+        if not path:
+            raise gr.Error("Select an image first.")
+        return (*image_form.fill_from_png(path, current_model), gr.Tabs(selected="image"))
+
+    listing = [day, pictures, paths, chosen, params, confirm_row]
+    day.input(show, day, listing, queue=False)
+    refresh_btn.click(show, day, listing, queue=False)
+    pictures.select(select, paths, [chosen, params], queue=False)
+    delete_btn.click(ask_delete, chosen, confirm_row, queue=False)
+    keep_btn.click(lambda: gr.Row(visible=False), None, confirm_row, queue=False)
+    confirm_btn.click(delete, [chosen, day], listing)
+    reuse_btn.click(reuse, [chosen, *image_form.inputs], [*image_form.outputs, tabs])
+    tab.select(show, day, listing, queue=False)
