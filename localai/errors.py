@@ -82,3 +82,9 @@ class InternalError(UserError):
 
 class Cancelled(Exception):
     """Raised inside a job when its cancel token fires before any work started."""
+
+
+def first_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception as one short plain line (never a traceback): its first line, or its type's name."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Busy, InternalError, UserError
+from .errors import Busy, InternalError, UserError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class InferenceWorker:
                 job.error = exc
             except Exception as exc:  # never let the worker die; the log keeps the traceback
                 log.exception("job %s (%s) crashed", job.id, job.description)
-                first = (str(exc).strip().splitlines() or [""])[0][:300]  # a plain line, never a traceback
+                first = first_line(exc)  # a plain line, never a traceback
                 job.error = InternalError(f"Something went wrong: {type(exc).__name__}: {first}",
                                       "The console log has the details; please report it if it repeats.")
             finally:

@@ -23,13 +23,14 @@ from typing import Any
 
 from ..catalog import PICKLE_SUFFIXES, ModelSpec, image_family_from_folder
 from ..config import Settings
-from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UnsafeModel, UserError
+from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UnsafeModel
 from ..gallery import GenerationInfo
 from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest, family_of, scheduler_name_of, scheduler_table
 from ..jobs import CancelToken
 from ..plan import LoadPlan, vae_tiling_needed
+from .memory import free_memory, is_oom, load_failure
 from .model_files import local_folder
-from .text import TORCH_DTYPES, free_memory, is_oom
+from .text import TORCH_DTYPES
 
 log = logging.getLogger(__name__)
 
@@ -126,20 +127,15 @@ class ImageBackend:
                 self.pipe = self._load_folder(source, dtype)
             on_status(f"Placing {self.spec.name} on {self.plan.device}...")
             self._place(self.pipe)
-        except UserError:
-            self.unload()
-            raise
         except Exception as exc:
             self.unload()
-            if is_oom(exc):
-                raise OutOfMemory(f"Ran out of memory while loading {self.spec.name} ({self.plan.describe()}).",
-                                  "The memory was freed. Choose offload 'model' or 'sequential' in the Models tab, "
-                                  "close other programs, or pick a smaller model.") from None
-            log.exception("loading %s failed", source)
-            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-            raise ModelFolderInvalid(f"Could not load the image model '{source}': {first}",
-                                     "Check that it is a complete diffusers folder (model_index.json and each "
-                                     "component's files) or an SD 1.x / SDXL .safetensors checkpoint.") from None
+            raise load_failure(
+                exc, name=self.spec.name, plan_text=self.plan.describe(), source=source,
+                oom_hint="Choose offload 'model' or 'sequential' in the Models tab, close other programs, or pick a "
+                         "smaller model.",
+                broken=f"Could not load the image model '{source}'",
+                broken_hint="Check that it is a complete diffusers folder (model_index.json and each component's "
+                            "files) or an SD 1.x / SDXL .safetensors checkpoint.") from None
         self._base_scheduler = self.pipe.scheduler
         self._accepts = set(inspect.signature(self.pipe.__call__).parameters)
         on_status(f"{self.spec.name} is ready.")

@@ -7,7 +7,6 @@ through a ``StoppingCriteria`` within a token or two.
 
 from __future__ import annotations
 
-import gc
 import logging
 import random
 import time
@@ -18,9 +17,10 @@ from typing import Any
 
 from ..catalog import ModelSpec
 from ..config import Settings
-from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UserError
+from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, first_line
 from ..jobs import CancelToken
 from ..plan import LoadPlan
+from .memory import free_memory, is_oom, load_failure
 from .model_files import check_remote_code, check_text_folder, local_folder
 from .prompting import Prompt, build_prompt
 
@@ -73,25 +73,6 @@ class ChatResult:
         if self.completion_tokens > 1 and decode > 0:
             return (self.completion_tokens - 1) / decode
         return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
-
-
-def is_oom(exc: BaseException) -> bool:
-    import torch  # noqa: PLC0415
-
-    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
-
-
-def free_memory() -> None:
-    import torch  # noqa: PLC0415
-
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        torch.mps.empty_cache()
 
 
 @dataclass
@@ -187,9 +168,8 @@ class TextBackend:
                                                            trust_remote_code=self.trust_remote_code)
         except Exception as exc:
             log.exception("loading the tokenizer in %s failed", folder)
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             raise ModelFolderInvalid(f"The tokenizer files (tokenizer.json, tokenizer_config.json) in '{folder}' "
-                                     f"could not be read: {first}",
+                                     f"could not be read: {first_line(exc, 200)}",
                                      "Copy this model's tokenizer files again from its download.") from None
         try:
             on_status(f"Loading the weights of {self.spec.name} ({self.plan.describe()})...")
@@ -199,20 +179,14 @@ class TextBackend:
             if self.plan.device == "cpu" and self.plan.quantization == "int8":
                 self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
             self.model.eval()
-        except UserError:
-            self.unload()
-            raise
         except Exception as exc:
             self.unload()
-            if is_oom(exc):
-                raise OutOfMemory(f"Ran out of memory while loading {self.spec.name} ({self.plan.describe()}).",
-                                  "The memory was freed. Try 4-bit quantization in the Models tab, close other "
-                                  "programs, or pick a smaller model.") from None
-            log.exception("loading %s failed", folder)
-            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-            raise ModelFolderInvalid(f"Could not load the model in '{folder}': {first}",
-                                     "Check that the folder is a complete Hugging Face model (config.json, "
-                                     "*.safetensors, tokenizer files) and that its files are not damaged.") from None
+            raise load_failure(
+                exc, name=self.spec.name, plan_text=self.plan.describe(), source=folder,
+                oom_hint="Try 4-bit quantization in the Models tab, close other programs, or pick a smaller model.",
+                broken=f"Could not load the model in '{folder}'",
+                broken_hint="Check that the folder is a complete Hugging Face model (config.json, *.safetensors, "
+                            "tokenizer files) and that its files are not damaged.") from None
         cfg = self.model.config
         self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or self.spec.context_length or 2048)
         if self.tokenizer.pad_token_id is None:
