@@ -41,6 +41,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     from localai.serving import find_free_port, lan_urls
     from localai.state import build_state
     from localai.ui import CSS, build_ui
+    from localai.ui.i18n import gradio_i18n, language_middleware
 
     port = find_free_port(settings.host, settings.port)
     for folder in (settings.models_dir / "text", settings.models_dir / "image", settings.data_dir):
@@ -54,6 +55,8 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         print("WARNING: --share opens a public link through third-party (Gradio) servers: your prompts, answers "
               "and images pass through them, and anyone with the link can reach the login page.", flush=True)
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    app_kwargs = api_app_kwargs(state.services, api_key)  # the OpenAI-compatible /v1 routes
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *language_middleware(settings.lang)]  # --lang
     demo.launch(
         server_name=settings.host,
         server_port=port,
@@ -61,7 +64,8 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         auth=logins.gradio_auth() if logins.pairs else None,
         share=settings.share,
         allowed_paths=[str(settings.outputs_dir.resolve())],  # the only folder served as files
-        app_kwargs=api_app_kwargs(state.services, api_key),  # the OpenAI-compatible /v1 routes
+        app_kwargs=app_kwargs,
+        i18n=gradio_i18n(settings.lang),  # the page's texts, English or Russian (forced by --lang)
         css=CSS,
         footer_links=[],
         show_error=False,

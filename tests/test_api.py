@@ -353,7 +353,16 @@ def test_dropped_stream_cancels_its_job_and_frees_the_worker(server, monkeypatch
 
 
 def test_client_leaving_a_long_answer_cancels_it(server, monkeypatch):
+    from localai.backends import text
+
     jobs = _record_jobs(server, monkeypatch)
+    real_put = text._Stream.put
+
+    def slow_put(self, value):  # ~100 tokens/s: the answer outlasts the client's 1 s patience on any machine
+        time.sleep(0.01)
+        real_put(self, value)
+
+    monkeypatch.setattr(text._Stream, "put", slow_put)
     body = {"model": "tiny-llama", "messages": ask("A very long story"), "max_tokens": 20000}
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(server.url + "/chat/completions", json=body, timeout=httpx.Timeout(10, read=1.0))

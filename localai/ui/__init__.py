@@ -5,31 +5,36 @@ from typing import Any
 import gradio as gr
 
 from ..state import AppState
+from .i18n import TOAST_TITLES_CSS, Translator
 
 CSS = """
 #chat-status { min-height: 2.5em; font-size: 0.9em; }
 footer { display: none !important; }
-"""
+""" + TOAST_TITLES_CSS
 
 
 def build_ui(state: AppState) -> Any:
     from .chat_tab import build_chat_tab  # noqa: PLC0415
+    from .check_panel import build_check_panel  # noqa: PLC0415
     from .common import owner_of  # noqa: PLC0415
     from .gallery_tab import build_gallery_tab  # noqa: PLC0415
     from .image_tab import build_image_tab  # noqa: PLC0415
     from .models_tab import build_models_tab  # noqa: PLC0415
 
     with gr.Blocks(title="LocalAI", analytics_enabled=False) as demo:
-        gr.Markdown("## LocalAI — private chat and images on this computer")
+        tr = Translator(state.settings.lang)  # static texts: the browser translates them (gr.I18n)
+        gr.Markdown(tr.ui("app.heading"))
         with gr.Tabs() as tabs:
-            with gr.Tab("Chat", id="chat"):
+            with gr.Tab(tr.ui("tab.chat"), id="chat"):
                 build_chat_tab(state, demo)
-            with gr.Tab("Image", id="image"):
+            with gr.Tab(tr.ui("tab.image"), id="image"):
                 image_form = build_image_tab(state)
-            with gr.Tab("Gallery", id="gallery") as gallery_tab:
+            with gr.Tab(tr.ui("tab.gallery"), id="gallery") as gallery_tab:
                 build_gallery_tab(state, image_form, tabs, gallery_tab)
-            with gr.Tab("Models", id="models"):
-                build_models_tab(state)
+            with gr.Tab(tr.ui("tab.models"), id="models"):
+                build_models_tab(state, demo)
+            with gr.Tab(tr.ui("tab.check"), id="check"):
+                build_check_panel(state)
 
         def on_leave(request: gr.Request) -> None:
             state.services.cancel(owner_of(request))  # a closed tab cancels its jobs

@@ -17,6 +17,7 @@ from ..history import History
 from ..state import AppState
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
+from .i18n import Translator, text, translate_error, translate_plan
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +26,16 @@ UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
 DEFAULTS = {"temperature": 0.7, "top_p": 0.9, "top_k": 40, "max_new_tokens": 512, "repetition_penalty": 1.1, "seed": -1}
 
 
-def status_line(result: ChatResult, notice: str = "") -> str:
+def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
     plan = result.plan
     parts = []
     if plan is not None:
-        parts.append(f"**{result.model}** · {plan.describe()} — {plan.reason}")
-    speed = f"{result.completion_tokens} tokens · {result.tokens_per_second:.1f} tokens/s"
+        parts.append(f"**{result.model}** · {translate_plan(f'{plan.describe()} — {plan.reason}', lang)}")
+    speed = text(lang, "chat.speed", tokens=result.completion_tokens, speed=f"{result.tokens_per_second:.1f}")
     if result.finish_reason == "cancelled":
-        speed += " · stopped (the partial answer is kept)"
+        speed += text(lang, "chat.stopped")
     elif result.finish_reason == "length":
-        speed += " · reached 'Max new tokens'"
+        speed += text(lang, "chat.length")
     parts.append(speed)
     if notice:
         parts.append(f"⚠️ {notice}")
@@ -61,35 +62,41 @@ def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[
 def build_chat_tab(state: AppState, demo: Any) -> None:
     services, store = state.services, state.history or History(state.settings.data_dir / "history.sqlite3")
     names = state.registry.names("text")
+    tr = Translator(state.settings.lang)
     conv_id = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1, min_width=220, elem_id="history-panel"):
-            panel = build_history_panel()
+            panel = build_history_panel(tr)
         with gr.Column(scale=4):
             with gr.Row():
-                model = gr.Dropdown(names, value=state.registry.default_name("text"), label="Chat model",
+                model = gr.Dropdown(names, value=state.registry.default_name("text"), label=tr.ui("chat.model"),
                                     allow_custom_value=False, scale=4, elem_id="chat-model")
-                unload_btn = gr.Button("Unload", scale=1, size="sm", elem_id="chat-unload")
-            chatbot = gr.Chatbot(label="Conversation", height=480, buttons=["copy"], elem_id="chatbot",
-                                 feedback_options=None, placeholder="Pick a model and say hello.", latex_delimiters=[])
+                unload_btn = gr.Button(tr.ui("common.unload"), scale=1, size="sm", elem_id="chat-unload")
+            chatbot = gr.Chatbot(label=tr.ui("chat.conversation"), height=480, buttons=["copy"], elem_id="chatbot",
+                                 feedback_options=None, placeholder=tr.ui("chat.placeholder"), latex_delimiters=[])
             with gr.Row():
-                message = gr.Textbox(placeholder="Type a message and press Enter", show_label=False, scale=6,
-                                     lines=1, max_lines=8, elem_id="chat-input", autofocus=True)
-                send_btn = gr.Button("Send", variant="primary", scale=1, elem_id="chat-send")
+                message = gr.Textbox(placeholder=tr.ui("chat.input"), label=tr.ui("chat.input"), show_label=False,
+                                     scale=6, lines=1, max_lines=8, elem_id="chat-input", autofocus=True)
+                send_btn = gr.Button(tr.ui("chat.send"), variant="primary", scale=1, elem_id="chat-send")
             with gr.Row():
-                stop_btn = gr.Button("Stop", variant="stop", elem_id="chat-stop")
-                regen_btn = gr.Button("Regenerate", elem_id="chat-regenerate")
-                clear_btn = gr.Button("Clear", elem_id="chat-clear")
+                stop_btn = gr.Button(tr.ui("chat.stop"), variant="stop", elem_id="chat-stop")
+                regen_btn = gr.Button(tr.ui("chat.regenerate"), elem_id="chat-regenerate")
+                clear_btn = gr.Button(tr.ui("chat.clear"), elem_id="chat-clear")
             status = gr.Markdown("", elem_id="chat-status")
         with gr.Column(scale=1, min_width=240):
-            system = gr.Textbox(DEFAULT_SYSTEM, label="System prompt", lines=4, elem_id="chat-system")
-            with gr.Accordion("Sampling", open=True):
-                temperature = gr.Slider(0, 2, value=0.7, step=0.05, label="Temperature (0 = always the likeliest word)")
-                top_p = gr.Slider(0.05, 1, value=0.9, step=0.05, label="Top-p")
-                top_k = gr.Slider(0, 200, value=40, step=1, label="Top-k (0 = off)")
-                max_new = gr.Slider(16, 4096, value=512, step=16, label="Max new tokens")
-                repetition = gr.Slider(1.0, 2.0, value=1.1, step=0.01, label="Repetition penalty")
-                seed = gr.Number(-1, label="Seed (-1 = random)", precision=0)
+            system = gr.Textbox(DEFAULT_SYSTEM, label=tr.ui("chat.system"), info=tr.ui("chat.system_info"), lines=4,
+                                elem_id="chat-system")
+            with gr.Accordion(tr.ui("chat.sampling"), open=True):
+                temperature = gr.Slider(0, 2, value=0.7, step=0.05, label=tr.ui("chat.temperature"),
+                                        info=tr.ui("chat.temperature_info"))
+                top_p = gr.Slider(0.05, 1, value=0.9, step=0.05, label=tr.ui("chat.top_p"),
+                                  info=tr.ui("chat.top_p_info"))
+                top_k = gr.Slider(0, 200, value=40, step=1, label=tr.ui("chat.top_k"), info=tr.ui("chat.top_k_info"))
+                max_new = gr.Slider(16, 4096, value=512, step=16, label=tr.ui("chat.max_new"),
+                                    info=tr.ui("chat.max_new_info"), elem_id="chat-max-new")
+                repetition = gr.Slider(1.0, 2.0, value=1.1, step=0.01, label=tr.ui("chat.repetition"),
+                                       info=tr.ui("chat.repetition_info"))
+                seed = gr.Number(-1, label=tr.ui("common.seed"), info=tr.ui("common.seed_info"), precision=0)
 
     params = [model, system, temperature, top_p, top_k, max_new, repetition, seed]
     sampling = [temperature, top_p, top_k, max_new, repetition, seed]
@@ -97,7 +104,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     def respond(history: list[dict], user_text: str, cid: str | None, search: str, store_user: bool,
                 values: tuple, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         model_name, system_text, temp, tp, tk, mnt, rep, sd = values
-        user = user_of(request)
+        user, lang = user_of(request), tr.lang(request)
         options = ChatOptions(temperature=float(temp), top_p=float(tp), top_k=int(tk), max_new_tokens=int(mnt),
                               repetition_penalty=float(rep), seed=int(sd if sd is not None else -1))
         settings = {"system": system_text or "", **{k: getattr(options, k) for k in DEFAULTS}}
@@ -105,7 +112,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             job = services.chat(model_name, _to_messages(history, system_text or "", user_text), options,
                                 owner=owner_of(request))
         except Exception as exc:
-            raise user_error(exc) from None
+            raise user_error(exc, lang) from None
         try:
             if cid is None:
                 cid = store.create(user, model=model_name, settings=settings)
@@ -115,10 +122,10 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                 store.add_message(user, cid, "user", user_text)
         except Exception as exc:
             job.cancel.cancel()
-            raise user_error(exc) from None
-        choices = gr.Radio(choices=conversation_choices(store, user, search), value=cid)
+            raise user_error(exc, lang) from None
+        choices = gr.Radio(choices=conversation_choices(store, user, search, lang), value=cid)
         history = history + [{"role": "user", "content": user_text}, {"role": "assistant", "content": ""}]
-        yield history, "", "Waiting for the model...", cid, choices
+        yield history, "", tr(lang, "common.waiting_model"), cid, choices
         answer, notice, last, skip = "", "", 0.0, gr.skip()
         try:
             for event in job.events():
@@ -129,32 +136,33 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                         history[-1] = {"role": "assistant", "content": answer}
                         yield history, skip, skip, skip, skip
                 elif event.kind == "queued":
-                    yield history, skip, f"Waiting in line: position {event.data}.", skip, skip
+                    yield history, skip, tr(lang, "common.queued", position=event.data), skip, skip
                 elif event.kind == "status":
-                    yield history, skip, "Writing..." if event.data == "generating" else event.data, skip, skip
+                    line = tr(lang, "chat.writing") if event.data == "generating" else tr.msg(lang, event.data)
+                    yield history, skip, line, skip, skip
                 elif event.kind == "notice":
-                    notice = event.data
-                    gr.Warning(notice)
+                    notice = tr.msg(lang, event.data)
+                    tr.warning(lang, notice)
                 elif event.kind == "done" and event.data is None:  # stopped while waiting in line
-                    yield history[:-1], skip, "Stopped before the answer started.", skip, skip
+                    yield history[:-1], skip, tr(lang, "chat.stopped_before"), skip, skip
                 elif event.kind == "done":
                     result: ChatResult = event.data
                     history[-1] = {"role": "assistant", "content": answer}
                     if answer:  # a stopped answer is kept as it stood
                         store.add_message(user, cid, "assistant", answer, meta=answer_meta(result))
-                    yield history, skip, status_line(result, notice), skip, skip
+                    yield history, skip, status_line(result, notice, lang), skip, skip
         except Exception as exc:
             if not answer:
                 history = history[:-1]  # keep the question, drop the empty answer
-            yield history, skip, f"⚠️ {exc}", skip, skip
-            raise user_error(exc) from None
+            yield history, skip, f"⚠️ {translate_error(exc, lang)}", skip, skip
+            raise user_error(exc, lang) from None
 
     # Gradio passes the request only to named parameters, so the values are spelled out.
     def send(user_text: str, history: list[dict], cid: str | None, search: str, model_name: str, system_text: str,
              temp: float, tp: float, tk: float, mnt: float, rep: float, sd: float,
              request: gr.Request) -> Iterator[Any]:
         if not (user_text or "").strip():
-            gr.Warning("Type a message first, then press Enter or Send.")
+            tr.warning(request, tr(request, "chat.empty"))
             yield (gr.skip(),) * 5
             return
         values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
@@ -167,7 +175,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         while history and history[-1].get("role") != "user":
             history.pop()
         if not history:
-            gr.Warning("There is nothing to regenerate yet.")
+            tr.warning(request, tr(request, "chat.nothing_to_regenerate"))
             yield (gr.skip(),) * 5
             return
         last_user = flatten_content(history.pop().get("content"))
@@ -177,24 +185,25 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         yield from respond(history, last_user, cid, search, cid is None, values, request)
 
     def stop(request: gr.Request) -> Any:
-        return "Stopping..." if services.cancel(owner_of(request)) else gr.skip()
+        return tr(request, "chat.stopping") if services.cancel(owner_of(request)) else gr.skip()
 
     @ui_handler
-    def unload(model_name: str) -> str:
+    def unload(model_name: str, request: gr.Request) -> str:
         done = services.unload(model_name, "text")
-        return f"{model_name} was unloaded; its memory is free." if done else f"{model_name} is not loaded."
+        return tr(request, "common.unloaded" if done else "common.not_loaded", name=model_name)
 
-    def show_plan(model_name: str) -> str:
+    def show_plan(model_name: str, request: gr.Request) -> str:
         if not model_name:
             return ""
+        lang = tr.lang(request)
         try:
             info = services.model_info(model_name, "text")
         except Exception as exc:
-            return f"⚠️ {exc}"
+            return f"⚠️ {translate_error(exc, lang)}"
         if info.problem:
-            return f"⚠️ {info.problem}"
-        verb = "Loaded" if info.loaded else "Will load as"
-        return f"{verb}: **{info.spec.name}** · {info.plan.describe()} — {info.plan.reason}"
+            return f"⚠️ {tr.msg(lang, info.problem)}"
+        verb = tr(lang, "common.loaded" if info.loaded else "common.will_load")
+        return f"{verb}: **{info.spec.name}** · {translate_plan(f'{info.plan.describe()} — {info.plan.reason}', lang)}"
 
     @ui_handler
     def open_conversation(cid: str | None, request: gr.Request) -> tuple[Any, ...]:
@@ -202,15 +211,18 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             return (gr.skip(),) * (5 + len(sampling))
         conv = store.get(user_of(request), cid)
         msgs = [{"role": m["role"], "content": m["content"]} for m in conv.messages if m["role"] in ("user", "assistant")]
-        s = {**DEFAULTS, "system": DEFAULT_SYSTEM, **conv.settings}
+        s = {**DEFAULTS, "system": tr(request, "chat.system_default"), **conv.settings}
         picked = conv.model if conv.model in state.registry.names("text") else gr.skip()
         return (msgs, cid, conv.title, picked, s["system"], *(s[k] for k in DEFAULTS))
 
     def new_chat(search: str, request: gr.Request) -> tuple[Any, ...]:
-        return [], None, "", "", gr.Radio(choices=conversation_choices(store, user_of(request), search), value=None)
+        choices = conversation_choices(store, user_of(request), search, tr.lang(request))
+        return [], None, "", "", gr.Radio(choices=choices, value=None)
 
-    def on_page_load(request: gr.Request) -> Any:
-        return gr.Radio(choices=conversation_choices(store, user_of(request)), value=None)
+    def on_page_load(request: gr.Request) -> tuple[Any, Any]:
+        lang = tr.lang(request)  # the default system prompt in the page's language
+        return gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None), \
+            tr(lang, "chat.system_default")
 
     outputs = [chatbot, message, status, conv_id, panel.conversations]
     inputs = [conv_id, panel.search, *params]
@@ -224,6 +236,6 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     model.change(show_plan, model, status)
     panel.conversations.input(open_conversation, panel.conversations,
                               [chatbot, conv_id, panel.title, model, system, *sampling])
-    deleted = wire_history_panel(panel, store, conv_id)
+    deleted = wire_history_panel(panel, store, conv_id, tr)
     deleted.then(lambda: ([], ""), None, [chatbot, status])
-    demo.load(on_page_load, None, panel.conversations)
+    demo.load(on_page_load, None, [panel.conversations, system])

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UserError
+from .i18n import language_of, text, translate_error
 
 log = logging.getLogger(__name__)
 
@@ -25,24 +26,33 @@ def user_of(request: Any) -> str:
     return (getattr(request, "username", None) or "local") if request is not None else "local"
 
 
-def user_error(exc: BaseException) -> Exception:
-    """The gr.Error shown for an exception; unexpected ones are logged, never shown as tracebacks."""
+def user_error(exc: BaseException, lang: str = "en") -> Exception:
+    """The gr.Error shown for an exception, in ``lang``; unexpected ones are logged, never shown as tracebacks."""
     import gradio as gr  # noqa: PLC0415
 
+    if isinstance(exc, gr.Error):  # already a message for the page
+        return exc
     if isinstance(exc, UserError):
-        return gr.Error(str(exc), title="LocalAI", print_exception=False)
+        return gr.Error(translate_error(exc, lang), title="LocalAI", print_exception=False)
     log.exception("unexpected error in the UI", exc_info=exc)
-    return gr.Error(f"Something went wrong ({type(exc).__name__}). The console log has the details.", title="LocalAI")
+    return gr.Error(text(lang, "error.unexpected", name=type(exc).__name__), title="LocalAI")
 
 
 def ui_handler(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a plain (non-generator) handler so that errors reach the page as plain messages."""
+    """Wrap a plain (non-generator) handler so that errors reach the page as plain messages, in the
+    language of the handler's ``gr.Request`` argument when it has one (``--lang`` reaches it through
+    the ``ForcedLanguage`` middleware)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            raise user_error(exc) from None
+            request = next((a for a in (*args, *kwargs.values()) if _is_request(a)), None)
+            raise user_error(exc, language_of(request)) from None
 
     return wrapper
+
+
+def _is_request(value: Any) -> bool:
+    return type(value).__name__ == "Request" and hasattr(value, "headers")

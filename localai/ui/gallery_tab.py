@@ -7,6 +7,7 @@ import gradio as gr
 from ..gallery import delete_saved, list_saved
 from ..state import AppState
 from .common import ui_handler, user_of
+from .i18n import Translator
 from .image_tab import ImageFormHooks
 
 ALL_DAYS = "All dates"
@@ -16,51 +17,56 @@ SHOWN = 200  # newest images shown at once
 def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, tab: Any) -> None:
     """Built inside ``tab``; the list is read when the tab is opened and on Refresh."""
     outputs = state.settings.outputs_dir
+    tr = Translator(state.settings.lang)
     with gr.Row():
-        day = gr.Dropdown([ALL_DAYS], value=ALL_DAYS, label="Date", scale=3, elem_id="gallery-day")
-        refresh_btn = gr.Button("Refresh", size="sm", scale=1, elem_id="gallery-refresh")
+        day = gr.Dropdown([ALL_DAYS], value=ALL_DAYS, label=tr.ui("gallery.day"), scale=3, elem_id="gallery-day")
+        refresh_btn = gr.Button(tr.ui("models.refresh"), size="sm", scale=1, elem_id="gallery-refresh")
     with gr.Row():
         with gr.Column(scale=3):
-            pictures = gr.Gallery(label="Your images", columns=4, height=560, allow_preview=False,
+            pictures = gr.Gallery(label=tr.ui("gallery.images"), columns=4, height=560, allow_preview=False,
                                   elem_id="gallery-images", object_fit="contain")
         with gr.Column(scale=2, min_width=260):
-            params = gr.Textbox(label="Parameters", lines=8, interactive=False, buttons=["copy"],
+            params = gr.Textbox(label=tr.ui("image.png_parameters"), lines=8, interactive=False, buttons=["copy"],
                                 elem_id="gallery-params")
-            reuse_btn = gr.Button("Reuse these settings in the Image tab", elem_id="gallery-reuse")
-            delete_btn = gr.Button("Delete this image…", variant="stop", elem_id="gallery-delete")
+            reuse_btn = gr.Button(tr.ui("gallery.reuse"), elem_id="gallery-reuse")
+            delete_btn = gr.Button(tr.ui("gallery.delete"), variant="stop", elem_id="gallery-delete")
             with gr.Row(visible=False) as confirm_row:
-                confirm_btn = gr.Button("Yes, delete it", variant="stop", size="sm", elem_id="gallery-confirm-delete")
-                keep_btn = gr.Button("Keep it", size="sm", elem_id="gallery-keep")
+                confirm_btn = gr.Button(tr.ui("hist.confirm"), variant="stop", size="sm",
+                                        elem_id="gallery-confirm-delete")
+                keep_btn = gr.Button(tr.ui("hist.keep"), size="sm", elem_id="gallery-keep")
     paths = gr.State([])  # the file of each shown image
     chosen = gr.State(None)  # the selected image's file
 
     def show(day_value: str, request: gr.Request) -> tuple[Any, ...]:
-        user = user_of(request)
+        user, lang = user_of(request), tr.lang(request)
         everything = list_saved(outputs, user)
         days = [ALL_DAYS] + sorted({s.day for s in everything}, reverse=True)
         picked = day_value if day_value in days else ALL_DAYS
         shown = [s for s in everything if picked == ALL_DAYS or s.day == picked][:SHOWN]
-        items = [(str(s.path), f"{s.day} · seed {s.meta.info.seed}" if s.meta.info else s.day) for s in shown]
-        empty = "" if shown else "No saved images yet: make some in the Image tab."
-        return (gr.Dropdown(choices=days, value=picked), items, [str(s.path) for s in shown], None, empty,
+        items = [(str(s.path), tr(lang, "gallery.caption", day=s.day, seed=s.meta.info.seed) if s.meta.info else s.day)
+                 for s in shown]
+        empty = "" if shown else tr(lang, "gallery.empty")
+        choices = [(tr(lang, "gallery.all_days") if d == ALL_DAYS else d, d) for d in days]
+        return (gr.Dropdown(choices=choices, value=picked), items, [str(s.path) for s in shown], None, empty,
                 gr.Row(visible=False))
 
-    def select(shown_paths: list[str], evt: gr.SelectData) -> tuple[Any, Any]:
+    def select(shown_paths: list[str], evt: gr.SelectData, request: gr.Request) -> tuple[Any, Any]:
         if evt.index is None or evt.index >= len(shown_paths):
             return None, ""
         from ..gallery import read_png_info  # noqa: PLC0415
 
         path = shown_paths[evt.index]
         meta = read_png_info(path)
-        text = meta.parameters or "This image has no saved parameters."
+        text = meta.parameters or tr(request, "gallery.no_parameters")
         plan = meta.localai.get("plan") or {}
         if plan:
-            text += f"\n\nModel: {meta.localai.get('model', '?')} · {plan.get('device')} {plan.get('dtype')}"
+            text += (f"\n\n{tr(request, 'gallery.model')}: {meta.localai.get('model', '?')} · {plan.get('device')} "
+                     f"{plan.get('dtype')}")
         return path, text
 
-    def ask_delete(path: str | None) -> Any:
+    def ask_delete(path: str | None, request: gr.Request) -> Any:
         if not path:
-            gr.Warning("Select an image first.")
+            tr.warning(request, tr(request, "gallery.select_first"))
             return gr.skip()
         return gr.Row(visible=True)
 
@@ -68,14 +74,14 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
     def delete(path: str | None, day_value: str, request: gr.Request) -> tuple[Any, ...]:
         if path:
             delete_saved(outputs, user_of(request), path)
-            gr.Info("The image was deleted.")
+            tr.info(request, tr(request, "gallery.deleted"))
         return show(day_value, request)
 
     @ui_handler
-    def reuse(path: str | None, current_model: str) -> tuple[Any, ...]:
+    def reuse(path: str | None, current_model: str, request: gr.Request) -> tuple[Any, ...]:
         if not path:
-            raise gr.Error("Select an image first.")
-        return (*image_form.fill_from_png(path, current_model), gr.Tabs(selected="image"))
+            raise gr.Error(tr(request, "gallery.select_first"))
+        return (*image_form.fill_from_png(path, current_model, request), gr.Tabs(selected="image"))
 
     listing = [day, pictures, paths, chosen, params, confirm_row]
     day.input(show, day, listing, queue=False)

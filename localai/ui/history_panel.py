@@ -11,6 +11,7 @@ import gradio as gr
 from ..chat_export import parse_import, to_json, to_markdown
 from ..history import History
 from .common import ui_handler, user_of
+from .i18n import Translator, text
 
 
 @dataclass
@@ -29,58 +30,63 @@ class HistoryPanel:
     upload: Any
 
 
-def conversation_choices(history: History, user: str, search: str = "") -> list[tuple[str, str]]:
+def conversation_choices(history: History, user: str, search: str = "", lang: str = "en") -> list[tuple[str, str]]:
     out = []
     for s in history.list(user, search or ""):
-        when = time.strftime("%b %d, %H:%M", time.localtime(s.updated))
+        when = time.strftime(text(lang, "hist.date"), time.localtime(s.updated))
         out.append((f"{s.title} · {when}", s.id))
     return out
 
 
-def build_history_panel() -> HistoryPanel:
-    gr.Markdown("**Conversations**")
-    new_btn = gr.Button("+ New chat", size="sm", elem_id="history-new")
-    search = gr.Textbox(placeholder="Search conversations", show_label=False, elem_id="history-search")
-    conversations = gr.Radio([], show_label=False, elem_id="history-list", container=False)
-    with gr.Accordion("Rename, delete, export", open=False, elem_id="history-actions"):
-        title = gr.Textbox(label="Title", elem_id="history-title")
-        rename_btn = gr.Button("Rename", size="sm", elem_id="history-rename")
-        delete_btn = gr.Button("Delete…", size="sm", variant="stop", elem_id="history-delete")
+def build_history_panel(tr: Translator | None = None) -> HistoryPanel:
+    tr = tr or Translator()
+    gr.Markdown(tr.ui("hist.heading"))
+    new_btn = gr.Button(tr.ui("hist.new"), size="sm", elem_id="history-new")
+    search = gr.Textbox(placeholder=tr.ui("hist.search"), label=tr.ui("hist.search"), show_label=False,
+                        elem_id="history-search")
+    conversations = gr.Radio([], label=tr.ui("hist.list"), show_label=False, elem_id="history-list", container=False)
+    with gr.Accordion(tr.ui("hist.actions"), open=False, elem_id="history-actions"):
+        title = gr.Textbox(label=tr.ui("hist.title"), elem_id="history-title")
+        rename_btn = gr.Button(tr.ui("hist.rename"), size="sm", elem_id="history-rename")
+        delete_btn = gr.Button(tr.ui("hist.delete"), size="sm", variant="stop", elem_id="history-delete")
         with gr.Row(visible=False) as confirm_row:
-            confirm_btn = gr.Button("Yes, delete it", size="sm", variant="stop", elem_id="history-confirm-delete")
-            cancel_btn = gr.Button("Keep it", size="sm", elem_id="history-cancel-delete")
-        export_md = gr.DownloadButton("Export Markdown", size="sm", elem_id="history-export-md")
-        export_json = gr.DownloadButton("Export JSON", size="sm", elem_id="history-export-json")
-        upload = gr.UploadButton("Import JSON (ours or ChatGPT)", file_types=[".json"], size="sm",
+            confirm_btn = gr.Button(tr.ui("hist.confirm"), size="sm", variant="stop", elem_id="history-confirm-delete")
+            cancel_btn = gr.Button(tr.ui("hist.keep"), size="sm", elem_id="history-cancel-delete")
+        export_md = gr.DownloadButton(tr.ui("hist.export_md"), size="sm", elem_id="history-export-md")
+        export_json = gr.DownloadButton(tr.ui("hist.export_json"), size="sm", elem_id="history-export-json")
+        upload = gr.UploadButton(tr.ui("hist.import"), file_types=[".json"], size="sm",
                                  elem_id="history-import")
     return HistoryPanel(search, conversations, new_btn, title, rename_btn, delete_btn, confirm_row, confirm_btn,
                         cancel_btn, export_md, export_json, upload)
 
 
-def wire_history_panel(panel: HistoryPanel, history: History, conv_id: Any) -> Any:
+def wire_history_panel(panel: HistoryPanel, history: History, conv_id: Any, tr: Translator | None = None) -> Any:
     """The sidebar's own events (opening a conversation is wired by the chat tab).
     Returns the "deleted" event so the chat tab can clear its view after it."""
+    tr = tr or Translator()
+
+    def choices(request: gr.Request, search: str) -> list[tuple[str, str]]:
+        return conversation_choices(history, user_of(request), search, tr.lang(request))
 
     def refresh(search: str, request: gr.Request) -> Any:
-        return gr.Radio(choices=conversation_choices(history, user_of(request), search))
+        return gr.Radio(choices=choices(request, search))
 
     @ui_handler
     def rename(cid: str | None, title: str, search: str, request: gr.Request) -> Any:
         if not cid:
-            raise gr.Error("Open a conversation first.")
+            raise gr.Error(tr(request, "hist.open_first"))
         history.rename(user_of(request), cid, title)
-        return gr.Radio(choices=conversation_choices(history, user_of(request), search), value=cid)
+        return gr.Radio(choices=choices(request, search), value=cid)
 
     @ui_handler
     def delete(cid: str | None, search: str, request: gr.Request) -> Any:
         if cid:
             history.delete(user_of(request), cid)
-        return (gr.Radio(choices=conversation_choices(history, user_of(request), search), value=None),
-                gr.Row(visible=False), None, "")
+        return (gr.Radio(choices=choices(request, search), value=None), gr.Row(visible=False), None, "")
 
-    def ask_delete(cid: str | None) -> Any:
+    def ask_delete(cid: str | None, request: gr.Request) -> Any:
         if not cid:
-            gr.Warning("Open a conversation first.")
+            tr.warning(request, tr(request, "hist.open_first"))
             return gr.skip()
         return gr.Row(visible=True)
 
@@ -102,8 +108,9 @@ def wire_history_panel(panel: HistoryPanel, history: History, conv_id: Any) -> A
     def import_file(file: Any, search: str, request: gr.Request) -> Any:
         path = Path(file if isinstance(file, str) else getattr(file, "name", ""))
         ids = history.import_conversations(user_of(request), parse_import(path.read_bytes()))
-        gr.Info(f"Imported {len(ids)} conversation{'s' if len(ids) != 1 else ''}.")
-        return gr.Radio(choices=conversation_choices(history, user_of(request), search))
+        done = tr(request, "hist.imported_one") if len(ids) == 1 else tr(request, "hist.imported", count=len(ids))
+        tr.info(request, done)
+        return gr.Radio(choices=choices(request, search))
 
     panel.search.change(refresh, panel.search, panel.conversations, queue=False)
     panel.rename_btn.click(rename, [conv_id, panel.title, panel.search], panel.conversations)

@@ -14,12 +14,22 @@ from ..model_settings import CHOICES, ModelSettings
 from ..state import AppState
 from ..tiers import default_model, recommended, tier_label, tier_of
 from .common import owner_of, ui_handler, user_error
+from .i18n import LANGS, Translator, text, translate, translate_error, translate_plan
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ["Model", "Kind", "Where", "Params", "Size", "License", "Gated", "Would load as"]
+COLUMN_KEYS = ("model", "kind", "where", "params", "size", "license", "gated", "plan")
 KIND = {"text": "chat", "image": "image"}
 WHERE = {"local": "on disk", "cache": "HF cache", "hub": "not downloaded"}
+
+
+def _kind(kind: str, lang: str) -> str:
+    return text(lang, f"models.kind.{kind}") if kind in KIND else kind
+
+
+def _where(source: str, lang: str) -> str:
+    return text(lang, f"models.where.{source}") if source in WHERE else source
 
 
 def _gb(n: int) -> str:
@@ -34,29 +44,32 @@ def _key(spec: ModelSpec) -> str:
     return f"{spec.kind}/{spec.name}"
 
 
-def hardware_markdown(state: AppState) -> str:
+def hardware_markdown(state: AppState, lang: str = "en") -> str:
     hw = state.hardware()
     if hw.has_gpu:
         device = f"{hw.accelerator.upper()} · {hw.device_name}"
-        accel = f"{_gb(hw.free_vram)} free of {_gb(hw.total_vram)}"
+        accel = text(lang, "models.free_of", free=_gb(hw.free_vram), total=_gb(hw.total_vram))
     else:
-        device, accel = f"CPU · {hw.cpu_name or hw.device_name} ({hw.cpu_threads} threads)", "none (CPU only)"
+        device = text(lang, "models.cpu_device", name=hw.cpu_name or hw.device_name, threads=hw.cpu_threads)
+        accel = text(lang, "models.no_accel")
     services = state.services
-    bnb = "works" if hw.bnb_ok else f"unavailable — {hw.bnb_problem or 'not installed'}"
-    offline = "**on**: nothing is downloaded" if services.offline else "off"
-    return (f"**This computer:** {tier_label(tier_of(hw))} · **Device:** {device}  \n"
-            f"**Accelerator memory:** {accel} · **RAM:** {_gb(hw.available_ram)} free of {_gb(hw.total_ram)}  \n"
-            f"**bf16:** {'yes' if hw.bf16 else 'no'} · **bitsandbytes (8/4-bit):** {bnb} · "
-            f"**Disk free for models:** {_gb(services.downloader.free_disk(state.settings.models_dir))} · **Offline mode:** {offline}")
+    bnb = text(lang, "models.bnb_works") if hw.bnb_ok else text(
+        lang, "models.bnb_broken", why=hw.bnb_problem or text(lang, "models.not_installed"))
+    return text(lang, "models.hardware", tier=translate(tier_label(tier_of(hw)), lang), device=device, accel=accel,
+                ram_free=_gb(hw.available_ram), ram_total=_gb(hw.total_ram),
+                bf16=text(lang, "common.yes" if hw.bf16 else "common.no"), bnb=bnb,
+                disk=_gb(services.downloader.free_disk(state.settings.models_dir)),
+                offline=text(lang, "models.offline_on" if services.offline else "models.offline_off"))
 
 
-def memory_markdown(state: AppState) -> str:
+def memory_markdown(state: AppState, lang: str = "en") -> str:
     loaded = state.registry.loaded()
     if not loaded:
-        return "**In memory now:** no model is loaded."
-    parts = [f"**{b.spec.name}** ({b.plan.describe()}, ~{_gb(b.plan.estimated_bytes)})" for b in loaded]
+        return text(lang, "models.memory_none")
+    parts = [f"**{b.spec.name}** ({translate_plan(b.plan.describe(), lang)}, ~{_gb(b.plan.estimated_bytes)})"
+             for b in loaded]
     total = sum(b.plan.estimated_bytes for b in loaded)
-    return f"**In memory now:** {', '.join(parts)} — about {_gb(total)} in all."
+    return text(lang, "models.memory", models=", ".join(parts), total=_gb(total))
 
 
 def _ordered(state: AppState) -> list[ModelSpec]:
@@ -68,188 +81,208 @@ def _ordered(state: AppState) -> list[ModelSpec]:
                                         best.get((s.kind, s.name), 0), s.kind != "text"))
 
 
-def model_rows(state: AppState) -> list[list[str]]:
+def model_rows(state: AppState, lang: str = "en") -> list[list[str]]:
     tier = tier_of(state.hardware())
     defaults = {(m.kind, m.name) for k in KIND if (m := default_model(builtin_catalog(), k, tier)) is not None}
     rows = []
     for spec in _ordered(state):
         info = state.services.model_info(spec.name, spec.kind)
-        plan = ("loaded: " if info.loaded else "") + info.plan.describe() if info.plan else f"⚠️ {info.problem[:80]}"
+        plan = ((text(lang, "models.loaded_prefix") if info.loaded else "") + translate_plan(info.plan.describe(), lang)
+                if info.plan else f"⚠️ {translate(info.problem, lang)[:80]}")
         star = " ★" if (spec.kind, spec.name) in defaults else ""
-        rows.append([spec.name + star, KIND.get(spec.kind, spec.kind), WHERE.get(spec.source, spec.source),
-                     _params(spec.params), _gb(spec.weight_bytes) if spec.weight_bytes else "?",
-                     spec.license or "?", "yes — needs login" if spec.gated else "no", plan])
+        rows.append([spec.name + star, _kind(spec.kind, lang), _where(spec.source, lang),
+                     _params(spec.params), _gb(spec.weight_bytes) if spec.weight_bytes else "?", spec.license or "?",
+                     text(lang, "models.gated_yes" if spec.gated else "common.no"), plan])
     return rows
 
 
-def details_markdown(state: AppState, key: str | None) -> str:
+def table_value(state: AppState, lang: str = "en") -> dict[str, Any]:
+    """The model table with its column names in ``lang``."""
+    return {"headers": [text(lang, f"models.col.{k}") for k in COLUMN_KEYS], "data": model_rows(state, lang)}
+
+
+def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
     if not key:
-        return "Pick a model."
+        return text(lang, "models.pick_one")
     kind, _, name = key.partition("/")
     try:
         info = state.services.model_info(name, kind)
     except UserError as exc:
-        return f"⚠️ {exc}"
+        return f"⚠️ {translate_error(exc, lang)}"
     s = info.spec
-    where = f"on disk at `{s.path}`" if s.path else "not downloaded yet"
+    where = text(lang, "models.on_disk_at", path=s.path) if s.path else text(lang, "models.not_downloaded")
     partial = state.services.downloader.partial_bytes(s) if s.source == "hub" else 0
     if partial:
-        where += f" ({gb(partial)} of an interrupted download is kept; Download continues it)"
-    lines = [f"### {s.name}", s.description or "",
-             f"{KIND.get(s.kind, s.kind)} model · {_params(s.params)} parameters · "
-             f"{_gb(s.weight_bytes) if s.weight_bytes else 'size unknown'} · license {s.license or 'unknown'} · "
-             f"{'gated (needs a Hugging Face login)' if s.gated else 'ungated'} · {where}"]
+        where += text(lang, "models.partial", size=gb(partial))
+    facts = text(lang, "models.facts", kind=_kind(s.kind, lang), params=_params(s.params),
+                 size=_gb(s.weight_bytes) if s.weight_bytes else text(lang, "models.size_unknown"),
+                 license=s.license or text(lang, "models.unknown"),
+                 gated=text(lang, "models.gated" if s.gated else "models.ungated"), where=where)
+    lines = [f"### {s.name}", s.description or "", facts]
     if info.plan is not None:
-        lines.append(f"**{'Loaded as' if info.loaded else 'Would load as'}:** {info.plan.describe()}  \n"
-                     f"**Why:** {info.plan.reason}")
+        verb = text(lang, "models.loaded_as" if info.loaded else "models.would_load_as")
+        lines.append(f"**{verb}:** {translate_plan(info.plan.describe(), lang)}  \n"
+                     f"**{text(lang, 'models.why')}:** {translate_plan(info.plan.reason, lang)}")
     else:
-        lines.append(f"⚠️ {info.problem}")
+        lines.append(f"⚠️ {translate(info.problem, lang)}")
     return "\n\n".join(x for x in lines if x)
 
 
-def build_models_tab(state: AppState) -> None:
+def build_models_tab(state: AppState, demo: Any = None) -> None:
     services = state.services
+    tr = Translator(state.settings.lang)
     built = False  # values below are computed on each page load; while building, placeholders (no torch yet)
 
     def on_load(fn: Any, placeholder: Any) -> Any:
-        return lambda: fn() if built else placeholder
+        def value(request: gr.Request = None) -> Any:  # Gradio passes the page's request on each load
+            return fn(tr.lang(request)) if built else placeholder
+        return value
 
-    hardware = gr.Markdown(on_load(lambda: hardware_markdown(state), "Detecting this computer's hardware..."),
+    hardware = gr.Markdown(on_load(lambda lang: hardware_markdown(state, lang), tr.ui("models.detecting")),
                            elem_id="models-hardware")
-    memory = gr.Markdown(on_load(lambda: memory_markdown(state), ""), elem_id="models-memory")
+    memory = gr.Markdown(on_load(lambda lang: memory_markdown(state, lang), ""), elem_id="models-memory")
     with gr.Row():
-        offline = gr.Checkbox(services.offline, label="Offline mode (never use the network)", elem_id="models-offline",
+        offline = gr.Checkbox(services.offline, label=tr.ui("models.offline"), elem_id="models-offline",
                               interactive=not services.downloader.policy.forced, scale=3)
-        refresh_btn = gr.Button("Refresh", size="sm", scale=1, elem_id="models-refresh")
-    table = gr.Dataframe(on_load(lambda: model_rows(state), []), headers=COLUMNS, interactive=False, wrap=True,
-                         elem_id="models-table", label="Models (★ = recommended for this computer; click a row)",
+        refresh_btn = gr.Button(tr.ui("models.refresh"), size="sm", scale=1, elem_id="models-refresh")
+    table = gr.Dataframe(on_load(lambda lang: table_value(state, lang), []), headers=COLUMNS, interactive=False,
+                         wrap=True, elem_id="models-table", label=tr.ui("models.table"),
                          max_height=420, column_widths=["19%", "6%", "10%", "6%", "7%", "12%", "10%", "30%"])
     first = state.registry.default_name("text")
     first_key = f"text/{first}" if first else None
-    pick = gr.Dropdown(_choices(state), value=first_key, label="Model", elem_id="models-pick",
+    pick = gr.Dropdown(_choices(state), value=first_key, label=tr.ui("models.pick"), elem_id="models-pick",
                        allow_custom_value=False)
-    details = gr.Markdown(on_load(lambda: details_markdown(state, first_key), ""), elem_id="models-details")
+    details = gr.Markdown(on_load(lambda lang: details_markdown(state, first_key, lang), ""), elem_id="models-details")
     with gr.Row():
-        download_btn = gr.Button("Download", variant="primary", elem_id="models-download")
-        stop_btn = gr.Button("Stop download", variant="stop", elem_id="models-stop")
-        load_btn = gr.Button("Load", elem_id="models-load")
-        unload_btn = gr.Button("Unload", elem_id="models-unload")
+        download_btn = gr.Button(tr.ui("models.download"), variant="primary", elem_id="models-download")
+        stop_btn = gr.Button(tr.ui("models.stop"), variant="stop", elem_id="models-stop")
+        load_btn = gr.Button(tr.ui("models.load"), elem_id="models-load")
+        unload_btn = gr.Button(tr.ui("common.unload"), elem_id="models-unload")
     status = gr.Markdown("", elem_id="models-status")
-    with gr.Accordion("Settings for this model", open=False, elem_id="models-settings"):
+    with gr.Accordion(tr.ui("models.settings"), open=False, elem_id="models-settings"):
         with gr.Row():
-            device = gr.Dropdown(list(CHOICES["device"]), value="auto", label="Device", elem_id="models-device")
-            dtype = gr.Dropdown(list(CHOICES["dtype"]), value="auto", label="Precision", elem_id="models-dtype")
-            quant = gr.Dropdown(list(CHOICES["quantization"]), value="auto", label="Quantization",
-                                elem_id="models-quant")
-            offload = gr.Dropdown(list(CHOICES["offload"]), value="auto", label="Offload", elem_id="models-offload")
-        pickle = gr.Checkbox(False, label="Allow pickle weights (.bin/.ckpt/.pt): they can run code when loaded; "
-                             "only for authors you trust", elem_id="models-pickle")
-        code = gr.Checkbox(False, label="Trust remote code: run the Python files that come with this model; "
-                           "only for authors you trust", elem_id="models-code")
-        save_btn = gr.Button("Save settings", size="sm", elem_id="models-save")
+            device = gr.Dropdown(list(CHOICES["device"]), value="auto", label=tr.ui("models.device"),
+                                 info=tr.ui("models.device_info"), elem_id="models-device")
+            dtype = gr.Dropdown(list(CHOICES["dtype"]), value="auto", label=tr.ui("models.dtype"),
+                                info=tr.ui("models.dtype_info"), elem_id="models-dtype")
+            quant = gr.Dropdown(list(CHOICES["quantization"]), value="auto", label=tr.ui("models.quant"),
+                                info=tr.ui("models.quant_info"), elem_id="models-quant")
+            offload = gr.Dropdown(list(CHOICES["offload"]), value="auto", label=tr.ui("models.offload"),
+                                  info=tr.ui("models.offload_info"), elem_id="models-offload")
+        pickle = gr.Checkbox(False, label=tr.ui("models.pickle"), elem_id="models-pickle")
+        code = gr.Checkbox(False, label=tr.ui("models.code"), elem_id="models-code")
+        save_btn = gr.Button(tr.ui("models.save"), size="sm", elem_id="models-save")
     overrides = [device, dtype, quant, offload, pickle, code]
 
-    def views(key: str | None) -> tuple[Any, ...]:
-        choices = _choices(state)
+    def views(key: str | None, request: gr.Request) -> tuple[Any, ...]:
+        lang = tr.lang(request)
+        choices = _choices(state, lang)
         pick_update = gr.update(choices=choices, value=key if key in {k for _, k in choices} else None)
-        return (hardware_markdown(state), memory_markdown(state), model_rows(state), pick_update,
-                details_markdown(state, key))
+        return (hardware_markdown(state, lang), memory_markdown(state, lang), table_value(state, lang), pick_update,
+                details_markdown(state, key, lang))
 
     view_outputs = [hardware, memory, table, pick, details]
 
     @ui_handler
-    def refresh(key: str | None) -> tuple[Any, ...]:
+    def refresh(key: str | None, request: gr.Request) -> tuple[Any, ...]:
         services.refresh_models()
-        return views(key)
+        return views(key, request)
 
-    def show(key: str | None) -> tuple[Any, ...]:
+    def show(key: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not key:
             return (gr.skip(),) * (len(overrides) + 1)
         kind, _, name = key.partition("/")
         opts = services.model_settings(name, kind)
-        return (details_markdown(state, key), opts.device, opts.dtype, opts.quantization, opts.offload,
-                opts.allow_pickle, opts.trust_remote_code)
+        return (details_markdown(state, key, tr.lang(request)), opts.device, opts.dtype, opts.quantization,
+                opts.offload, opts.allow_pickle, opts.trust_remote_code)
 
     def pick_row(evt: gr.SelectData) -> Any:
         row = evt.row_value or []
-        kinds = {label: kind for kind, label in KIND.items()}
+        kinds = {_kind(kind, lang): kind for kind in KIND for lang in LANGS}
         if len(row) < 2 or row[1] not in kinds:
             return gr.skip()
         return f"{kinds[row[1]]}/{str(row[0]).removesuffix(' ★')}"
 
     @ui_handler
-    def save(key: str | None, dev: str, dt: str, q: str, off: str, allow_pickle: bool, allow_code: bool) -> str:
+    def save(key: str | None, dev: str, dt: str, q: str, off: str, allow_pickle: bool, allow_code: bool,
+             request: gr.Request) -> str:
         if not key:
-            raise InvalidInput("Pick a model first.")
+            raise InvalidInput(tr(request, "models.pick_first"))
         kind, _, name = key.partition("/")
         services.save_model_settings(name, kind, ModelSettings(dev, dt, q, off, bool(allow_pickle), bool(allow_code)))
-        return f"Settings for {name} saved; they apply from its next load."
+        return tr(request, "models.saved", name=name)
 
     @ui_handler
-    def set_offline(flag: bool) -> tuple[str, str]:
+    def set_offline(flag: bool, request: gr.Request) -> tuple[str, str]:
         services.set_offline(bool(flag))
-        text = ("Offline mode is on: LocalAI will not use the network." if flag
-                else "Offline mode is off: models can be downloaded.")
-        return text, hardware_markdown(state)
+        return (tr(request, "models.offline_is_on" if flag else "models.offline_is_off"),
+                hardware_markdown(state, tr.lang(request)))
 
     def download(key: str | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> Iterator[str]:
+        lang = tr.lang(request)
         if not key:
-            raise gr.Error("Pick a model to download.")
+            raise gr.Error(tr(lang, "models.pick_download"))
         kind, _, name = key.partition("/")
         try:
             job = services.download(name, kind, owner=owner_of(request))
-            yield f"Starting the download of {name}..."
+            yield tr(lang, "models.starting", name=name)
             for event in job.events():
                 if event.kind == "progress":
                     p: DownloadProgress = event.data
-                    progress(p.fraction, desc=f"Downloading {name}")
-                    yield f"Downloading **{name}**: {p.text()}"
+                    progress(p.fraction, desc=tr(lang, "models.downloading", name=name))
+                    yield tr(lang, "models.downloading_progress", name=name, progress=tr.msg(lang, p.text()))
                 elif event.kind == "status":
-                    yield event.data
+                    yield tr.msg(lang, event.data)
                 elif event.kind == "queued":
-                    yield f"Waiting for another download to finish (position {event.data})."
+                    yield tr(lang, "models.download_queued", position=event.data)
                 elif event.kind == "done" and event.data is None:
-                    yield "⏸️ The download was stopped before it started."
+                    yield tr(lang, "models.download_stopped_early")
                 elif event.kind == "done":
                     r = event.data
-                    yield (f"✅ Downloaded **{r.name}** ({gb(r.total_bytes)}, {r.files} files) in {r.seconds:.0f} s "
-                           f"to `{r.path}`. It works offline from now on.")
+                    yield tr(lang, "models.downloaded", name=r.name, size=gb(r.total_bytes), files=r.files,
+                             seconds=f"{r.seconds:.0f}", path=r.path)
         except DownloadStopped as exc:
-            yield f"⏸️ {exc}"
+            yield f"⏸️ {translate_error(exc, lang)}"
         except Exception as exc:
-            yield f"⚠️ {exc}"
-            raise user_error(exc) from None
+            yield f"⚠️ {translate_error(exc, lang)}"
+            raise user_error(exc, lang) from None
 
     def stop(request: gr.Request) -> str:
         n = services.cancel_downloads(owner_of(request))
-        return "Stopping the download..." if n else "No download of yours is running."
+        return tr(request, "models.stopping" if n else "models.no_download")
 
     def load(key: str | None, request: gr.Request) -> Iterator[str]:
+        lang = tr.lang(request)
         if not key:
-            raise gr.Error("Pick a model to load.")
+            raise gr.Error(tr(lang, "models.pick_load"))
         kind, _, name = key.partition("/")
         try:
             job = services.load(name, kind, owner=owner_of(request))
             for event in job.events():
                 if event.kind == "status":
-                    yield event.data
+                    yield tr.msg(lang, event.data)
                 elif event.kind == "queued":
-                    yield f"Waiting for the model worker (position {event.data})..."
+                    yield tr(lang, "models.load_queued", position=event.data)
                 elif event.kind == "done" and event.data is None:
-                    yield "Loading was stopped."
+                    yield tr(lang, "models.load_stopped")
                 elif event.kind == "done":
-                    yield f"✅ **{name}** is loaded: {event.data.describe()} — {event.data.reason}"
+                    yield tr(lang, "models.is_loaded", name=name, plan=translate_plan(event.data.describe(), lang),
+                             reason=translate_plan(event.data.reason, lang))
         except Exception as exc:
-            yield f"⚠️ {exc}"
-            raise user_error(exc) from None
+            yield f"⚠️ {translate_error(exc, lang)}"
+            raise user_error(exc, lang) from None
 
     @ui_handler
     def unload(key: str | None, request: gr.Request) -> str:
         if not key:
-            raise InvalidInput("Pick a model to unload.")
+            raise InvalidInput(tr(request, "models.pick_unload"))
         kind, _, name = key.partition("/")
         done = services.unload(name, kind, owner=owner_of(request))
-        return f"{name} was unloaded; its memory is free." if done else f"{name} is not loaded."
+        return tr(request, "common.unloaded" if done else "common.not_loaded", name=name)
+
+    def page_choices(request: gr.Request) -> Any:
+        lang = tr.lang(request)  # the model list's labels in the page's language
+        return gr.update(choices=_choices(state, lang)) if lang != "en" else gr.skip()
 
     refresh_btn.click(refresh, pick, view_outputs)
     table.select(pick_row, None, pick)
@@ -260,9 +293,11 @@ def build_models_tab(state: AppState) -> None:
     stop_btn.click(stop, None, status, queue=False)
     load_btn.click(load, pick, status, concurrency_limit=None).then(views, pick, view_outputs)
     unload_btn.click(unload, pick, status).then(views, pick, view_outputs)
+    if demo is not None:
+        demo.load(page_choices, None, pick, queue=False)
     built = True
 
 
-def _choices(state: AppState) -> list[tuple[str, str]]:
+def _choices(state: AppState, lang: str = "en") -> list[tuple[str, str]]:
     specs = sorted(state.registry.specs(), key=lambda s: (s.kind != "text", s.source == "hub"))
-    return [(f"{s.name} ({KIND.get(s.kind, s.kind)}, {WHERE.get(s.source, s.source)})", _key(s)) for s in specs]
+    return [(f"{s.name} ({_kind(s.kind, lang)}, {_where(s.source, lang)})", _key(s)) for s in specs]

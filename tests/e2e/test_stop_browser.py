@@ -1,0 +1,75 @@
+"""Stop in the Chat tab, in a real headless Chromium: the answer stops growing at once, the part
+already written stays on the page and in the history, and the status says it was stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.app_process import RunningApp, running_app
+from tests.e2e.conftest import screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+WATCH_ANSWER = """() => {
+  window.__growth = [];  // [milliseconds since page start, answer length] at each change
+  const root = document.querySelector('#chatbot');
+  new MutationObserver(() => {
+    const bots = root.querySelectorAll('[data-testid="bot"]');
+    if (bots.length) window.__growth.push([performance.now(), bots[bots.length - 1].innerText.length]);
+  }).observe(root, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def slow_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """A larger tiny model with a long context, so an answer streams for many seconds."""
+    from tests.tiny_models import save_tiny_llama
+
+    models = tmp_path_factory.mktemp("stop-models")
+    save_tiny_llama(models / "text" / "slow-llama", hidden_size=256, layers=6, heads=4, max_position_embeddings=8192)
+    (models / "image").mkdir()
+    with running_app(models, tmp_path_factory.mktemp("stop-app")) as running:
+        yield running
+
+
+def _set_number(page, elem_id: str, value: int) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]").first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_stop_keeps_the_partial_answer_and_ends_the_stream(slow_app: RunningApp, page) -> None:
+    page.goto(slow_app.url)
+    box = page.locator("#chat-input textarea")
+    box.wait_for(timeout=30_000)
+    _set_number(page, "chat-max-new", 4096)  # far longer than the test waits
+    page.evaluate(WATCH_ANSWER)
+    box.fill("Tell me a very long story.")
+    box.press("Enter")
+    page.locator("#chat-status").get_by_text("Writing").wait_for(timeout=60_000)
+    page.wait_for_function("() => { const b = document.querySelectorAll('#chatbot [data-testid=\"bot\"]');"
+                           " return b.length && b[b.length - 1].innerText.length > 60; }", timeout=60_000)
+    page.wait_for_timeout(500)  # it is still streaming
+    clicked = page.evaluate("performance.now()")
+    page.locator("#chat-stop").click()
+    status = page.locator("#chat-status")
+    status.get_by_text("stopped (the partial answer is kept)").wait_for(timeout=10_000)
+    page.wait_for_timeout(1500)  # nothing more may arrive
+    growth = page.evaluate("window.__growth")
+    final = page.locator('#chatbot [data-testid="bot"]').last.inner_text()
+    before_click = [n for t, n in growth if t < clicked]
+    after_click = [(t - clicked, n) for t, n in growth if t >= clicked]
+    assert len(set(before_click)) >= 3, "the answer was streaming before Stop"
+    grew = [ms for ms, n in after_click if n > max(before_click)]
+    assert not grew or max(grew) < 1000, f"the answer kept growing {max(grew):.0f} ms after Stop"
+    assert len(final.strip()) >= 60, "the partial answer stays on the page"
+    assert "tokens/s" in status.inner_text()
+    screenshot(page, "chat-stopped")
+    # the partial answer is in the history too: open it again after a reload
+    page.reload()
+    page.locator("#history-list label", has_text="Tell me a very long story").click(timeout=30_000)
+    page.locator('#chatbot [data-testid="bot"]').last.wait_for(timeout=30_000)
+    stored = page.locator('#chatbot [data-testid="bot"]').last.inner_text()
+    assert stored.strip()[:40] == final.strip()[:40]
