@@ -49,8 +49,6 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     state = build_state(settings)
     demo = build_ui(state)
     demo.queue(max_size=settings.max_queue * 4, default_concurrency_limit=None)
-    # Hardware detection imports torch: do it on the inference worker while the page comes up.
-    state.worker.submit(lambda job: state.hardware(), description="detect hardware")
     if settings.share:
         print("WARNING: --share opens a public link through third-party (Gradio) servers: your prompts, answers "
               "and images pass through them, and anyone with the link can reach the login page.", flush=True)
@@ -72,6 +70,8 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         quiet=True,
         prevent_thread_lock=True,
     )
+    # Hardware detection imports torch (seconds): on the inference worker, once the page is up.
+    state.worker.submit(lambda job: state.hardware(), description="detect hardware")
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     print(f"\nLocalAI is running at http://{shown_host}:{port}  (ready in {time.perf_counter() - STARTED:.1f} s)")
     if settings.listen:

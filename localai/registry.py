@@ -128,9 +128,10 @@ class Registry:
             raise UnknownModel(f"No {what} model was chosen.", f"Pick one of: {known}.")
         raise UnknownModel(f"Unknown {what} model '{name}'.", f"Known {what} models: {known}.")
 
-    def default_name(self, kind: str) -> str | None:
+    def default_name(self, kind: str, wait: bool = True) -> str | None:
         """The model selected at start: the CLI's choice, else the first on disk, else the one the catalog
-        recommends for this computer's hardware tier."""
+        recommends for this computer's hardware tier. With ``wait=False`` (building the page) the tier is
+        not detected just for this: None until the hardware is known; the page fills it in when it loads."""
         wanted = self.settings.text_model if kind == "text" else self.settings.image_model
         specs = self.specs(kind)
         if wanted:
@@ -138,7 +139,11 @@ class Registry:
         on_disk = [s for s in specs if s.source in ("local", "cache")]
         if on_disk or not specs:
             return on_disk[0].name if on_disk else None
-        best = default_model([s for s in specs if s.source == "hub"], kind, tier_of(self._hardware()))
+        peek = getattr(self._hardware, "peek", None)
+        hw = self._hardware() if wait or peek is None else peek()
+        if hw is None:
+            return None
+        best = default_model([s for s in specs if s.source == "hub"], kind, tier_of(hw))
         return (best or specs[0]).name
 
     # -- planning ------------------------------------------------------------------------------------

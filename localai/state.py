@@ -29,6 +29,10 @@ class HardwareMonitor:
     _info: HardwareInfo | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def peek(self) -> HardwareInfo | None:
+        """The hardware if it has been detected already; never starts a detection."""
+        return self._info
+
     def __call__(self) -> HardwareInfo:
         if self._info is None and self.worker is not None and threading.current_thread().name != WORKER_NAME:
             return self.worker.call(self, description="detect hardware")

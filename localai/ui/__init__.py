@@ -28,7 +28,7 @@ def build_ui(state: AppState) -> Any:
             with gr.Tab(tr.ui("tab.chat"), id="chat"):
                 build_chat_tab(state, demo)
             with gr.Tab(tr.ui("tab.image"), id="image"):
-                image_form = build_image_tab(state)
+                image_form = build_image_tab(state, demo)
             with gr.Tab(tr.ui("tab.gallery"), id="gallery") as gallery_tab:
                 build_gallery_tab(state, image_form, tabs, gallery_tab)
             with gr.Tab(tr.ui("tab.models"), id="models"):

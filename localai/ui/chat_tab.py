@@ -69,7 +69,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             panel = build_history_panel(tr)
         with gr.Column(scale=4):
             with gr.Row():
-                model = gr.Dropdown(names, value=state.registry.default_name("text"), label=tr.ui("chat.model"),
+                model = gr.Dropdown(names, value=state.registry.default_name("text", wait=False), label=tr.ui("chat.model"),
                                     allow_custom_value=False, scale=4, elem_id="chat-model")
                 unload_btn = gr.Button(tr.ui("common.unload"), scale=1, size="sm", elem_id="chat-unload")
             chatbot = gr.Chatbot(label=tr.ui("chat.conversation"), height=480, buttons=["copy"], elem_id="chatbot",
@@ -219,10 +219,13 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         choices = conversation_choices(store, user_of(request), search, tr.lang(request))
         return [], None, "", "", gr.Radio(choices=choices, value=None)
 
-    def on_page_load(request: gr.Request) -> tuple[Any, Any]:
+    def on_page_load(current: str | None, request: gr.Request) -> tuple[Any, Any, Any]:
         lang = tr.lang(request)  # the default system prompt in the page's language
-        return gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None), \
-            tr(lang, "chat.system_default")
+        # The model list as it is now (downloads, Refresh), and the default once the hardware is known.
+        names_now = state.registry.names("text")
+        picked = current if current in names_now else state.registry.default_name("text")
+        return (gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None),
+                tr(lang, "chat.system_default"), gr.Dropdown(choices=names_now, value=picked))
 
     outputs = [chatbot, message, status, conv_id, panel.conversations]
     inputs = [conv_id, panel.search, *params]
@@ -238,4 +241,4 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                               [chatbot, conv_id, panel.title, model, system, *sampling])
     deleted = wire_history_panel(panel, store, conv_id, tr)
     deleted.then(lambda: ([], ""), None, [chatbot, status])
-    demo.load(on_page_load, None, [panel.conversations, system])
+    demo.load(on_page_load, model, [panel.conversations, system, model])

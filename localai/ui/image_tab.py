@@ -46,11 +46,11 @@ class ImageFormHooks:
     outputs: list[Any]
 
 
-def build_image_tab(state: AppState) -> ImageFormHooks:
+def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     services = state.services
     running: dict[str, Job] = {}  # the job each browser session is drawing, for its Cancel button
     names = state.registry.names("image")
-    first = state.registry.default_name("image")
+    first = state.registry.default_name("image", wait=False)
     fam = services.image_defaults(first)[1] if first else None
     tr = Translator(state.settings.lang)
     with gr.Row():
@@ -258,6 +258,17 @@ def build_image_tab(state: AppState) -> ImageFormHooks:
     send_btn.click(send, [png_info, model], [model, prompt, negative, seed, steps, guidance, width, height, scheduler],
                    queue=False)
     unload_btn.click(unload, model, plan_md)
+
+    def on_page_load(current: str | None) -> Any:
+        """The model list as it is now, and the default once the hardware is known (then its family's settings)."""
+        names_now = state.registry.names("image")
+        if current in names_now:
+            return gr.Dropdown(choices=names_now)
+        return gr.Dropdown(choices=names_now, value=state.registry.default_name("image"))
+
+    demo.load(on_page_load, model, model).then(
+        lambda name, picked_before: family_defaults(name) if name and name != picked_before else (gr.skip(),) * 5,
+        [model, gr.State(first)], [steps, guidance, width, height, scheduler])
 
     def fill_from_png(path: str | None, current_model: str, request: Any = None) -> tuple[Any, ...]:
         return send(read_png_info(path).info if path else None, current_model, request)

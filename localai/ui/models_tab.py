@@ -148,7 +148,7 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
     table = gr.Dataframe(on_load(lambda lang: table_value(state, lang), []), headers=COLUMNS, interactive=False,
                          wrap=True, elem_id="models-table", label=tr.ui("models.table"),
                          max_height=420, column_widths=["19%", "6%", "10%", "6%", "7%", "12%", "10%", "30%"])
-    first = state.registry.default_name("text")
+    first = state.registry.default_name("text", wait=False)
     first_key = f"text/{first}" if first else None
     pick = gr.Dropdown(_choices(state), value=first_key, label=tr.ui("models.pick"), elem_id="models-pick",
                        allow_custom_value=False)
