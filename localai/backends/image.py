@@ -29,7 +29,7 @@ from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest, family_of
 from ..jobs import CancelToken
 from ..plan import LoadPlan, vae_tiling_needed
 from .memory import free_memory, is_oom, load_failure
-from .model_files import local_folder
+from .model_files import local_folder, read_folder_json
 from .text import TORCH_DTYPES
 
 log = logging.getLogger(__name__)
@@ -148,16 +148,11 @@ class ImageBackend:
     def _load_folder(self, folder: Path, dtype: Any) -> Any:
         from diffusers import DiffusionPipeline
 
-        index_file = folder / "model_index.json"
-        if not index_file.is_file():
-            raise ModelFolderInvalid(f"The image model folder '{folder}' has no model_index.json.",
-                                     "An image model folder must be a diffusers folder as downloaded from Hugging "
-                                     "Face, or put a single .safetensors checkpoint in the image folder instead.")
-        try:
-            index = json.loads(index_file.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ModelFolderInvalid(f"The model_index.json in '{folder}' is broken ({exc}).",
-                                     "Download the model again.") from None
+        index = read_folder_json(folder / "model_index.json",
+                                 f"The image model folder '{folder}' has no model_index.json.",
+                                 "An image model folder must be a diffusers folder as downloaded from Hugging Face, "
+                                 "or put a single .safetensors checkpoint in the image folder instead.",
+                                 "Download the model again.")
         self.family = self.family or image_family_from_folder(folder, self.spec.name)
         components = [k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v[0]]
         plain_everywhere, fp16_everywhere = True, True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from ..catalog import PICKLE_SUFFIXES, ModelSpec
 from ..errors import ModelFolderInvalid, ModelUnavailable, UnsafeModel
@@ -33,21 +34,25 @@ def local_folder(spec: ModelSpec) -> Path:
     )
 
 
+def read_folder_json(path: Path, missing: str, missing_hint: str, broken_hint: str) -> dict[str, Any]:
+    """A model folder's JSON file (config.json, model_index.json) as a dict, or a clear error naming it."""
+    if not path.is_file():
+        raise ModelFolderInvalid(missing, missing_hint)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise ModelFolderInvalid(f"The {path.name} in '{path.parent}' is broken ({exc}).", broken_hint) from None
+    return data
+
+
 def check_text_folder(folder: Path, allow_pickle: bool = False) -> None:
     """Raise a clear error naming the folder and what is missing or broken."""
     name = f"'{folder}'"
-    config = folder / "config.json"
-    if not config.is_file():
-        raise ModelFolderInvalid(f"The model folder {name} has no config.json.",
-                                 "A chat model folder needs config.json, *.safetensors weights and tokenizer files, "
-                                 "as downloaded from Hugging Face.")
-    try:
-        cfg = json.loads(config.read_text(encoding="utf-8"))
-        if not isinstance(cfg, dict):
-            raise ValueError("not a JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelFolderInvalid(f"The config.json in {name} is broken ({exc}).",
-                                 "Download the model again or fix the file.") from None
+    read_folder_json(folder / "config.json", f"The model folder {name} has no config.json.",
+                     "A chat model folder needs config.json, *.safetensors weights and tokenizer files, "
+                     "as downloaded from Hugging Face.", "Download the model again or fix the file.")
     if not any(folder.glob("*.safetensors")):
         pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
         if pickles and not allow_pickle:
