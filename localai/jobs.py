@@ -24,13 +24,24 @@ log = logging.getLogger(__name__)
 
 
 class CancelToken:
-    """Set once by the job's owner; checked by the backend at each token or step."""
+    """Set once by the job's owner; checked by the backend at each token or step.
 
-    def __init__(self) -> None:
+    ``on_cancel`` runs once, on the first ``cancel()``: a job uses it to put a "stopping" event
+    into its own stream, so that the reader shows "Stopping..." in order, before the result,
+    and never after it (a separate reply from the Stop button could arrive after the result).
+    """
+
+    def __init__(self, on_cancel: Callable[[], None] | None = None) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._on_cancel = on_cancel
 
     def cancel(self) -> None:
-        self._event.set()
+        with self._lock:
+            first = not self._event.is_set()
+            self._event.set()
+        if first and self._on_cancel is not None:
+            self._on_cancel()
 
     @property
     def cancelled(self) -> bool:
@@ -39,7 +50,7 @@ class CancelToken:
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # "queued" | "status" | "text" | "progress" | "image" | "done"
+    kind: str  # "queued" | "status" | "stopping" | "text" | "progress" | "image" | "notice" | "done"
     data: Any = None
 
 
@@ -52,8 +63,8 @@ class Job:
         self.owner = owner
         self.description = description
         self.id = job_id
-        self.cancel = CancelToken()
         self._events: queue.Queue = queue.Queue()
+        self.cancel = CancelToken(on_cancel=lambda: self.emit("stopping"))
         self.result: Any = None
         self.error: BaseException | None = None
         self.finished = threading.Event()

@@ -113,6 +113,23 @@ def test_cancel_owner_cancels_only_that_owners_jobs(worker: InferenceWorker) -> 
     assert not bob.cancel.cancelled
 
 
+def test_stop_shows_in_the_jobs_own_stream_once_and_before_the_result(worker: InferenceWorker) -> None:
+    """The page shows "Stopping..." from the job's stream, so it can never land after the final status."""
+    job, release = _occupy(worker, owner="alice")
+    worker.cancel_owner("alice")
+    worker.cancel_owner("alice")  # pressed twice
+    job.cancel.cancel()
+    events = [e for e in job.events() if e.kind != "queued"]
+    assert _kinds(events) == ["stopping", "done"]
+    assert events[-1].data == "cancelled"
+    release.set()
+
+
+def test_a_job_nobody_stopped_has_no_stopping_event(worker: InferenceWorker) -> None:
+    job = worker.submit(lambda job: job.emit("text", "hi") or "ok", owner="u")
+    assert [k for k in _kinds(job.events()) if k != "queued"] == ["text", "done"]
+
+
 def test_job_cancelled_while_waiting_never_runs(worker: InferenceWorker) -> None:
     _, release = _occupy(worker)
     ran: list[str] = []

@@ -140,6 +140,9 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                 elif event.kind == "status":
                     line = tr(lang, "chat.writing") if event.data == "generating" else tr.msg(lang, event.data)
                     yield history, skip, line, skip, skip
+                elif event.kind == "stopping":  # in the stream, so it can never come after the result
+                    history[-1] = {"role": "assistant", "content": answer}
+                    yield history, skip, tr(lang, "chat.stopping"), skip, skip
                 elif event.kind == "notice":
                     notice = tr.msg(lang, event.data)
                     tr.warning(lang, notice)
@@ -184,8 +187,10 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
         yield from respond(history, last_user, cid, search, cid is None, values, request)
 
-    def stop(request: gr.Request) -> Any:
-        return tr(request, "chat.stopping") if services.cancel(owner_of(request)) else gr.skip()
+    def stop(request: gr.Request) -> None:
+        # No output here: "Stopping..." and then the final status come through the answer's own
+        # stream, in order (a reply from this handler could land after the final status).
+        services.cancel(owner_of(request))
 
     @ui_handler
     def unload(model_name: str, request: gr.Request) -> str:
@@ -232,7 +237,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     message.submit(send, [message, chatbot, *inputs], outputs, concurrency_limit=None)
     send_btn.click(send, [message, chatbot, *inputs], outputs, concurrency_limit=None)
     regen_btn.click(regenerate, [chatbot, *inputs], outputs, concurrency_limit=None)
-    stop_btn.click(stop, None, status, queue=False)
+    stop_btn.click(stop, None, None, queue=False)
     for button in (clear_btn, panel.new_btn):
         button.click(new_chat, panel.search, [chatbot, conv_id, message, status, panel.conversations], queue=False)
     unload_btn.click(unload, model, status)

@@ -164,6 +164,8 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
                     yield gr.skip(), progress_html(0, 1, line), *(gr.skip(),) * 3
                 elif event.kind == "status" and event.data != "generating":
                     yield gr.skip(), progress_html(0, 1, tr.msg(lang, event.data)), *(gr.skip(),) * 3
+                elif event.kind == "stopping":  # in the stream, so it can never come after the result
+                    yield gr.skip(), progress_html(0, 1, tr(lang, "image.stopping")), *(gr.skip(),) * 3
                 elif event.kind == "notice":
                     tr.warning(lang, tr.msg(lang, event.data))
                 elif event.kind == "done" and event.data is None:  # cancelled while waiting in line
@@ -189,12 +191,11 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
             if running.get(owner) is job:
                 running.pop(owner, None)
 
-    def cancel(request: gr.Request) -> Any:
+    def cancel(request: gr.Request) -> None:
+        # "Stopping..." comes through the job's own stream, so it cannot overwrite the final summary.
         job = running.get(owner_of(request))
-        if job is None:
-            return gr.skip()
-        job.cancel.cancel()
-        return progress_html(0, 1, tr(request, "image.stopping"))
+        if job is not None:
+            job.cancel.cancel()
 
     def on_select(shown_seeds: list, evt: gr.SelectData, request: gr.Request) -> tuple[Any, Any]:
         if evt.index is None or evt.index >= len(shown_seeds):
@@ -250,7 +251,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     for trigger in (generate_btn.click, prompt.submit):
         trigger(generate, gen_inputs, gen_outputs, concurrency_limit=None)
         trigger(lambda: None, None, picked, queue=False)  # a new run: "Reuse seed" takes its first image again
-    cancel_btn.click(cancel, None, progress, queue=False)
+    cancel_btn.click(cancel, None, None, queue=False)
     gallery.select(on_select, seeds, [picked, seed_info], queue=False)
     reuse_btn.click(reuse, [picked, seeds], seed, queue=False)
     random_btn.click(lambda: -1, None, seed, queue=False)

@@ -233,6 +233,8 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
                     yield tr(lang, "models.downloading_progress", name=name, progress=tr.msg(lang, p.text()))
                 elif event.kind == "status":
                     yield tr.msg(lang, event.data)
+                elif event.kind == "stopping":  # in the stream, so it can never come after the result
+                    yield tr(lang, "models.stopping")
                 elif event.kind == "queued":
                     yield tr(lang, "models.download_queued", position=event.data)
                 elif event.kind == "done" and event.data is None:
@@ -247,9 +249,10 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
             yield f"⚠️ {translate_error(exc, lang)}"
             raise user_error(exc, lang) from None
 
-    def stop(request: gr.Request) -> str:
+    def stop(request: gr.Request) -> Any:
+        # With a download running, "Stopping..." comes through the download's own stream instead.
         n = services.cancel_downloads(owner_of(request))
-        return tr(request, "models.stopping" if n else "models.no_download")
+        return gr.skip() if n else tr(request, "models.no_download")
 
     def load(key: str | None, request: gr.Request) -> Iterator[str]:
         lang = tr.lang(request)

@@ -55,7 +55,11 @@ def test_stop_keeps_the_partial_answer_and_ends_the_stream(slow_app: RunningApp,
     clicked = page.evaluate("performance.now()")
     page.locator("#chat-stop").click()
     status = page.locator("#chat-status")
-    status.get_by_text("stopped (the partial answer is kept)").wait_for(timeout=10_000)
+    try:
+        status.get_by_text("stopped (the partial answer is kept)").wait_for(timeout=10_000)
+    except Exception:
+        pytest.fail(f"no 'stopped' status 10 s after Stop; the status reads {status.inner_text()!r}\n"
+                    f"app log:\n{slow_app.log()[-3000:]}")
     page.wait_for_timeout(1500)  # nothing more may arrive
     growth = page.evaluate("window.__growth")
     final = page.locator('#chatbot [data-testid="bot"]').last.inner_text()
