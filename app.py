@@ -38,10 +38,10 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     api_key = load_api_key(settings)
 
     from localai.api import app_kwargs as api_app_kwargs
+    from localai.i18n import gradio_i18n, language_middleware
     from localai.serving import find_free_port, lan_urls
     from localai.state import build_state
     from localai.ui import CSS, build_ui
-    from localai.ui.i18n import gradio_i18n, language_middleware
 
     port = find_free_port(settings.host, settings.port)
     for folder in (settings.models_dir / "text", settings.models_dir / "image", settings.data_dir):

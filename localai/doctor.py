@@ -11,6 +11,7 @@ import errno
 import importlib.metadata
 import importlib.util
 import logging
+import os
 import platform
 import re
 import shlex
@@ -19,7 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -303,35 +304,6 @@ def diagnose(facts: SystemFacts, settings: Settings, model: ModelSpec | None = N
     return sorted(problems, key=lambda p: p.severity != "blocker")
 
 
-# --- reporting ------------------------------------------------------------------------------------
-
-def report(facts: SystemFacts, settings: Settings, plan_line: str,
-           problems: Sequence[Problem] | None = None) -> str:
-    """The text ``--check`` prints."""
-    problems = diagnose(facts, settings) if problems is None else problems
-    py = ".".join(map(str, facts.python))
-    hw = facts.hardware.summary() if facts.hardware else f"unknown ({facts.hardware_error or 'PyTorch is missing'})"
-    gpu = (f"NVIDIA driver {facts.nvidia_driver} (CUDA up to {facts.nvidia_max_cuda})" if facts.nvidia_gpu
-           else "AMD GPU found" if facts.amd_gpu else "no NVIDIA/AMD GPU found")
-    libs = ", ".join(f"{name} {version or 'MISSING'}" for name, version in facts.versions)
-    lines = [
-        "LocalAI system check",
-        f"  Python:     {py} ({'64' if facts.is_64bit else '32'}-bit) on {facts.os_name}, {facts.executable}",
-        f"  Hardware:   {hw}",
-        f"  GPU:        {gpu}; PyTorch build {facts.torch_build or 'none'}, usable by PyTorch: "
-        + ("yes" if facts.cuda_available else "no"),
-        f"  Libraries:  {libs}",
-        f"  Disk:       {facts.free_disk / GB:.1f} GB free for models ({settings.models_dir})",
-        f"  Chat model: {plan_line}",
-        "",
-    ]
-    for p in problems:
-        lines += [f"{p.severity.upper()}: {p.title}", f"  Fix: {p.fix}"]
-    if not problems:
-        lines.append("No problems found.")
-    return "\n".join(lines)
-
-
 def _plan_default(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpec | None, list[Problem]]:
     """(plan line, default chat model, problems from planning it)."""
     from .errors import UserError  # noqa: PLC0415
@@ -361,16 +333,23 @@ def _plan_default(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpe
             state.worker.shutdown()
 
 
-def run_check(settings: Settings) -> int:
-    """Print the system check. Returns 1 when something blocks running LocalAI, else 0."""
+def run_check(settings: Settings, environ: Mapping[str, str] | None = None) -> int:
+    """Print the system check in ``--lang`` (else the console's language).
+
+    Returns 1 when something blocks running LocalAI, else 0.
+    """
+    from .check_report import check_text  # noqa: PLC0415
+    from .i18n import language_from_environment, normalize, text  # noqa: PLC0415
+
+    lang = normalize(settings.lang) if settings.lang else language_from_environment(
+        os.environ if environ is None else environ)
     try:
         facts = gather_facts(settings)
         plan_line, spec, plan_problems = _plan_default(settings, facts)
         problems = diagnose(facts, settings, spec) + plan_problems
-        print(report(facts, settings, plan_line, problems), flush=True)
+        print(check_text(facts, settings.models_dir, plan_line, problems, lang), flush=True)
         return 1 if any(p.severity == "blocker" for p in problems) else 0
     except Exception as exc:
         log.debug("system check failed", exc_info=True)
-        print(f"The system check itself failed: {type(exc).__name__}: {exc}. "
-              "Run ./launch.sh to repair the installation, and report this if it persists.", flush=True)
+        print(text(lang, "check.failed", error=f"{type(exc).__name__}: {exc}"), flush=True)
         return 1

@@ -12,7 +12,6 @@ from .jobs import InferenceWorker
 from .registry import Registry
 from .services import Services
 
-
 WORKER_NAME = "localai-inference"
 
 

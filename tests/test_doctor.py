@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 from localai import doctor
 from localai.catalog import ModelSpec
 from localai.config import Settings
-from localai.doctor import Problem, SystemFacts, diagnose, parse_nvidia_smi, report, run_check
+from localai.check_report import check_text
+from localai.doctor import Problem, SystemFacts, diagnose, parse_nvidia_smi, run_check
 from localai.hardware import HardwareInfo
 
 G = 1024**3
@@ -58,7 +60,7 @@ def no_torch(**changes) -> SystemFacts:
 def test_healthy_machine_has_no_problems(base: SystemFacts) -> None:
     assert diagnose(base, SETTINGS) == []
     assert diagnose(base, SETTINGS, HUB_7B) == []
-    assert report(base, SETTINGS, "x: cpu").endswith("No problems found.")
+    assert check_text(base, SETTINGS.models_dir, "x: cpu", []).endswith("No problems found.")
 
 
 @pytest.mark.parametrize("python", [(3, 9, 18), (3, 14, 0), (2, 7, 18)])
@@ -214,15 +216,35 @@ def test_blockers_come_first_and_report_lists_fixes() -> None:
     f = facts(port_free=False, data_writable=False)
     problems = diagnose(f, SETTINGS)
     assert [p.severity for p in problems] == ["blocker", "warning"]
-    text = report(f, SETTINGS, "Qwen2.5-7B-Instruct: cuda · bf16 · 8-bit (int8) (reason)")
+    text = check_text(f, SETTINGS.models_dir, "Qwen2.5-7B-Instruct: cuda · bf16 · 8-bit (int8) (reason)", problems)
     assert "BLOCKER: LocalAI cannot write" in text and "WARNING: Port 7860" in text
-    assert text.count("  Fix: ") == 2 and "No problems found." not in text
+    assert text.index("BLOCKER:") < text.index("WARNING:")
+    assert text.count("  How to fix: ") == 2 and "No problems found." not in text
     assert "GeForce RTX 3060" in text and "transformers 5.24.0" in text and "Qwen2.5-7B-Instruct: cuda" in text
 
 
 def test_report_marks_missing_libraries() -> None:
-    text = report(no_torch(), SETTINGS, "x")
+    text = check_text(no_torch(), SETTINGS.models_dir, "x", diagnose(no_torch(), SETTINGS))
     assert "torch MISSING" in text and "PyTorch is missing" in text
+
+
+def test_console_report_in_russian_translates_labels_problems_and_fixes() -> None:
+    f = facts(port_free=False, data_writable=False)
+    text = check_text(f, SETTINGS.models_dir, "x: cpu", diagnose(f, SETTINGS), "ru")
+    assert text.startswith("Проверка системы LocalAI")
+    assert re.search(r"^  Оборудование: +", text, re.M) and re.search(r"^  Диск: +свободно ", text, re.M)
+    assert "МЕШАЕТ РАБОТЕ: " in text and "ПРЕДУПРЕЖДЕНИЕ: Порт 7860" in text
+    assert text.count("  Как исправить: ") == 2 and "--port 7861" in text
+    assert "BLOCKER" not in text and "How to fix" not in text
+
+
+def test_console_language_is_lang_flag_then_the_locale() -> None:
+    from localai.i18n import language_from_environment
+
+    assert language_from_environment({"LANG": "ru_RU.UTF-8"}) == "ru"
+    assert language_from_environment({"LC_ALL": "en_US.UTF-8", "LANG": "ru_RU.UTF-8"}) == "en"
+    assert language_from_environment({"LC_ALL": "", "LC_MESSAGES": "ru_UA", "LANG": "C"}) == "ru"
+    assert language_from_environment({}) == "en"
 
 
 def test_parse_nvidia_smi() -> None:
@@ -249,12 +271,21 @@ def test_run_check_on_this_machine(tmp_path: Path, capsys: pytest.CaptureFixture
     code = run_check(_real_settings(tmp_path))
     out = capsys.readouterr().out
     assert code == (1 if "BLOCKER:" in out else 0)
-    assert "Hardware:   CPU only" in out
-    assert "Chat model: Qwen2.5-0.5B-Instruct: cpu · " in out
+    assert re.search(r"^  Hardware: +CPU only", out, re.M)
+    assert re.search(r"^  Chat model: +Qwen2.5-0.5B-Instruct: cpu · ", out, re.M)
     assert "Traceback" not in out
     assert all((tmp_path / d).is_dir() for d in ("models", "data", "outputs"))
     leftovers = [p for p in (tmp_path / "data").iterdir() if not p.name.startswith("history.sqlite3")]
     assert not leftovers  # the write test cleans up
+
+
+def test_run_check_speaks_the_consoles_language_unless_lang_is_given(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_check(_real_settings(tmp_path), environ={"LANG": "ru_RU.UTF-8"})
+    out = capsys.readouterr().out
+    assert out.startswith("Проверка системы LocalAI") and "Только процессор" in out and "Traceback" not in out
+    run_check(dataclasses.replace(_real_settings(tmp_path), lang="en"), environ={"LANG": "ru_RU.UTF-8"})
+    assert capsys.readouterr().out.startswith("LocalAI system check")
 
 
 def test_gather_facts_sees_a_busy_port(tmp_path: Path) -> None:
@@ -271,7 +302,7 @@ def test_gather_facts_sees_a_busy_port(tmp_path: Path) -> None:
 def test_unknown_model_becomes_a_warning_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = run_check(_real_settings(tmp_path, text_model="no-such-model"))
     out = capsys.readouterr().out
-    assert "Chat model: Unknown chat model 'no-such-model'" in out
+    assert re.search(r"Chat model: +Unknown chat model 'no-such-model'", out)
     assert "WARNING: Unknown chat model" in out and "Known chat models" in out
     assert code == (1 if "BLOCKER:" in out else 0)
 

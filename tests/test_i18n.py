@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from localai.errors import InvalidInput, NotEnoughMemory, UnknownModel, UserError
-from localai.ui.i18n import (
+from localai.i18n import (
     LANGS,
     MESSAGES,
     STRINGS,

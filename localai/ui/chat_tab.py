@@ -14,10 +14,10 @@ import gradio as gr
 from ..backends.prompting import flatten_content
 from ..backends.text import ChatOptions, ChatResult
 from ..history import History
+from ..i18n import Translator, text, translate_error, translate_plan
 from ..state import AppState
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
-from .i18n import Translator, text, translate_error, translate_plan
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UserError
-from .i18n import language_of, text, translate_error
+from ..i18n import language_of, text, translate_error
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from typing import Any
 import gradio as gr
 
 from ..gallery import delete_saved, list_saved
+from ..i18n import Translator
 from ..state import AppState
 from .common import ui_handler, user_of
-from .i18n import Translator
 from .image_tab import ImageFormHooks
 
 ALL_DAYS = "All dates"

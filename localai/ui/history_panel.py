@@ -10,8 +10,8 @@ import gradio as gr
 
 from ..chat_export import parse_import, to_json, to_markdown
 from ..history import History
+from ..i18n import Translator, text
 from .common import ui_handler, user_of
-from .i18n import Translator, text
 
 
 @dataclass

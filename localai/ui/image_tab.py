@@ -9,14 +9,14 @@ from typing import Any
 
 import gradio as gr
 
+from .. import i18n
 from ..errors import UserError
 from ..gallery import read_png_info
+from ..i18n import Translator, translate_error, translate_plan
 from ..image_request import DEFAULT_SCHEDULER, MAX_IMAGES, MAX_SEED, MAX_STEPS, MIN_SIDE, ImageRequest
 from ..jobs import Job
 from ..state import AppState
-from . import i18n
 from .common import owner_of, ui_handler, user_error, user_of
-from .i18n import Translator, translate_error, translate_plan
 
 log = logging.getLogger(__name__)
 

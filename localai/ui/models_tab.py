@@ -10,11 +10,11 @@ import gradio as gr
 from ..catalog import ModelSpec, builtin_catalog
 from ..downloads import DownloadProgress, DownloadStopped, gb
 from ..errors import InvalidInput, UserError
+from ..i18n import LANGS, Translator, text, translate, translate_error, translate_plan
 from ..model_settings import CHOICES, ModelSettings
 from ..state import AppState
 from ..tiers import default_model, recommended, tier_label, tier_of
 from .common import owner_of, ui_handler, user_error
-from .i18n import LANGS, Translator, text, translate, translate_error, translate_plan
 
 log = logging.getLogger(__name__)
 

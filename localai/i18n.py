@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -327,6 +327,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check.chat_model": ("Chat model", "Модель для чата"),
     "check.no_default": ("none found (put a model in the models folder or pick one in the Models tab)",
                          "не найдена (положите модель в папку моделей или выберите её на вкладке «Модели»)"),
+    "check.console_title": ("LocalAI system check", "Проверка системы LocalAI"),
+    "check.console_blocker": ("BLOCKER", "МЕШАЕТ РАБОТЕ"),
+    "check.console_warning": ("WARNING", "ПРЕДУПРЕЖДЕНИЕ"),
+    "check.console_ok": ("No problems found.", "Проблем не найдено."),
     "check.failed": ("The system check itself failed: {error}. Run ./launch.sh to repair the installation, and "
                      "report this if it persists.",
                      "Сама проверка не удалась: {error}. Запустите ./launch.sh, чтобы исправить установку, и "
@@ -816,6 +820,14 @@ def language_from_header(header: str | None) -> str:
         if tag and tag != "*" and q > best_q:
             best, best_q = tag, q
     return normalize(best)
+
+
+def language_from_environment(environ: Mapping[str, str]) -> str:
+    """The console's language, as POSIX programs pick it: LC_ALL, then LC_MESSAGES, then LANG."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(name):
+            return normalize(environ[name])
+    return "en"
 
 
 def language_of(request: Any, forced: str | None = None) -> str:

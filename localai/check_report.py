@@ -1,0 +1,96 @@
+"""The system check's result in words, in English or Russian: as console text for
+``python app.py --check`` and as Markdown for the page's System check tab.
+
+Both show the same things from the same rows: each problem with its fix, then what was found on
+this computer. No gradio here, so ``--check`` works even when the web libraries are broken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .doctor import GB, Problem, SystemFacts
+from .i18n import text, translate, translate_plan
+
+
+def _plain(value: str) -> str:
+    return value
+
+
+def _code(value: str) -> str:
+    return f"`{value}`"
+
+
+def _md(value: str) -> str:
+    """Plain text safe inside Markdown: special characters escaped, `code spans` kept as they are."""
+    parts = value.split("`")
+    return "`".join(re.sub(r"([\\*_<>\[\]#|])", r"\\\1", p) if i % 2 == 0 else p for i, p in enumerate(parts))
+
+
+def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: str, lang: str,
+               code: Callable[[str], str] = _plain) -> list[tuple[str, str]]:
+    """(label, value) for each thing the check found; ``code`` marks paths (backticks in Markdown)."""
+    hw = facts.hardware
+    if hw is None:
+        hardware = text(lang, "check.unknown_hardware", why=facts.hardware_error or text(lang, "check.no_torch"))
+    elif hw.has_gpu:
+        hardware = text(lang, "check.gpu_memory", device=hw.accelerator.upper(), name=hw.device_name,
+                        free=f"{hw.free_vram / GB:.1f} GB", total=f"{hw.total_vram / GB:.1f} GB")
+    else:
+        hardware = text(lang, "check.cpu", name=hw.cpu_name or hw.device_name, threads=hw.cpu_threads)
+    if hw is not None:
+        ram = text(lang, "models.free_of", free=f"{hw.available_ram / GB:.1f} GB", total=f"{hw.total_ram / GB:.1f} GB")
+        hardware += f" · {text(lang, 'check.ram')}: {ram} · bf16: {text(lang, 'common.yes' if hw.bf16 else 'common.no')}"
+    gpu = (text(lang, "check.nvidia", driver=facts.nvidia_driver, cuda=facts.nvidia_max_cuda) if facts.nvidia_gpu
+           else text(lang, "check.amd") if facts.amd_gpu else text(lang, "check.no_gpu"))
+    gpu += "; " + text(lang, "check.torch_build", build=facts.torch_build or text(lang, "check.none"),
+                       usable=text(lang, "common.yes" if facts.cuda_available else "common.no"))
+    bnb = text(lang, "models.bnb_works") if facts.bnb_ok else text(
+        lang, "models.bnb_broken", why=facts.bnb_problem or text(lang, "models.not_installed"))
+    libs = ", ".join(f"{name} {version or text(lang, 'check.missing')}" for name, version in facts.versions)
+    py = ".".join(map(str, facts.python))
+    return [
+        (text(lang, "check.python"), text(lang, "check.python_value", version=py, bits=64 if facts.is_64bit else 32,
+                                          os=facts.os_name, path=code(facts.executable))),
+        (text(lang, "check.hardware"), hardware),
+        (text(lang, "check.gpu"), gpu),
+        (text(lang, "check.bnb"), bnb),
+        (text(lang, "check.libraries"), libs),
+        (text(lang, "check.disk"), text(lang, "check.disk_value", free=f"{facts.free_disk / GB:.1f} GB",
+                                        path=code(str(models_dir)))),
+        (text(lang, "check.chat_model"), translate_plan(translate(plan, lang), lang) if plan
+         else text(lang, "check.no_default")),
+    ]
+
+
+def check_markdown(facts: SystemFacts, models_dir: Path | str, plan: str, problems: Sequence[Problem],
+                   lang: str) -> str:
+    """The page's rendering: each problem with its fix, then what was found on this computer."""
+    lines = [text(lang, "check.found", count=len(problems)) if problems else text(lang, "check.ok")]
+    for p in problems:
+        label = text(lang, "check.blocker" if p.severity == "blocker" else "check.warning")
+        lines.append(f"**{label}:** {_md(translate(p.title, lang))}  \n"
+                     f"**{text(lang, 'check.fix')}:** {_md(translate(p.fix, lang))}")
+    rows = facts_rows(facts, models_dir, plan, lang, code=_code)
+    lines.append(f"---\n**{text(lang, 'check.facts')}**\n\n" + "\n".join(f"- **{label}:** {_md(value)}"
+                                                                       for label, value in rows))
+    return "\n\n".join(lines)
+
+
+def check_text(facts: SystemFacts, models_dir: Path | str, plan: str, problems: Sequence[Problem],
+               lang: str = "en") -> str:
+    """The console rendering (``--check``): what was found, then each problem with its fix."""
+    rows = facts_rows(facts, models_dir, plan, lang)
+    width = max(len(label) for label, _ in rows) + 1
+    lines = [text(lang, "check.console_title")]
+    lines += [f"  {label + ':':<{width}} {value}" for label, value in rows]
+    lines.append("")
+    fix = text(lang, "check.fix")
+    for p in problems:
+        severity = text(lang, "check.console_blocker" if p.severity == "blocker" else "check.console_warning")
+        lines += [f"{severity}: {translate(p.title, lang)}", f"  {fix}: {translate(p.fix, lang)}"]
+    if not problems:
+        lines.append(text(lang, "check.console_ok"))
+    return "\n".join(lines)
