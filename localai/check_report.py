@@ -15,10 +15,6 @@ from .doctor import GB, Problem, SystemFacts
 from .i18n import text, translate, translate_plan
 
 
-def _plain(value: str) -> str:
-    return value
-
-
 def _code(value: str) -> str:
     return f"`{value}`"
 
@@ -30,7 +26,7 @@ def _md(value: str) -> str:
 
 
 def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: str, lang: str,
-               code: Callable[[str], str] = _plain) -> list[tuple[str, str]]:
+               code: Callable[[str], str] = str) -> list[tuple[str, str]]:
     """(label, value) for each thing the check found; ``code`` marks paths (backticks in Markdown)."""
     hw = facts.hardware
     if hw is None:

@@ -57,14 +57,10 @@ def server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     from localai.api import mount_api
     from localai.config import parse_settings
     from localai.state import build_state
-    from tests.tiny_pipelines import save_tiny_sd
+    from tests.tiny_pipelines import with_tiny_sd
 
     tmp = tmp_path_factory.mktemp("api")
-    models = tmp / "models"  # the shared tiny chat models, plus a tiny image model
-    (models / "text").mkdir(parents=True)
-    for folder in (models_dir / "text").iterdir():
-        (models / "text" / folder.name).symlink_to(folder, target_is_directory=True)
-    save_tiny_sd(models / "image" / "tiny-sd")
+    models = with_tiny_sd(models_dir, tmp / "models")
     settings = parse_settings(["--models-dir", str(models), "--data-dir", str(tmp / "data"),
                                "--outputs-dir", str(tmp / "outputs"), "--no-browser", "--offline"], env={})
     state = build_state(settings)
@@ -319,16 +315,17 @@ def test_concurrent_streams_each_get_their_own_answer(server):
     assert got == expected, "every stream completes with its own content and nothing mixed"
 
 
-def _record_jobs(server, monkeypatch) -> list:
+def _record_jobs(server, monkeypatch, method: str = "chat") -> list:
+    """Keep every job that ``services.<method>`` submits, to check how it ended."""
     jobs = []
-    real = server.state.services.chat
+    real = getattr(server.state.services, method)
 
-    def chat(*args, **kwargs):
+    def recording(*args, **kwargs):
         job = real(*args, **kwargs)
         jobs.append(job)
         return job
 
-    monkeypatch.setattr(server.state.services, "chat", chat)
+    monkeypatch.setattr(server.state.services, method, recording)
     return jobs
 
 
@@ -430,15 +427,7 @@ def test_bad_image_requests(server, body, status, param):
 
 
 def test_client_leaving_mid_drawing_cancels_the_job(server, monkeypatch):
-    jobs = []
-    real = server.state.services.generate_images
-
-    def generate_images(*args, **kwargs):
-        job = real(*args, **kwargs)
-        jobs.append(job)
-        return job
-
-    monkeypatch.setattr(server.state.services, "generate_images", generate_images)
+    jobs = _record_jobs(server, monkeypatch, "generate_images")
     body = {"model": "tiny-sd", "prompt": "a fox", "n": 8, "steps": 150, "size": "64x64"}
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(server.url + "/images/generations", json=body, timeout=httpx.Timeout(10, read=1.5))

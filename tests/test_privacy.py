@@ -106,14 +106,10 @@ def _guard_env(tmp: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def guarded(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guarded]:
-    from tests.tiny_pipelines import save_tiny_sd
+    from tests.tiny_pipelines import with_tiny_sd
 
     work = tmp_path_factory.mktemp("privacy")
-    models = work / "models"  # the shared tiny chat models, plus a tiny image model
-    (models / "text").mkdir(parents=True)
-    for folder in (models_dir / "text").iterdir():
-        (models / "text" / folder.name).symlink_to(folder, target_is_directory=True)
-    save_tiny_sd(models / "image" / "tiny-sd")
+    models = with_tiny_sd(models_dir, work / "models")
     env = _guard_env(work)
     # No --offline: nothing should be fetched even when the network is allowed to the app.
     with running_app(models, work, env=env) as app:

@@ -99,6 +99,15 @@ def save_tiny_sd(folder: Path) -> Path:
     return folder
 
 
+def with_tiny_sd(shared_models: Path, models: Path) -> Path:
+    """A models folder with the shared tiny chat models (linked, not copied) plus ``image/tiny-sd``."""
+    (models / "text").mkdir(parents=True)
+    for folder in (shared_models / "text").iterdir():
+        (models / "text" / folder.name).symlink_to(folder, target_is_directory=True)
+    save_tiny_sd(models / "image" / "tiny-sd")
+    return models
+
+
 def save_tiny_sdxl(folder: Path) -> Path:
     build_tiny_sdxl().save_pretrained(folder, safe_serialization=True)
     return folder
