@@ -39,6 +39,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
 
     from localai.api import app_kwargs as api_app_kwargs
     from localai.i18n import gradio_i18n, language_middleware
+    from localai.idle_polling import calm_idle_polling
     from localai.serving import find_free_port, lan_urls
     from localai.state import build_state
     from localai.ui import CSS, build_ui
@@ -49,6 +50,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     state = build_state(settings)
     demo = build_ui(state)
     demo.queue(max_size=settings.max_queue * 4, default_concurrency_limit=None)
+    calm_idle_polling(demo)  # Gradio polls its queue 1,000 times a second when idle: ~5% of a core
     if settings.share:
         print("WARNING: --share opens a public link through third-party (Gradio) servers: your prompts, answers "
               "and images pass through them, and anyone with the link can reach the login page.", flush=True)

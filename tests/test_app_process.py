@@ -6,6 +6,8 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from tests.app_process import ROOT, running_app
 
 
@@ -37,3 +39,29 @@ def test_help_lists_the_flags():
     assert out.returncode == 0
     for flag in ("--listen", "--auth", "--models-dir", "--offline", "--quantization", "--no-browser", "--check"):
         assert flag in out.stdout
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    import os
+
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_an_idle_server_uses_under_one_percent_of_a_core(models_dir, tmp_path):
+    """No page open, no job: the server must not keep a core busy (laptop fans, batteries). Gradio's
+    queue alone used to poll 1,000 times a second (~5% of a core)."""
+    import time
+
+    with running_app(models_dir, tmp_path) as app:
+        samples = []
+        for _ in range(4):  # the first seconds import torch for hardware detection: take the quietest window
+            before, started = _cpu_seconds(app.process.pid), time.monotonic()
+            time.sleep(4)
+            samples.append((_cpu_seconds(app.process.pid) - before) / (time.monotonic() - started))
+            if len(samples) >= 2 and min(samples) < 0.01:
+                break
+        assert min(samples) < 0.01, f"idle CPU {[f'{s:.1%}' for s in samples]} of one core"
