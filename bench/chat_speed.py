@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also time the services' own steps (prompt building, the streaming detokenizer)")
     args = ap.parse_args(argv)
 
-    from localai.backends.text import ChatOptions
+    from localai.backends.transformers_chat import ChatOptions
     from localai.config import parse_settings
     from localai.state import build_state
     from tests.tiny_models import save_llama_100m
@@ -203,10 +203,10 @@ class _Profiler:
 
 
 def _install_profiler() -> _Profiler:
-    from localai.backends import text
+    from localai.backends import transformers_chat as text
 
     prof = _Profiler()
-    put, prepare = text._Stream.put, text.TextBackend.prepare
+    put, prepare = text._Stream.put, text.TransformersChatBackend.prepare
 
     def timed_put(self, value):
         started, before = time.perf_counter(), self.emitted
@@ -226,7 +226,7 @@ def _install_profiler() -> _Profiler:
             prof.prepare_s += time.perf_counter() - started
             prof.prepares += 1
 
-    text._Stream.put, text.TextBackend.prepare = timed_put, timed_prepare
+    text._Stream.put, text.TransformersChatBackend.prepare = timed_put, timed_prepare
     return prof
 
 

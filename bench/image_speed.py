@@ -44,7 +44,7 @@ def save_pipeline(folder: Path, full: bool) -> int:
     from diffusers import AutoencoderKL, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    from localai.backends.image import CONFIGS_DIR
+    from localai.backends.diffusers_image import CONFIGS_DIR
     from tests.tiny_pipelines import _byte_vocab, _scheduler, tiny_tokenizer
 
     torch.manual_seed(0)

@@ -38,7 +38,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from .auth import ApiKey
-from .backends.text import ChatOptions, ChatResult
+from .backends.base import ChatResult
+from .backends.transformers_chat import ChatOptions
 from .errors import InternalError, InvalidInput, UserError
 from .jobs import Event, Job
 

@@ -15,6 +15,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth")
+# The backend that serves a kind's models when a spec names none (see ModelSpec.backend).
+DEFAULT_BACKENDS = {"text": "transformers", "image": "diffusers"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,13 @@ class ModelSpec:
     # (("unet", 859520964), ("vae", 83653863), ...); empty when unknown (the planner then splits
     # ``params`` the way the family's reference model does).
     components: tuple[tuple[str, int], ...] = ()
+    # What serves it: "transformers", "diffusers" (later "gguf", "remote"); the registry keys its
+    # factories, planners and scanners by this. Empty: the kind's default (DEFAULT_BACKENDS).
+    backend: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.backend:
+            object.__setattr__(self, "backend", DEFAULT_BACKENDS.get(self.kind, ""))
 
     @property
     def size_text(self) -> str:

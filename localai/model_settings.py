@@ -147,7 +147,3 @@ class ModelSettingsStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-
-def settings_for(data_dir: Path, kind: str, name: str) -> ModelSettings:
-    """One model's settings read fresh from disk (for backends, which get only Settings)."""
-    return ModelSettingsStore(data_dir).get(kind, name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .catalog import ModelSpec, builtin_catalog
 from .errors import InvalidInput, ModelFolderInvalid, NotEnoughMemory
@@ -31,21 +32,49 @@ class LoadPrefs:
     offload: str = "auto"  # auto | none | model | sequential | device_map
 
 
+POOLS = ("gpu", "ram", "none")
+
+
 @dataclass(frozen=True)
 class LoadPlan:
-    device: str  # torch device: "cuda" (also ROCm), "mps", "xpu", "cpu"
+    """How one model is loaded: a pure value made by its backend's planner, read by the backend."""
+
+    device: str  # torch device: "cuda" (also ROCm), "mps", "xpu", "cpu"; a backend without torch may say "remote"
     dtype: str  # "fp32" | "bf16" | "fp16" (compute dtype when quantized)
-    quantization: str = "none"  # "none" | "int8" | "nf4"
+    quantization: str = "none"  # "none" | "int8" | "nf4", or a backend's own name (e.g. a GGUF "Q4_K_M")
     offload: str = "none"  # "none" | "model" | "sequential" | "device_map"
     estimated_bytes: int = 0
     reason: str = ""
     vae_tiling: bool = False
+    # Which memory ``estimated_bytes`` is taken from: "gpu" (VRAM or unified memory), "ram", or "none"
+    # (another process or machine holds the model). Eviction and held-memory accounting go by it.
+    # Empty: "ram" on the CPU, else "gpu" (planners set it).
+    pool: str = ""
+    # The user's per-model opt-ins (Models tab), filled in by the registry: pickle weights, model code.
+    allow_pickle: bool = False
+    trust_remote_code: bool = False
+    # Backend-specific settings as (name, value) pairs, e.g. (("gguf_file", "x.Q4_K_M.gguf"),).
+    extras: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.pool:
+            object.__setattr__(self, "pool", "ram" if self.device == "cpu" else "gpu")
+        if self.pool not in POOLS:
+            raise ValueError(f"unknown memory pool {self.pool!r}; one of {', '.join(POOLS)}")
+
+    def extra(self, name: str, default: Any = None) -> Any:
+        return dict(self.extras).get(name, default)
 
     def describe(self) -> str:
-        parts = [self.device, self.dtype, QUANT_NAMES[self.quantization]]
+        parts = [self.device, self.dtype, QUANT_NAMES.get(self.quantization, self.quantization)]
         if self.offload != "none":
             parts.append(f"offload: {self.offload}")
         return " · ".join(parts)
+
+
+def _pool(device: str) -> str:
+    """The memory a torch model on ``device`` takes: RAM on the CPU, else the GPU's (unified on Apple)."""
+    return "ram" if device == "cpu" else "gpu"
 
 
 def gb(n: float) -> str:
@@ -176,11 +205,11 @@ def _plan_text_unchecked(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs) ->
         need = _need(spec, way)
         if need + text_headroom(need, device == "cpu") <= _capacity(hw, device, way):
             return LoadPlan(device, way.dtype, way.quantization, way.offload, int(need),
-                            _reason(spec, hw, device, ways, way, True, user_fixed))
+                            _reason(spec, hw, device, ways, way, True, user_fixed), pool=_pool(device))
     if user_fixed:  # honour the user's choice, and say it may not fit
         way = ways[0]
         return LoadPlan(device, way.dtype, way.quantization, way.offload, int(_need(spec, way)),
-                        _reason(spec, hw, device, ways, way, False, True))
+                        _reason(spec, hw, device, ways, way, False, True), pool=_pool(device))
     return None
 
 
@@ -296,7 +325,7 @@ def _plan_image_gpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], bi
     if weights + max(work) <= free:
         return LoadPlan(dev, dtype, "none", "none", weights + max(work),
                         f"{what} fits in {gb(hw.free_vram)} {where} -> {dtype} on {hw.accelerator.upper()}{tile}",
-                        vae_tiling=tiling)
+                        vae_tiling=tiling, pool=_pool(dev))
     too_big = f"{what} > {gb(hw.free_vram)} {where}"
     if hw.accelerator == "mps":  # unified memory: offloading to "CPU" frees nothing
         return None
@@ -305,25 +334,25 @@ def _plan_image_gpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], bi
     if weights <= ram and peak <= free:
         return LoadPlan(dev, dtype, "none", "model", peak,
                         f"{too_big} -> {dtype} with model CPU offload: one component at a time on the GPU "
-                        f"(largest: {big_name}, {gb(sized[big_name])}){tile}", vae_tiling=tiling)
+                        f"(largest: {big_name}, {gb(sized[big_name])}){tile}", vae_tiling=tiling, pool=_pool(dev))
     if big_transformer and hw.bnb_ok and hw.accelerator in ("cuda", "rocm") and "transformer" in comps:
         sized4 = {**sized, "transformer": int(comps["transformer"] * BYTES_PER_PARAM["nf4"])}
         t4 = gb(sized4["transformer"])
         if sum(sized4.values()) + max(work) <= free:
             return LoadPlan(dev, dtype, "nf4", "none", sum(sized4.values()) + max(work),
                             f"{too_big} -> transformer in 4-bit NF4 ({t4}), the rest {dtype} on the GPU{tile}",
-                            vae_tiling=tiling)
+                            vae_tiling=tiling, pool=_pool(dev))
         peak4 = _offload_peak(comps, sized4, work)
         if sum(sized4.values()) <= ram and peak4 <= free:
             return LoadPlan(dev, dtype, "nf4", "model", peak4,
                             f"{too_big} -> transformer in 4-bit NF4 ({t4}) with model CPU offload{tile}",
-                            vae_tiling=tiling)
+                            vae_tiling=tiling, pool=_pool(dev))
     work_tiled = image_work_bytes(spec.family, w, h, dtype, True, name)
     if weights <= ram and SEQUENTIAL_GPU_BYTES + max(work_tiled) <= free:
         return LoadPlan(dev, dtype, "none", "sequential", SEQUENTIAL_GPU_BYTES + max(work_tiled),
                         f"{too_big}; even one component at a time ({big_name}, {gb(sized[big_name])}) does not fit "
                         "-> sequential CPU offload, layer by layer, and VAE tiling (works, but very slow)",
-                        vae_tiling=True)
+                        vae_tiling=True, pool=_pool(dev))
     return None
 
 
@@ -338,7 +367,7 @@ def _plan_image_cpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], la
             return LoadPlan("cpu", dtype, "none", "none", weights + work,
                             f"{why_cpu}: {_image_text(spec, label)} in {dtype} = {gb(weights)} + {gb(work)} working "
                             f"memory at {w}x{h} fits in {gb(hw.available_ram)} free RAM -> {dtype} ({why})"
-                            + (", VAE tiling" if tiling else ""), vae_tiling=tiling)
+                            + (", VAE tiling" if tiling else ""), vae_tiling=tiling, pool="ram")
     return None
 
 
@@ -380,7 +409,7 @@ def _forced_image(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs, device: s
     reason = f"your choice: {_params_text(spec.params)} as {what} needs {gb(need)} at {w}x{h}, {verdict}"
     if notes:
         reason += f" ({'; '.join(notes)})"
-    return LoadPlan(device, dtype, quant, offload, need, reason, vae_tiling=tiling)
+    return LoadPlan(device, dtype, quant, offload, need, reason, vae_tiling=tiling, pool=_pool(device))
 
 
 def plan_image_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPrefs(), width: int | None = None,

@@ -1,9 +1,12 @@
-"""The registry: which models exist, which are loaded, and loading them once.
+"""The registry: which backends and models exist, which are loaded, and loading them once.
 
+Backends are registered by name (``register("transformers", kind="text", factory=...,
+planner=..., scanners=...)``, see ``backends/__init__.py``); every ``ModelSpec`` names its
+backend, and its planner, factory and scanners are looked up by that name.
 Loaded models are process-wide and live here behind one lock. ``ensure_loaded`` and
 ``unload`` do torch work, so they are called from jobs on the inference worker.
-Chat and image models share one memory budget: before a load, other models are
-unloaded (least recently used first) until the new plan fits.
+Models in the same memory pool (a plan's ``pool``: GPU or RAM) share one budget: before a
+load, other models in that pool are unloaded (least recently used first) until the plan fits.
 """
 
 from __future__ import annotations
@@ -11,54 +14,45 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import cast
 
-from .catalog import ModelSpec, builtin_catalog, scan_image_models, scan_text_models, with_image_components
+from .backends.base import ChatBackend, ImageBackend, LoadedBackend
+from .catalog import ModelSpec, builtin_catalog
 from .config import Settings
 from .errors import UnknownModel
 from .hardware import HardwareInfo
-from .hub_cache import scan_hub_cache
 from .model_settings import ModelSettingsStore
-from .plan import LoadPlan, LoadPrefs, gb, plan_image_load, plan_text_load
+from .plan import LoadPlan, LoadPrefs, gb
 from .tiers import default_model, tier_of
 
 log = logging.getLogger(__name__)
 
-
-class Backend(Protocol):
-    """What a loaded model is: see backends/text.py and backends/image.py."""
-
-    spec: ModelSpec
-    plan: LoadPlan
-
-    def load(self, on_status: Callable[[str], None]) -> None: ...
-
-    def unload(self) -> None: ...
+BackendFactory = Callable[[ModelSpec, LoadPlan], LoadedBackend]  # a backend for this plan, not loaded yet
+Planner = Callable[[ModelSpec, HardwareInfo, LoadPrefs], LoadPlan]  # pure: no torch, no I/O
+Scanner = Callable[[Settings], list[ModelSpec]]  # the models of one backend found on this computer
 
 
-BackendFactory = Callable[[ModelSpec, LoadPlan, Settings], Backend]
-Planner = Callable[[ModelSpec, HardwareInfo, LoadPrefs], LoadPlan]
-Scanner = Callable[[Settings], list[ModelSpec]]
+@dataclass(frozen=True)
+class BackendEntry:
+    """One registered backend: what ``ModelSpec.backend`` names."""
+
+    name: str  # "transformers", "diffusers", later "gguf", "remote"
+    kind: str  # "text" | "image": what the user picks its models as
+    factory: BackendFactory
+    planner: Planner
+    scanners: tuple[Scanner, ...] = ()
+
+
+class UnknownBackend(LookupError):
+    """A spec names a backend nobody registered (a programming error, not the user's)."""
 
 
 @dataclass
 class _Loaded:
-    backend: Backend
+    backend: LoadedBackend
     last_used: float = field(default_factory=time.monotonic)
-
-
-def _default_scanners() -> dict[str, Scanner]:
-    # Chat models in the Hugging Face cache (image models there are found by the image scanner).
-    return {"text": lambda s: scan_text_models(s.models_dir), "cache": lambda s: scan_hub_cache(kinds=("text",)),
-            "image": _scan_images}
-
-
-def _scan_images(settings: Settings) -> list[ModelSpec]:
-    """Image models in the models folder, then diffusers models in the Hugging Face cache."""
-    cached = [with_image_components(s) for s in scan_hub_cache(kinds=("image",))]
-    return scan_image_models(settings.models_dir) + cached
 
 
 class Registry:
@@ -66,43 +60,68 @@ class Registry:
         self,
         settings: Settings,
         hardware: Callable[[], HardwareInfo],
-        factories: Mapping[str, BackendFactory],
-        planners: Mapping[str, Planner] | None = None,
-        scanners: Mapping[str, Scanner] | None = None,
         catalog: tuple[ModelSpec, ...] | None = None,
     ) -> None:
         self.settings = settings
         self._hardware = hardware
-        self._factories = dict(factories)
-        self._planners = {"text": plan_text_load, "image": plan_image_load, **(planners or {})}
-        self._scanners = {**_default_scanners(), **(scanners or {})}
+        self._backends: dict[str, BackendEntry] = {}
         self._catalog = builtin_catalog() if catalog is None else catalog
         self.model_settings = ModelSettingsStore(settings.data_dir)
         self._lock = threading.RLock()
         self._specs: list[ModelSpec] | None = None
         self._loaded: dict[str, _Loaded] = {}  # key: kind/name
 
+    # -- backends ---------------------------------------------------------------------------------
+    def register(self, name: str, *, kind: str, factory: BackendFactory, planner: Planner,
+                 scanners: Sequence[Scanner] = ()) -> None:
+        """Serve the models whose spec names backend ``name`` (registering a name again replaces it)."""
+        if kind not in ("text", "image"):
+            raise ValueError(f"backend {name!r}: kind must be 'text' or 'image', not {kind!r}")
+        with self._lock:
+            self._backends[name] = BackendEntry(name, kind, factory, planner, tuple(scanners))
+            self._specs = None  # rescan with it
+
+    def backend(self, name: str) -> BackendEntry:
+        """A registered backend by name; an unknown name lists the known ones."""
+        with self._lock:
+            entry = self._backends.get(name)
+            known = ", ".join(self._backends) or "none"
+        if entry is None:
+            raise UnknownBackend(f"No backend named {name!r} is registered (known: {known}).")
+        return entry
+
+    def backend_names(self) -> list[str]:
+        with self._lock:
+            return list(self._backends)
+
+    def _serves(self, spec: ModelSpec) -> bool:
+        entry = self._backends.get(spec.backend)
+        return entry is not None and entry.kind == spec.kind
+
     # -- what exists ------------------------------------------------------------------------------
     def refresh(self) -> list[ModelSpec]:
         """Rescan the models folder (the Refresh button)."""
         found: list[ModelSpec] = []
-        for kind, scan in self._scanners.items():
-            try:
-                found.extend(scan(self.settings))
-            except OSError as exc:
-                log.warning("could not scan %s models: %s", kind, exc)
+        with self._lock:
+            entries = list(self._backends.values())
+        for entry in entries:
+            for scan in entry.scanners:
+                try:
+                    found.extend(scan(self.settings))
+                except OSError as exc:
+                    log.warning("could not scan the models of the %s backend: %s", entry.name, exc)
         # One entry per name (models folder before the HF cache); a catalog model on disk keeps its details.
         known = {(s.kind, s.name): s for s in self._catalog}
         unique: dict[tuple[str, str], ModelSpec] = {}
         for s in found:
-            if (s.kind, s.name) not in unique and s.kind in self._factories:
+            if (s.kind, s.name) not in unique and self._serves(s):
                 c = known.get((s.kind, s.name))
                 unique[(s.kind, s.name)] = s if c is None else replace(
                     s, repo_id=s.repo_id or c.repo_id, license=s.license or c.license, gated=s.gated or c.gated,
                     description=s.description or c.description, tier=s.tier or c.tier)
         found = list(unique.values())
         local_names = set(unique)
-        catalog = [s for s in self._catalog if (s.kind, s.name) not in local_names and s.kind in self._factories]
+        catalog = [s for s in self._catalog if (s.kind, s.name) not in local_names and self._serves(s)]
         with self._lock:
             self._specs = found + catalog
             return list(self._specs)
@@ -156,18 +175,20 @@ class Registry:
     def plan(self, spec: ModelSpec, prefs: LoadPrefs | None = None) -> LoadPlan:
         """The plan this model would get now, counting memory held by other loaded models as
         reclaimable (they are unloaded first if needed)."""
+        planner = self.backend(spec.backend).planner
         hw = self._hardware()
         with self._lock:
             held = [e.backend for k, e in self._loaded.items() if k != self._key(spec)]
-        held_gpu = sum(b.plan.estimated_bytes for b in held if b.plan.device != "cpu")
-        held_cpu = sum(b.plan.estimated_bytes for b in held if b.plan.device == "cpu")
+        held_gpu = sum(b.plan.estimated_bytes for b in held if b.plan.pool == "gpu")
+        held_ram = sum(b.plan.estimated_bytes for b in held if b.plan.pool == "ram")
         now = hw
-        hw = hw.with_free(free_vram=hw.free_vram + held_gpu, available_ram=hw.available_ram + held_cpu)
-        plan = self._planners[spec.kind](spec, hw, prefs or self.prefs_for(spec))
+        hw = hw.with_free(free_vram=hw.free_vram + held_gpu, available_ram=hw.available_ram + held_ram)
+        opt_ins = self.model_settings.get(spec.kind, spec.name)
+        plan = replace(planner(spec, hw, prefs or self.prefs_for(spec)),
+                       allow_pickle=opt_ins.allow_pickle, trust_remote_code=opt_ins.trust_remote_code)
         # Say so when the models loaded now would have to go first (chat and images share the memory).
-        on_cpu = plan.device == "cpu"
-        in_pool = [b.spec.name for b in held if (b.plan.device == "cpu") == on_cpu]
-        if in_pool and (now.available_ram if on_cpu else now.free_vram) < plan.estimated_bytes * 1.1:
+        in_pool = [b.spec.name for b in held if b.plan.pool == plan.pool != "none"]
+        if in_pool and _free_in(now, plan.pool) < plan.estimated_bytes * 1.1:
             plan = replace(plan, reason=f"{plan.reason}; {', '.join(in_pool)} will be unloaded first to make room")
         return plan
 
@@ -176,17 +197,31 @@ class Registry:
     def _key(spec: ModelSpec) -> str:
         return f"{spec.kind}/{spec.name}"
 
-    def loaded(self) -> list[Backend]:
+    def loaded(self) -> list[LoadedBackend]:
         with self._lock:
             return [e.backend for e in self._loaded.values()]
 
-    def get_loaded(self, spec: ModelSpec) -> Backend | None:
+    def get_loaded(self, spec: ModelSpec) -> LoadedBackend | None:
         with self._lock:
             entry = self._loaded.get(self._key(spec))
             return entry.backend if entry else None
 
+    def ensure_chat(self, spec: ModelSpec, on_status: Callable[[str], None] = lambda s: None,
+                    prefs: LoadPrefs | None = None) -> ChatBackend:
+        """``ensure_loaded`` for a chat model."""
+        if spec.kind != "text":
+            raise ValueError(f"{spec.name} is an {spec.kind} model, not a chat model")
+        return cast(ChatBackend, self.ensure_loaded(spec, on_status, prefs))
+
+    def ensure_image(self, spec: ModelSpec, on_status: Callable[[str], None] = lambda s: None,
+                     prefs: LoadPrefs | None = None) -> ImageBackend:
+        """``ensure_loaded`` for an image model."""
+        if spec.kind != "image":
+            raise ValueError(f"{spec.name} is a {spec.kind} model, not an image model")
+        return cast(ImageBackend, self.ensure_loaded(spec, on_status, prefs))
+
     def ensure_loaded(self, spec: ModelSpec, on_status: Callable[[str], None] = lambda s: None,
-                      prefs: LoadPrefs | None = None) -> Any:
+                      prefs: LoadPrefs | None = None) -> LoadedBackend:
         """The loaded backend for ``spec``: loads it once (evicting others if memory is short).
 
         Only the inference worker calls this, so loads never overlap; the lock guards the
@@ -208,7 +243,7 @@ class Registry:
             plan = self.plan(spec, prefs)
             plan = replace(plan, reason=f"{plan.reason}; unloaded {', '.join(evicted)} to make room")
         on_status(f"Loading {spec.name}: {plan.describe()} ({plan.reason})")
-        backend = self._factories[spec.kind](spec, plan, self.settings)
+        backend = self.backend(spec.backend).factory(spec, plan)
         started = time.monotonic()
         backend.load(on_status)
         log.info("loaded %s in %.1f s: %s", spec.name, time.monotonic() - started, plan.reason)
@@ -220,19 +255,18 @@ class Registry:
         """Unload other models, least recently used first, until ``plan`` fits. Returns their names."""
         evicted: list[str] = []
         with self._lock:
-            while True:
-                hw = self._hardware()
-                on_cpu = plan.device == "cpu"
-                free = hw.available_ram if on_cpu else hw.free_vram
+            while plan.pool != "none":
+                free = _free_in(self._hardware(), plan.pool)
                 others = sorted(((k, e) for k, e in self._loaded.items() if k != keep),
                                 key=lambda kv: kv[1].last_used)
-                same_pool = [(k, e) for k, e in others if (e.backend.plan.device == "cpu") == on_cpu]
+                same_pool = [(k, e) for k, e in others if e.backend.plan.pool == plan.pool]
                 if free >= plan.estimated_bytes * 1.1 or not same_pool:
                     return evicted
                 key, entry = same_pool[0]
                 log.info("evicting %s: %s needed, %s free", key, gb(plan.estimated_bytes), gb(free))
                 self.unload(entry.backend.spec.name, entry.backend.spec.kind)
                 evicted.append(entry.backend.spec.name)
+            return evicted
 
     def unload(self, name: str, kind: str) -> bool:
         """Free a loaded model. Returns False when it was not loaded."""
@@ -246,3 +280,8 @@ class Registry:
     def unload_all(self) -> None:
         for backend in self.loaded():
             self.unload(backend.spec.name, backend.spec.kind)
+
+
+def _free_in(hw: HardwareInfo, pool: str) -> int:
+    """Free bytes in a memory pool now ("none": a model held elsewhere takes nothing here)."""
+    return {"gpu": hw.free_vram, "ram": hw.available_ram}.get(pool, 0)

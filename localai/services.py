@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, cast
 
-from .backends.image import GeneratedImage, ImageResult
+from .backends.base import ChatResult, GeneratedImage, ImageBackend, ImageResult
 from .backends.prompting import normalize_messages
-from .backends.text import ChatOptions, ChatResult
+from .backends.transformers_chat import ChatOptions
 from .catalog import ModelSpec
 from .downloads import Downloader, DownloadResult, NetworkPolicy
 from .errors import InvalidInput
@@ -135,14 +135,10 @@ class Services:
         def run(job: Job) -> ChatResult:
             if job.cancel.cancelled:
                 return _cancelled(spec)
-            backend = self.registry.ensure_loaded(spec, lambda s: job.emit("status", s))
-            prompt = backend.prepare(msgs, options)
-            if prompt.dropped:
-                job.emit("notice", f"The conversation is longer than {spec.name} can read at once "
-                                   f"({backend.context_length} tokens): the {prompt.dropped} oldest messages "
-                                   "were left out of its view (the system prompt is kept).")
+            backend = self.registry.ensure_chat(spec, lambda s: job.emit("status", s))
             job.emit("status", "generating")
-            return backend.stream_chat(prompt, options, job.cancel, lambda text: job.emit("text", text))
+            return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit("text", text),
+                                       on_notice=lambda notice: job.emit("notice", notice))
 
         return self.worker.submit(run, owner, f"chat {spec.name}")
 
@@ -150,7 +146,7 @@ class Services:
     def image_defaults(self, model: str) -> tuple[ModelSpec, Family, list[str]]:
         """The model, its family's defaults and limits, and the scheduler names it takes."""
         spec = self.registry.resolve(model, "image")
-        loaded = self.registry.get_loaded(spec)
+        loaded = cast("ImageBackend | None", self.registry.get_loaded(spec))
         names = loaded.scheduler_names() if loaded is not None else scheduler_names(spec.family)
         return spec, family_of(spec.family, spec.name), names
 
@@ -167,7 +163,7 @@ class Services:
         def run(job: Job) -> ImageResult:
             if job.cancel.cancelled:
                 return ImageResult((), req, "", 0.0, True, None, spec.name)
-            backend = self.registry.ensure_loaded(spec, lambda s: job.emit("status", s))
+            backend = self.registry.ensure_image(spec, lambda s: job.emit("status", s))
             job.emit("status", "generating")
 
             def on_image(image: GeneratedImage) -> GeneratedImage:

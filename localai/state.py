@@ -52,12 +52,14 @@ class AppState:
     history: History | None = None
 
 
-def build_state(settings: Settings) -> AppState:
-    from .backends.image import ImageBackend  # noqa: PLC0415  (light: diffusers is imported in load())
-    from .backends.text import TextBackend  # noqa: PLC0415  (light: torch is imported in load())
+def build_state(settings: Settings, hardware_info: HardwareInfo | None = None) -> AppState:
+    """The app's objects, with the built-in backends registered. ``hardware_info``: a machine known
+    beforehand (tests describe one as a literal), else it is detected on first use."""
+    from .backends import register_builtin_backends  # noqa: PLC0415  (light: torch is imported in load())
 
     worker = InferenceWorker(max_queue=settings.max_queue, name=WORKER_NAME)
-    hardware = HardwareMonitor(settings, worker)
-    registry = Registry(settings, hardware, factories={"text": TextBackend, "image": ImageBackend})
+    hardware = HardwareMonitor(settings, worker, _info=hardware_info)
+    registry = Registry(settings, hardware)
+    register_builtin_backends(registry)
     history = History(settings.data_dir / "history.sqlite3")
     return AppState(settings, hardware, registry, worker, Services(registry, worker), history=history)

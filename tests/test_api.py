@@ -350,7 +350,7 @@ def test_dropped_stream_cancels_its_job_and_frees_the_worker(server, monkeypatch
 
 
 def test_client_leaving_a_long_answer_cancels_it(server, monkeypatch):
-    from localai.backends import text
+    from localai.backends import transformers_chat as text
 
     jobs = _record_jobs(server, monkeypatch)
     real_put = text._Stream.put

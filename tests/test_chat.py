@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from localai.backends.prompting import build_prompt
-from localai.backends.text import ChatOptions, _Stream
+from localai.backends.transformers_chat import ChatOptions, _Stream
 from localai.errors import InvalidInput, OutOfMemory, UnknownModel
 
 MODELS = ["tiny-llama", "tiny-qwen2"]  # with and without a chat template

@@ -266,14 +266,18 @@ def test_select_files_reports_pickle_only_weights() -> None:
 
 def test_services_download_lists_the_model_as_on_disk(tmp_path: Path, hub: FakeHub, monkeypatch) -> None:
     from localai.config import parse_settings
+    from localai.catalog import scan_text_models
     from localai.jobs import InferenceWorker
+    from localai.plan import plan_text_load
     from localai.registry import Registry
     from localai.services import Services
 
     settings = parse_settings(["--models-dir", str(tmp_path / "models"), "--data-dir", str(tmp_path / "data")],
                               env={})
     another = ModelSpec(name="Another", kind="text", source="hub", repo_id="org/tiny-chat")
-    registry = Registry(settings, lambda: None, factories={"text": object}, catalog=(SPEC, another))  # type: ignore
+    registry = Registry(settings, lambda: None, catalog=(SPEC, another))  # type: ignore[arg-type]
+    registry.register("transformers", kind="text", factory=object, planner=plan_text_load,  # type: ignore[arg-type]
+                      scanners=(lambda s: scan_text_models(s.models_dir),))
     worker = InferenceWorker()
     services = Services(registry, worker, make(tmp_path, hub))
     assert registry.resolve("Tiny Chat", "text").source == "hub"

@@ -326,14 +326,14 @@ def test_out_of_memory_is_freed_reported_and_serving_goes_on(istate, monkeypatch
 
 
 def test_pickle_and_unsupported_single_files_are_refused(tmp_path: Path, image_settings) -> None:
-    from localai.backends.image import ImageBackend
+    from localai.backends.diffusers_image import DiffusersImageBackend
     from localai.catalog import ModelSpec
     from localai.plan import LoadPlan
 
     ckpt = tmp_path / "old.ckpt"
     ckpt.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(UnsafeModel, match="pickle"):
-        ImageBackend(ModelSpec("old", "image", "local", path=ckpt, family="sd15"), LoadPlan("cpu", "fp32")).load()
+        DiffusersImageBackend(ModelSpec("old", "image", "local", path=ckpt, family="sd15"), LoadPlan("cpu", "fp32")).load()
     import torch
     from safetensors.torch import save_file
 
@@ -346,11 +346,11 @@ def test_pickle_and_unsupported_single_files_are_refused(tmp_path: Path, image_s
     spec = scan_image_models(tmp_path)[0]
     assert spec.family == "sd2"
     with pytest.raises(ModelFolderInvalid, match="only SD 1.x and SDXL"):
-        ImageBackend(spec, LoadPlan("cpu", "fp32")).load()
+        DiffusersImageBackend(spec, LoadPlan("cpu", "fp32")).load()
 
 
 def test_broken_folder_is_a_clear_error(tmp_path: Path) -> None:
-    from localai.backends.image import ImageBackend
+    from localai.backends.diffusers_image import DiffusersImageBackend
     from localai.catalog import ModelSpec
     from localai.plan import LoadPlan
 
@@ -359,7 +359,7 @@ def test_broken_folder_is_a_clear_error(tmp_path: Path) -> None:
     (folder / "model_index.json").write_text(json.dumps({"_class_name": "StableDiffusionPipeline",
                                                          "unet": ["diffusers", "UNet2DConditionModel"]}))
     with pytest.raises(ModelFolderInvalid, match="Could not load the image model"):
-        ImageBackend(ModelSpec("broken", "image", "local", path=folder, family="sd15"), LoadPlan("cpu", "fp32")).load()
+        DiffusersImageBackend(ModelSpec("broken", "image", "local", path=folder, family="sd15"), LoadPlan("cpu", "fp32")).load()
 
 
 # -- one memory budget with the chat model -------------------------------------------------------------------
@@ -367,10 +367,11 @@ def test_broken_folder_is_a_clear_error(tmp_path: Path) -> None:
 def _budget_registry(image_settings, ram_gib: float):
     """A registry on a simulated CPU machine with ``ram_gib`` of RAM; the tiny models are given the sizes of
     real ones (chat: 2B params, 8 GB in fp32; image: SD 1.5's components, 4.3 GB + 1.3 GB working memory)."""
-    from localai.backends.image import ImageBackend
-    from localai.backends.text import TextBackend
+    from localai.backends.diffusers_image import DiffusersImageBackend
+    from localai.backends.transformers_chat import TransformersChatBackend
     from localai.catalog import scan_image_models, scan_text_models
     from localai.hardware import HardwareInfo
+    from localai.plan import plan_image_load, plan_text_load
     from localai.registry import Registry
 
     G = 1024**3
@@ -381,13 +382,12 @@ def _budget_registry(image_settings, ram_gib: float):
         return HardwareInfo("cpu", "simulated", 0, 0, int(ram_gib * G), int(ram_gib * G) - held)
 
     sd15 = (("unet", 859_520_964), ("text_encoder", 123_060_480), ("vae", 83_653_863))
-    registry = Registry(
-        image_settings, hardware, factories={"text": TextBackend, "image": ImageBackend},
-        scanners={"text": lambda s: [replace(m, params=2_000_000_000) for m in scan_text_models(s.models_dir)],
-                  "image": lambda s: [replace(m, components=sd15, params=sum(p for _, p in sd15))
-                                      for m in scan_image_models(s.models_dir) if m.name == "tiny-sd"],
-                  "cache": lambda s: []},
-        catalog=())
+    registry = Registry(image_settings, hardware, catalog=())
+    registry.register("transformers", kind="text", factory=TransformersChatBackend, planner=plan_text_load,
+                      scanners=(lambda s: [replace(m, params=2_000_000_000) for m in scan_text_models(s.models_dir)],))
+    registry.register("diffusers", kind="image", factory=DiffusersImageBackend, planner=plan_image_load,
+                      scanners=(lambda s: [replace(m, components=sd15, params=sum(p for _, p in sd15))
+                                           for m in scan_image_models(s.models_dir) if m.name == "tiny-sd"],))
     holder["registry"] = registry
     return registry
 
@@ -428,7 +428,7 @@ def test_shipped_configs_describe_the_real_sd15_and_sdxl() -> None:
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-    from localai.backends.image import CONFIGS_DIR, clip_tokenizer
+    from localai.backends.diffusers_image import CONFIGS_DIR, clip_tokenizer
 
     count = lambda m: sum(p.numel() for p in m.parameters())
     with init_empty_weights():  # no memory: parameter counts only
@@ -447,7 +447,7 @@ def test_shipped_configs_describe_the_real_sd15_and_sdxl() -> None:
 
 
 def test_a_folder_with_only_fp16_files_loads(tmp_path: Path) -> None:
-    from localai.backends.image import ImageBackend
+    from localai.backends.diffusers_image import DiffusersImageBackend
     from localai.catalog import scan_image_models
     from localai.jobs import CancelToken
     from localai.plan import LoadPlan
@@ -456,7 +456,7 @@ def test_a_folder_with_only_fp16_files_loads(tmp_path: Path) -> None:
     build_tiny_sd().save_pretrained(tmp_path / "image" / "half", safe_serialization=True, variant="fp16")
     spec = scan_image_models(tmp_path)[0]
     assert spec.name == "half" and spec.params > 1_000_000  # sizes read from the fp16 files
-    backend = ImageBackend(spec, LoadPlan("cpu", "fp32"))
+    backend = DiffusersImageBackend(spec, LoadPlan("cpu", "fp32"))
     backend.load()
     result = backend.generate(ImageRequest("a fox", seed=1, steps=2, width=64, height=64).with_defaults("sd15"),
                               CancelToken(), lambda p: None)

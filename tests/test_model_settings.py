@@ -68,12 +68,11 @@ def test_registry_plans_with_the_models_own_overrides(state) -> None:
 
 # -- the backend honours the opt-ins ---------------------------------------------------------------
 
-def _backend(folder: Path, data_dir: Path):
-    from localai.backends.text import TextBackend
+def _backend(folder: Path, plan: LoadPlan | None = None):
+    from localai.backends.transformers_chat import TransformersChatBackend
 
-    settings = parse_settings(["--models-dir", str(folder.parent.parent), "--data-dir", str(data_dir)], env={})
     spec = ModelSpec(name=folder.name, kind="text", source="local", path=folder, params=200_000)
-    return TextBackend(spec, LoadPlan("cpu", "fp32", estimated_bytes=800_000, reason="test"), settings)
+    return TransformersChatBackend(spec, plan or LoadPlan("cpu", "fp32", estimated_bytes=800_000, reason="test"))
 
 
 def _pickle_copy(src: Path, dst: Path) -> Path:
@@ -124,10 +123,21 @@ def test_remote_code_is_refused_unless_opted_in_for_that_model(models_dir: Path,
     (folder / "modeling_custom.py").write_text("raise SystemExit('remote code ran')\n")
     assert needs_remote_code(folder)
     with pytest.raises(UnsafeModel, match="modeling_custom.py") as err:
-        _backend(folder, tmp_path / "data").load()
+        _backend(folder).load()
     assert "Trust remote code" in err.value.hint
-    ModelSettingsStore(tmp_path / "data").update("text", "custom", trust_remote_code=True)
-    backend = _backend(folder, tmp_path / "data")
-    backend._read_opt_ins()
-    assert backend.trust_remote_code is True, "the opt-in reaches transformers as trust_remote_code=True"
-    assert backend._load_kwargs(__import__("torch"))["trust_remote_code"] is True
+    from localai.state import build_state
+
+    settings = parse_settings(["--models-dir", str(tmp_path / "models"), "--data-dir", str(tmp_path / "data")],
+                              env={})
+    state = build_state(settings)
+    try:
+        spec = state.registry.resolve("custom", "text")
+        assert state.registry.plan(spec).trust_remote_code is False
+        state.services.save_model_settings("custom", "text", ModelSettings(trust_remote_code=True))
+        plan = state.registry.plan(spec)
+        assert plan.trust_remote_code is True and not plan.allow_pickle, "the registry hands the opt-in over"
+        backend = _backend(folder, plan)
+        assert backend._load_kwargs(__import__("torch"))["trust_remote_code"] is True, \
+            "the opt-in reaches transformers as trust_remote_code=True"
+    finally:
+        state.worker.shutdown()

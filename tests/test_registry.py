@@ -13,7 +13,7 @@ from localai.catalog import ModelSpec
 from localai.config import parse_settings
 from localai.errors import ModelFolderInvalid, UnknownModel, UnsafeModel, UserError
 from localai.hardware import HardwareInfo
-from localai.plan import LoadPlan, LoadPrefs
+from localai.plan import LoadPlan, LoadPrefs, plan_text_load
 from localai.registry import Registry
 
 GB = 10**9
@@ -36,8 +36,8 @@ class FakeHardware:
 
 
 class FakeBackend:
-    def __init__(self, spec: ModelSpec, plan: LoadPlan, settings, hw: FakeHardware, calls: list) -> None:
-        self.spec, self.plan, self.settings = spec, plan, settings
+    def __init__(self, spec: ModelSpec, plan: LoadPlan, hw: FakeHardware, calls: list) -> None:
+        self.spec, self.plan = spec, plan
         self._hw, self._calls = hw, calls
         self.loaded = False
 
@@ -72,13 +72,11 @@ def fake(tmp_path: Path):
             self.hw = FakeHardware(30 * GB)
             settings = parse_settings(["--models-dir", str(tmp_path / "models"), "--data-dir", str(tmp_path / "data")],
                                       env={})
-            self.registry = Registry(
-                settings, self.hw,
-                factories={"text": lambda spec, plan, s: FakeBackend(spec, plan, s, self.hw, self.calls)},
-                # Only these three: nothing from the models folder or the Hugging Face cache.
-                scanners={"text": lambda s: list(SPECS), "cache": lambda s: [], "image": lambda s: []},
-                catalog=(),
-            )
+            self.registry = Registry(settings, self.hw, catalog=())
+            # Only these three: nothing from the models folder or the Hugging Face cache.
+            self.registry.register("transformers", kind="text", planner=plan_text_load,
+                                   factory=lambda spec, plan: FakeBackend(spec, plan, self.hw, self.calls),
+                                   scanners=(lambda s: list(SPECS),))
 
         def load(self, name: str, **kw):
             return self.registry.ensure_loaded(self.registry.resolve(name, "text"), self.statuses.append, **kw)
@@ -229,7 +227,7 @@ def real_state(broken_models_dir: Path, tmp_path: Path) -> Iterator:
 
 
 def _chat_works(st) -> None:
-    from localai.backends.text import ChatOptions
+    from localai.backends.transformers_chat import ChatOptions
 
     job = st.services.chat("tiny-llama", [{"role": "user", "content": "Hello!"}],
                            ChatOptions(temperature=0, max_new_tokens=8))
@@ -284,7 +282,9 @@ def test_model_work_runs_on_the_worker_thread(real_state) -> None:
     import threading
 
     seen: list[int] = []
-    real_state.registry._factories["text"] = _spy(real_state.registry._factories["text"], seen)
+    entry = real_state.registry.backend("transformers")
+    real_state.registry.register("transformers", kind="text", factory=_spy(entry.factory, seen),
+                                 planner=entry.planner, scanners=entry.scanners)
     real_state.services.load("tiny-llama", "text").wait()
     assert seen and seen[0] == real_state.worker.call(threading.get_ident)
     assert seen[0] != threading.get_ident()
@@ -293,8 +293,8 @@ def test_model_work_runs_on_the_worker_thread(real_state) -> None:
 def _spy(factory, seen: list[int]):
     import threading
 
-    def make(spec, plan, settings):
-        backend = factory(spec, plan, settings)
+    def make(spec, plan):
+        backend = factory(spec, plan)
         load = backend.load
 
         def spying_load(on_status):

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from localai.catalog import ModelSpec, builtin_catalog
+from localai.catalog import ModelSpec, builtin_catalog, scan_image_models, scan_text_models
 from localai.config import parse_settings
 from localai.hardware import HardwareInfo
+from localai.plan import plan_image_load, plan_text_load
 from localai.registry import Registry
 from localai.tiers import TIERS, default_model, is_open_license, recommended, tier_of
 
@@ -81,8 +82,12 @@ def _registry(tmp_path: Path, hw: HardwareInfo, models_dir: Path | None = None) 
     settings = parse_settings(["--models-dir", str(models_dir or tmp_path / "models"),
                                "--data-dir", str(tmp_path / "data")], env={})
     fake = _Hardware(hw)
-    registry = Registry(settings, fake, factories={"text": object, "image": object},
-                        scanners={"cache": lambda s: []})
+    registry = Registry(settings, fake)
+    # The built-in backends' names and planners, over the models folder only (not this computer's HF cache).
+    registry.register("transformers", kind="text", factory=object, planner=plan_text_load,  # type: ignore[arg-type]
+                      scanners=(lambda s: scan_text_models(s.models_dir),))
+    registry.register("diffusers", kind="image", factory=object, planner=plan_image_load,  # type: ignore[arg-type]
+                      scanners=(lambda s: scan_image_models(s.models_dir),))
     return registry, fake
 
 

@@ -21,7 +21,7 @@ SEED = 0
 
 
 def _byte_vocab() -> dict[str, int]:
-    from localai.backends.image import _bytes_to_unicode
+    from localai.backends.diffusers_image import _bytes_to_unicode
 
     chars = list(_bytes_to_unicode().values())
     vocab = [*chars, *(c + "</w>" for c in chars), "<|startoftext|>", "<|endoftext|>"]

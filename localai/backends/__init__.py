@@ -1,1 +1,22 @@
-"""Model backends: transformers (text) and diffusers (image). Heavy imports inside ``load``."""
+"""Model backends, one file each, behind the contracts in ``base.py``.
+
+A backend is registered with one call: ``registry.register(name, kind=..., factory=..., planner=...,
+scanners=...)``, made by the ``register(registry)`` function of its own module. Adding a backend is
+one new file plus one line in ``BUILTIN`` below. Heavy imports (torch, transformers, diffusers)
+happen inside each backend's ``load``, so importing these modules is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+
+BUILTIN = ("transformers_chat", "diffusers_image")  # modules of this package, each with register(registry)
+
+
+def register_builtin_backends(registry: Registry) -> None:
+    for module in BUILTIN:
+        importlib.import_module(f"{__name__}.{module}").register(registry)

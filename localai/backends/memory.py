@@ -10,6 +10,8 @@ from ..errors import ModelFolderInvalid, OutOfMemory, UserError, first_line
 
 log = logging.getLogger(__name__)
 
+TORCH_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}  # a plan's dtype -> torch's name
+
 
 def is_oom(exc: BaseException) -> bool:
     import torch  # noqa: PLC0415

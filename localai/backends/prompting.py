@@ -63,8 +63,14 @@ def render(tokenizer: Any, messages: Sequence[dict[str, str]]) -> tuple[str, boo
     return fallback_prompt(messages), False
 
 
+def dropped_notice(model_name: str, context_length: int, dropped: int) -> str:
+    """What the user is told when the oldest messages were left out to fit the context."""
+    return (f"The conversation is longer than {model_name} can read at once ({context_length} tokens): "
+            f"the {dropped} oldest messages were left out of its view (the system prompt is kept).")
+
+
 def build_prompt(tokenizer: Any, messages: Sequence[dict], context_length: int, max_new_tokens: int,
-                 count_tokens: Callable[[str], int] | None = None) -> Prompt:
+                 count_tokens: Callable[[str], int] | None = None, model_name: str = "this model") -> Prompt:
     """Render with the model's template (or the fallback), dropping the oldest turns until the
     prompt plus ``max_new_tokens`` fits the context. The system prompt is always kept."""
     msgs = normalize_messages(messages)

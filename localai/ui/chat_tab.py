@@ -11,8 +11,9 @@ from typing import Any
 
 import gradio as gr
 
+from ..backends.base import ChatResult
 from ..backends.prompting import flatten_content
-from ..backends.text import ChatOptions, ChatResult
+from ..backends.transformers_chat import ChatOptions
 from ..history import History
 from ..i18n import Translator, text, translate_error, translate_plan
 from ..state import AppState

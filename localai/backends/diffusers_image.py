@@ -1,4 +1,4 @@
-"""The diffusers image backend: load(on_status) / unload() / generate(request, cancel, on_step).
+"""The diffusers image backend: load(on_status) / unload() / generate(request, cancel, on_step, on_image).
 
 Everything here runs on the inference worker thread. Sources: a diffusers folder (local or in
 the Hugging Face cache) or a single-file SD 1.x / SDXL checkpoint, whose component configs and
@@ -17,57 +17,27 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..catalog import PICKLE_SUFFIXES, ModelSpec, image_family_from_folder
-from ..config import Settings
 from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UnsafeModel
 from ..gallery import GenerationInfo
 from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest, family_of, scheduler_name_of, scheduler_table
 from ..jobs import CancelToken
 from ..plan import LoadPlan, vae_tiling_needed
-from .memory import free_memory, is_oom, load_failure
+from .base import GeneratedImage, ImageResult, StepProgress
+from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
 from .model_files import local_folder, read_folder_json
-from .text import TORCH_DTYPES
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 log = logging.getLogger(__name__)
 
 CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
 SINGLE_FILE_CONFIGS = {"sd15": "sd15", "sdxl": "sdxl", "sdxl-turbo": "sdxl"}
 CLIP_BPE = CONFIGS_DIR / "bpe_simple_vocab_16e6.txt.gz"
-
-
-@dataclass(frozen=True)
-class StepProgress:
-    step: int  # steps done over the whole request, 1..total
-    total: int  # steps x images
-    eta_s: float  # seconds left, from the average step so far
-    image: int  # which image (0-based) is being drawn
-    image_step: int  # step within that image, 1..steps
-
-
-@dataclass(frozen=True)
-class GeneratedImage:
-    image: Any  # PIL.Image
-    info: GenerationInfo
-    index: int
-    finished: bool  # False: stopped early (the partially denoised image)
-    steps_done: int
-    path: Path | None = None  # set once saved
-
-
-@dataclass(frozen=True)
-class ImageResult:
-    images: tuple[GeneratedImage, ...]
-    request: ImageRequest
-    sampler: str
-    seconds: float
-    cancelled: bool
-    plan: LoadPlan | None = None
-    model: str = ""
-    notice: str = ""
 
 
 def _bytes_to_unicode() -> dict[int, str]:
@@ -101,13 +71,14 @@ def clip_tokenizer(pad_token: str = "<|endoftext|>") -> Any:
     return CLIPTokenizer(vocab=dict(vocab), merges=list(merges), pad_token=pad_token, model_max_length=77)
 
 
-class ImageBackend:
-    """A diffusers text-to-image pipeline loaded according to a ``LoadPlan``."""
+class DiffusersImageBackend:
+    """A diffusers text-to-image pipeline loaded according to a ``LoadPlan`` (an ``ImageBackend``)."""
 
-    def __init__(self, spec: ModelSpec, plan: LoadPlan, settings: Settings | None = None) -> None:
+    operations = frozenset({"text-to-image"})
+
+    def __init__(self, spec: ModelSpec, plan: LoadPlan) -> None:
         self.spec = spec
         self.plan = plan
-        self.settings = settings
         self.pipe: Any = None
         self.family = spec.family
         self._base_scheduler: Any = None
@@ -346,3 +317,14 @@ class ImageBackend:
         return ImageResult(tuple(images), req, sampler, time.perf_counter() - started, cancelled, self.plan,
                            self.spec.name, notice)
 
+
+def register(registry: Registry) -> None:
+    """Image models: diffusers folders and SD 1.x / SDXL single files in ``models/image/``, then diffusers
+    folders in the Hugging Face cache."""
+    from ..catalog import scan_image_models, with_image_components  # noqa: PLC0415
+    from ..hub_cache import scan_hub_cache  # noqa: PLC0415
+    from ..plan import plan_image_load  # noqa: PLC0415
+
+    registry.register("diffusers", kind="image", factory=DiffusersImageBackend, planner=plan_image_load,
+                      scanners=(lambda s: scan_image_models(s.models_dir),
+                                lambda s: [with_image_components(c) for c in scan_hub_cache(kinds=("image",))]))

@@ -1,8 +1,9 @@
-"""The transformers chat backend: load(plan) / unload() / stream_chat(...).
+"""The transformers chat backend: safetensors folders (models/text/, the Hugging Face cache).
 
-Everything here runs on the inference worker thread. Tokens are decoded as they are
-generated and handed to ``on_text``; the cancel token and stop strings end generation
-through a ``StoppingCriteria`` within a token or two.
+Everything here runs on the inference worker thread. The prompt is built here, with the
+model's own chat template (see ``prompting.py``). Tokens are decoded as they are generated
+and handed to ``on_text``; the cancel token and stop strings end generation through a
+``StoppingCriteria`` within a token or two.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..catalog import ModelSpec
-from ..config import Settings
 from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, first_line
 from ..jobs import CancelToken
 from ..plan import LoadPlan
-from .memory import free_memory, is_oom, load_failure
+from .base import ChatResult
+from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
 from .model_files import check_remote_code, check_text_folder, local_folder
-from .prompting import Prompt, build_prompt
+from .prompting import Prompt, build_prompt, dropped_notice
+
+if TYPE_CHECKING:
+    from ..registry import Registry
 
 log = logging.getLogger(__name__)
-
-TORCH_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
-
 
 @dataclass(frozen=True)
 class ChatOptions:
@@ -52,27 +53,6 @@ class ChatOptions:
         for ok, message in checks:
             if not ok:
                 raise InvalidInput(message)
-
-
-@dataclass(frozen=True)
-class ChatResult:
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    seconds: float  # generation time, from the call to the last token
-    first_token_seconds: float
-    finish_reason: str  # "stop" | "length" | "cancelled"
-    dropped_messages: int
-    seed: int
-    plan: LoadPlan | None = None
-    model: str = ""
-
-    @property
-    def tokens_per_second(self) -> float:
-        decode = self.seconds - self.first_token_seconds
-        if self.completion_tokens > 1 and decode > 0:
-            return (self.completion_tokens - 1) / decode
-        return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass
@@ -136,27 +116,27 @@ class _Stream:
             self.emitted = len(self.text)
 
 
-class TextBackend:
-    """A transformers causal LM loaded according to a ``LoadPlan``."""
+class TransformersChatBackend:
+    """A transformers causal LM loaded according to a ``LoadPlan`` (a ``ChatBackend``)."""
 
-    def __init__(self, spec: ModelSpec, plan: LoadPlan, settings: Settings | None = None) -> None:
+    streaming = True
+    images_in = False
+    batching = False
+
+    def __init__(self, spec: ModelSpec, plan: LoadPlan) -> None:
         self.spec = spec
         self.plan = plan
-        self.settings = settings
         self.model: Any = None
         self.tokenizer: Any = None
         self.folder: Path | None = None
         self.context_length = 2048
-        self.allow_pickle = False  # the user's per-model opt-ins (Models tab), read at load
-        self.trust_remote_code = False
         self.use_safetensors = True
 
     # -- loading ------------------------------------------------------------------------------------
     def load(self, on_status: Callable[[str], None] = lambda s: None) -> None:
         folder = local_folder(self.spec)
-        self._read_opt_ins()
-        check_text_folder(folder, allow_pickle=self.allow_pickle)
-        check_remote_code(folder, allowed=self.trust_remote_code)
+        check_text_folder(folder, allow_pickle=self.plan.allow_pickle)
+        check_remote_code(folder, allowed=self.plan.trust_remote_code)
         self.use_safetensors = any(folder.glob("*.safetensors"))  # False only for opted-in pickle weights
         self.folder = folder
         import torch  # noqa: PLC0415
@@ -165,7 +145,7 @@ class TextBackend:
         on_status(f"Loading the tokenizer of {self.spec.name}...")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True,
-                                                           trust_remote_code=self.trust_remote_code)
+                                                           trust_remote_code=self.plan.trust_remote_code)
         except Exception as exc:
             log.exception("loading the tokenizer in %s failed", folder)
             raise ModelFolderInvalid(f"The tokenizer files (tokenizer.json, tokenizer_config.json) in '{folder}' "
@@ -193,17 +173,9 @@ class TextBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         on_status(f"{self.spec.name} is ready.")
 
-    def _read_opt_ins(self) -> None:
-        if self.settings is None:
-            return
-        from ..model_settings import settings_for  # noqa: PLC0415
-
-        opts = settings_for(self.settings.data_dir, self.spec.kind, self.spec.name)
-        self.allow_pickle, self.trust_remote_code = opts.allow_pickle, opts.trust_remote_code
-
     def _load_kwargs(self, torch: Any) -> dict[str, Any]:
         plan = self.plan
-        kwargs: dict[str, Any] = {"local_files_only": True, "trust_remote_code": self.trust_remote_code,
+        kwargs: dict[str, Any] = {"local_files_only": True, "trust_remote_code": self.plan.trust_remote_code,
                                   "use_safetensors": self.use_safetensors}
         compute = getattr(torch, TORCH_DTYPES[plan.dtype])
         kwargs["dtype"] = compute
@@ -231,11 +203,22 @@ class TextBackend:
 
     # -- chatting ------------------------------------------------------------------------------------
     def prepare(self, messages: Sequence[dict], options: ChatOptions) -> Prompt:
-        return build_prompt(self.tokenizer, messages, self.context_length, options.max_new_tokens)
+        """The prompt for ``messages``: the model's chat template (adapted when it refuses the system role or
+        unalternated turns), the oldest turns dropped to fit the context."""
+        return build_prompt(self.tokenizer, messages, self.context_length, options.max_new_tokens,
+                            model_name=self.spec.name)
 
-    def stream_chat(self, prompt: Prompt, options: ChatOptions, cancel: CancelToken,
-                    on_text: Callable[[str], None]) -> ChatResult:
-        """Generate an answer to ``prompt``, handing text to ``on_text`` as it is produced."""
+    def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
+                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None) -> ChatResult:
+        """Answer ``messages``, handing text to ``on_text`` as it is produced."""
+        prompt = self.prepare(messages, options)
+        if prompt.dropped and on_notice is not None:
+            on_notice(dropped_notice(self.spec.name, self.context_length, prompt.dropped))
+        return self.generate(prompt, options, cancel, on_text)
+
+    def generate(self, prompt: Prompt, options: ChatOptions, cancel: CancelToken,
+                 on_text: Callable[[str], None]) -> ChatResult:
+        """Generate an answer to a prompt built by ``prepare``."""
         import torch  # noqa: PLC0415
         from transformers import StoppingCriteria, StoppingCriteriaList  # noqa: PLC0415
 
@@ -284,3 +267,13 @@ class TextBackend:
             text=stream.text, prompt_tokens=prompt_tokens, completion_tokens=n, seconds=now - started,
             first_token_seconds=(stream.first_token_at or now) - started, finish_reason=finish,
             dropped_messages=prompt.dropped, seed=seed, plan=self.plan, model=self.spec.name)
+
+
+def register(registry: Registry) -> None:
+    """Chat models in safetensors folders: ``models/text/<name>/``, then the Hugging Face cache."""
+    from ..catalog import scan_text_models  # noqa: PLC0415
+    from ..hub_cache import scan_hub_cache  # noqa: PLC0415
+    from ..plan import plan_text_load  # noqa: PLC0415
+
+    registry.register("transformers", kind="text", factory=TransformersChatBackend, planner=plan_text_load,
+                      scanners=(lambda s: scan_text_models(s.models_dir), lambda s: scan_hub_cache(kinds=("text",))))
