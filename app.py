@@ -72,8 +72,8 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         quiet=True,
         prevent_thread_lock=True,
     )
-    # Hardware detection imports torch (seconds): on the inference worker, once the page is up.
-    state.worker.submit(lambda job: state.hardware(), description="detect hardware")
+    # Hardware detection imports torch (seconds): on the torch lane, once the page is up.
+    state.lanes.torch.submit(lambda job: state.hardware(), description="detect hardware")
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     print(f"\nLocalAI is running at http://{shown_host}:{port}  (ready in {time.perf_counter() - STARTED:.1f} s)")
     if settings.listen:
@@ -98,7 +98,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     except KeyboardInterrupt:
         print("Stopping LocalAI...")
     finally:
-        state.worker.shutdown()
+        state.lanes.shutdown()
         demo.close()
     return 0
 

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from localai.backends.transformers_chat import ChatOptions
     from localai.config import parse_settings
+    from localai.jobs import Done, TextDelta
     from localai.state import build_state
     from tests.tiny_models import save_llama_100m
 
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = parse_settings(["--models-dir", str(models_dir), "--data-dir", str(Path(tmp) / "data"),
                                    "--outputs-dir", str(Path(tmp) / "outputs"), "--offline", "--no-browser"], env={})
         state = build_state(settings)
-        worker, services = state.worker, state.services
+        worker, services = state.lanes.torch, state.services
 
         # ALL torch work happens on the app's one inference worker thread, the raw baseline
         # included. ENVIRONMENT.md ("Threads and speed on CPU"): once a second long-lived thread
@@ -111,10 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             first = None
             result = None
             for event in job.events():
-                if event.kind == "text" and first is None:
+                if isinstance(event, TextDelta) and first is None:
                     first = time.perf_counter() - started
-                elif event.kind == "done":
-                    result = event.data
+                elif isinstance(event, Done):
+                    result = event.result
             total = time.perf_counter() - started
             return {"seconds": total, "ttft": first, "tokens": result.completion_tokens,
                     "cpu": time.process_time() - cpu,
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"services/raw tokens/s: {med['ratio']:.3f} (target >= 0.95: {'OK' if ok_ratio else 'MISSED'}); "
               f"TTFT overhead: {med['overhead']:.1f} ms (target <= 50 ms: {'OK' if ok_ttft else 'MISSED'})")
         worker.call(state.registry.unload_all)
-        worker.shutdown()
+        state.lanes.shutdown()
         return 0 if ok_ratio and ok_ttft else 1
 
 

@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from localai.config import parse_settings
     from localai.image_request import ImageRequest
+    from localai.jobs import Done
     from localai.state import build_state
 
     with tempfile.TemporaryDirectory(prefix="localai-image-bench-") as tmp:
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "--outputs-dir", str(Path(tmp) / "outputs"), "--offline", "--no-browser"], env={})
         os.environ["HF_HUB_CACHE"] = str(Path(tmp) / "empty-hf-cache")
         state = build_state(settings)
-        worker, services = state.worker, state.services
+        worker, services = state.lanes.torch, state.services
         request = ImageRequest(PROMPT, seed=1, steps=args.steps, width=args.size, height=args.size, scheduler="Euler")
 
         def via_services():
@@ -104,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             job = services.generate_images(MODEL, request)
             result = None
             for event in job.events():
-                if event.kind == "done":
-                    result = event.data
+                if isinstance(event, Done):
+                    result = event.result
             return time.perf_counter() - t0, result.images[0].image
 
         via_services()  # load + warm up
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio raw/services = {r_med / s_med:.3f} by medians, {r_min / s_min:.3f} by best runs "
               "(target >= 0.97; on a busy machine the best runs are the steadier figure)")
         worker.call(state.registry.unload_all)
-        worker.shutdown()
+        state.lanes.shutdown()
     return 0
 
 

@@ -7,7 +7,7 @@
     POST /v1/images/generations     model, prompt, n, size "WxH", response_format "b64_json";
                                     extras: negative_prompt, steps, guidance_scale, seed, scheduler
 
-Each request is one job on the inference worker, owned by that request alone, so it waits in the
+Each request is one job on the torch lane, owned by that request alone, so it waits in the
 same FIFO as the page's jobs and nobody else can cancel it. A client that disconnects (a dropped
 stream, a closed connection while waiting) cancels its job. Errors are OpenAI-style JSON:
 ``{"error": {"message", "type", "param", "code"}}`` with the ``UserError``'s status (400 bad
@@ -20,13 +20,11 @@ happens mid-stream is sent as an ``error`` event.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
 import logging
 import re
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -41,11 +39,11 @@ from .auth import ApiKey
 from .backends.base import ChatResult
 from .backends.transformers_chat import ChatOptions
 from .errors import InternalError, InvalidInput, UserError
-from .jobs import Event, Job
+from .job_feed import ClientGone, JobFeed
+from .jobs import Done, Generating, ImageReady, JobEvent, TextDelta
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.25  # how often a waiting request checks that its client is still there
 ON_DISK = ("local", "cache")
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                404: "invalid_request_error", 422: "invalid_request_error"}
@@ -66,10 +64,6 @@ class Unauthorized(UserError):
 
 
 ServerError = InternalError
-
-
-class ClientGone(Exception):
-    """The client disconnected while its request was waiting or running."""
 
 
 def error_body(exc: UserError) -> dict[str, Any]:
@@ -255,70 +249,6 @@ def _png_b64(image: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-# -- a job's events, read without blocking the server ---------------------------------------------------
-_END = object()
-
-
-class JobFeed:
-    """Reads a job's events on a helper thread and hands them to the event loop.
-
-    ``close()`` (the client left) cancels the job: the helper closes the job's event iterator,
-    and the job is cancelled at once in case it is still waiting in line (no events come then).
-    """
-
-    def __init__(self, job: Job, cancel: Callable[[], Any]) -> None:
-        self.job = job
-        self._cancel = cancel
-        self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue = asyncio.Queue()
-        self._closed = threading.Event()
-        self._checked_at = time.monotonic()
-        threading.Thread(target=self._pump, name=f"api-job-{job.id}", daemon=True).start()
-
-    def _pump(self) -> None:
-        events = self.job.events()
-        try:
-            for event in events:
-                self._put(event)
-                if self._closed.is_set():
-                    break
-        except BaseException as exc:  # noqa: BLE001 - the job's error, raised again on the loop
-            self._put(exc)
-        finally:
-            events.close()  # an unfinished iterator cancels its job when closed
-            self._put(_END)
-
-    def _put(self, item: Any) -> None:
-        try:
-            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
-        except RuntimeError:  # the server is shutting down
-            pass
-
-    async def next(self, request: Any = None) -> Event | None:
-        """The next event, or None at the end; raises the job's error. With ``request``, checks every
-        POLL_S that the client is still connected and raises ClientGone (job cancelled) if not."""
-        while True:
-            if request is not None and time.monotonic() - self._checked_at >= POLL_S:
-                self._checked_at = time.monotonic()  # checked between events too: they may never pause
-                if await request.is_disconnected():
-                    self.close()
-                    raise ClientGone()
-            try:
-                item = await asyncio.wait_for(self._queue.get(), POLL_S if request is not None else None)
-            except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
-                continue
-            if item is _END:
-                return None
-            if isinstance(item, BaseException):
-                raise item
-            return item
-
-    def close(self) -> None:
-        if not self.job.finished.is_set():
-            self._closed.set()
-            self._cancel()
-
-
 # -- the routes ------------------------------------------------------------------------------------------
 def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     """The /v1 routes as a FastAPI ``APIRouter`` (see ``mount_api``)."""
@@ -378,15 +308,15 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         # 1. key, body, fields
         body, owner = await start(request)
         req = parse_chat_request(body, names("text"))
-        # 2. a job in the worker's line (Busy -> 503 when the line is full; unknown model -> 404)
+        # 2. a job in the torch lane's line (Busy -> 503 when the line is full; unknown model -> 404)
         job = await run_in_threadpool(services.chat, req.model, req.messages, req.options, owner)
-        feed = JobFeed(job, lambda: services.cancel(owner))
+        feed = JobFeed(job, lambda: services.cancel(job.id, owner))
         # 3. wait in line and for the model to load, holding the response so that errors keep their status
-        head: list[Event] = []
+        head: list[JobEvent] = []
         try:
             while (event := await feed.next(request)) is not None:
                 head.append(event)
-                if event.kind in ("text", "done") or (event.kind == "status" and event.data == "generating"):
+                if isinstance(event, (Generating, TextDelta, Done)):
                     break
         except BaseException:
             feed.close()
@@ -396,9 +326,9 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         # 4a. the whole answer at once
         if not req.stream:
             try:
-                result = next((e.data for e in head if e.kind == "done"), None)
+                result = next((e.result for e in head if isinstance(e, Done)), None)
                 while result is None and (event := await feed.next(request)) is not None:
-                    result = event.data if event.kind == "done" else None
+                    result = event.result if isinstance(event, Done) else None
             finally:
                 feed.close()
             if result is None:
@@ -424,12 +354,12 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
             try:
                 yield chunk({"role": "assistant", "content": ""})
                 while (event := next(pending, None) or await feed.next()) is not None:
-                    if event.kind == "text":
-                        yield chunk({"content": event.data})
-                    elif event.kind == "done":
-                        yield chunk({}, _finish(event.data))
+                    if isinstance(event, TextDelta):
+                        yield chunk({"content": event.text})
+                    elif isinstance(event, Done):
+                        yield chunk({}, _finish(event.result))
                         if req.include_usage:
-                            yield chunk(None, usage=_usage(event.data))
+                            yield chunk(None, usage=_usage(event.result))
                 yield "data: [DONE]\n\n"
             except UserError as exc:
                 log.info("API chat stream failed: %s", exc)
@@ -447,14 +377,14 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         body, owner = await start(request)
         model, image_request = parse_image_request(body, names("image"))
         job = await run_in_threadpool(services.generate_images, model, image_request, owner)
-        feed = JobFeed(job, lambda: services.cancel(owner))
+        feed = JobFeed(job, lambda: services.cancel(job.id, owner))
         result, saved = None, []
         try:
             while (event := await feed.next(request)) is not None:
-                if event.kind == "image" and event.data.finished:
-                    saved.append(event.data)  # with the path of its PNG under --outputs-dir
-                elif event.kind == "done":
-                    result = event.data
+                if isinstance(event, ImageReady) and event.image.finished:
+                    saved.append(event.image)  # with the path of its PNG under --outputs-dir
+                elif isinstance(event, Done):
+                    result = event.result
         finally:
             feed.close()
         if result is None:

@@ -329,8 +329,8 @@ def _plan_default(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpe
         log.debug("planning the default chat model failed", exc_info=True)
         return f"could not be planned ({type(exc).__name__}: {exc})", spec, []
     finally:
-        if state is not None and hasattr(state.worker, "shutdown"):
-            state.worker.shutdown()
+        if state is not None:
+            state.lanes.shutdown()
 
 
 def run_check(settings: Settings, environ: Mapping[str, str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """The one API that the UI and the HTTP edge both call.
 
-Each request is checked first, then becomes a job on the inference worker; callers
-iterate ``job.events()`` for queue positions, status lines, text and the final result.
+Each request is checked first, then becomes a job on a lane (``jobs.py``): torch work on the torch
+lane, downloads on the network lane. Callers iterate ``job.events()`` for its typed events, and cancel
+it with ``cancel(job_id, owner)``: only the job's owner can.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, cast
 
-from .backends.base import ChatResult, GeneratedImage, ImageBackend, ImageResult
+from .backends.base import ChatResult, GeneratedImage, ImageBackend, ImageResult, StepProgress
 from .backends.prompting import normalize_messages
 from .backends.transformers_chat import ChatOptions
 from .catalog import ModelSpec
@@ -19,7 +20,7 @@ from .downloads import Downloader, DownloadResult, NetworkPolicy
 from .errors import InvalidInput
 from .gallery import save_png
 from .image_request import Family, ImageRequest, family_of, scheduler_names
-from .jobs import InferenceWorker, Job
+from .jobs import DownloadStep, Generating, ImageReady, Job, Lanes, Notice, Status, Step, TextDelta
 from .model_settings import ModelSettings
 from .plan import LoadPlan, LoadPrefs
 from .registry import Registry
@@ -36,13 +37,11 @@ class ModelInfo:
 
 
 class Services:
-    def __init__(self, registry: Registry, worker: InferenceWorker, downloader: Downloader | None = None) -> None:
+    def __init__(self, registry: Registry, lanes: Lanes, downloader: Downloader | None = None) -> None:
         self.registry = registry
-        self.worker = worker
+        self.lanes = lanes
         s = registry.settings
         self.downloader = downloader or Downloader(s.models_dir, NetworkPolicy(forced_offline=s.offline))
-        # Downloads are network I/O, not torch work: their own thread, so chat goes on meanwhile.
-        self.download_worker = InferenceWorker(max_queue=8, name="localai-downloads")
 
     # -- models ----------------------------------------------------------------------------------
     def list_models(self, kind: str | None = None) -> list[ModelSpec]:
@@ -66,15 +65,15 @@ class Services:
         def run(job: Job) -> LoadPlan:
             loaded = self.registry.get_loaded(spec)
             if loaded is not None and not _honours(loaded.plan, self.registry.prefs_for(spec)):
-                job.emit("status", f"Reloading {spec.name} with your new settings...")
+                job.emit(Status(f"Reloading {spec.name} with your new settings..."))
                 self.registry.unload(spec.name, spec.kind)  # the user changed this model's overrides
-            return self.registry.ensure_loaded(spec, lambda s: job.emit("status", s)).plan
+            return self.registry.ensure_loaded(spec, lambda s: job.emit(Status(s))).plan
 
-        return self.worker.submit(run, owner, f"load {spec.name}")
+        return self.lanes.torch.submit(run, owner, f"load {spec.name}")
 
     def unload(self, name: str, kind: str, owner: str = "local") -> bool:
         spec = self.registry.resolve(name, kind)
-        return bool(self.worker.call(lambda: self.registry.unload(spec.name, kind), owner, f"unload {spec.name}"))
+        return bool(self.lanes.torch.call(lambda: self.registry.unload(spec.name, kind), owner, f"unload {spec.name}"))
 
     def refresh_models(self) -> list[ModelSpec]:
         """Rescan the models folder and the Hugging Face cache."""
@@ -82,8 +81,8 @@ class Services:
 
     # -- downloads, offline mode, per-model settings ----------------------------------------------
     def download(self, name: str, kind: str, owner: str = "local") -> Job:
-        """Download a catalog model. Events: "status" lines, "progress" (``DownloadProgress``), then
-        "done" with a ``DownloadResult``; the model is listed as on disk afterwards."""
+        """Download a catalog model, on the network lane. Events: ``Status`` lines, ``DownloadStep``s, then
+        ``Done`` with a ``DownloadResult``; the model is listed as on disk afterwards."""
         spec = self.registry.resolve(name, kind)
         if spec.path is not None:
             raise InvalidInput(f"{spec.name} is already on this computer ({spec.path}).", "Load it, no download needed.")
@@ -93,16 +92,13 @@ class Services:
         def run(job: Job) -> DownloadResult:
             try:
                 return self.downloader.download(
-                    spec, on_progress=lambda p: job.emit("progress", p), on_status=lambda s: job.emit("status", s),
+                    spec, on_progress=lambda p: job.emit(DownloadStep(p)), on_status=lambda s: job.emit(Status(s)),
                     cancelled=lambda: job.cancel.cancelled, allow_pickle=opts.allow_pickle,
                     allow_code=opts.trust_remote_code)
             finally:
                 self.registry.refresh()
 
-        return self.download_worker.submit(run, owner, f"download {spec.name}")
-
-    def cancel_downloads(self, owner: str) -> int:
-        return self.download_worker.cancel_owner(owner)
+        return self.lanes.network.submit(run, owner, f"download {spec.name}")
 
     @property
     def offline(self) -> bool:
@@ -123,8 +119,8 @@ class Services:
     # -- chat --------------------------------------------------------------------------------------
     def chat(self, model: str, messages: Sequence[dict[str, Any]], options: ChatOptions | None = None,
              owner: str = "local") -> Job:
-        """Submit a chat job. Events: "queued" (position), "status" (loading...), "text" (chunks),
-        "notice" (e.g. old messages left out), then "done" with a ``ChatResult``."""
+        """Submit a chat job on the torch lane. Events: ``Queued``, ``Status`` (loading...), ``Generating``,
+        ``TextDelta``s, ``Notice`` (e.g. old messages left out), then ``Done`` with a ``ChatResult``."""
         options = options or ChatOptions()
         options.validate()
         msgs = normalize_messages(messages)
@@ -135,12 +131,12 @@ class Services:
         def run(job: Job) -> ChatResult:
             if job.cancel.cancelled:
                 return _cancelled(spec)
-            backend = self.registry.ensure_chat(spec, lambda s: job.emit("status", s))
-            job.emit("status", "generating")
-            return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit("text", text),
-                                       on_notice=lambda notice: job.emit("notice", notice))
+            backend = self.registry.ensure_chat(spec, lambda s: job.emit(Status(s)))
+            job.emit(Generating())
+            return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
+                                       on_notice=lambda notice: job.emit(Notice(notice)))
 
-        return self.worker.submit(run, owner, f"chat {spec.name}")
+        return self.lanes.torch.submit(run, owner, f"chat {spec.name}")
 
     # -- images ----------------------------------------------------------------------------------------
     def image_defaults(self, model: str) -> tuple[ModelSpec, Family, list[str]]:
@@ -152,9 +148,9 @@ class Services:
 
     def generate_images(self, model: str, request: ImageRequest, owner: str = "local", user: str = "local") -> Job:
         """Submit a text-to-image job. The request is checked first (a bad field raises
-        ``InvalidInput`` and nothing is queued). Events: "queued" (position), "status" (loading...),
-        "progress" (``StepProgress``: step, total, eta_s), "image" (``GeneratedImage``, saved under
-        --outputs-dir when finished), "notice", then "done" with an ``ImageResult``."""
+        ``InvalidInput`` and nothing is queued). Events: ``Queued``, ``Status`` (loading...), ``Generating``,
+        ``Step``s, ``ImageReady`` (a ``GeneratedImage``, saved under --outputs-dir when finished), ``Notice``,
+        then ``Done`` with an ``ImageResult``."""
         request.check()
         spec = self.registry.resolve(model, "image")
         req = request.with_defaults(spec.family, spec.name)  # fills defaults, checks sizes, draws the seed
@@ -163,27 +159,43 @@ class Services:
         def run(job: Job) -> ImageResult:
             if job.cancel.cancelled:
                 return ImageResult((), req, "", 0.0, True, None, spec.name)
-            backend = self.registry.ensure_image(spec, lambda s: job.emit("status", s))
-            job.emit("status", "generating")
+            backend = self.registry.ensure_image(spec, lambda s: job.emit(Status(s)))
+            job.emit(Generating())
 
             def on_image(image: GeneratedImage) -> GeneratedImage:
                 if image.finished:  # an image stopped early is shown, not saved
                     image = replace(image, path=save_png(image.image, image.info, outputs, {
                         "model": spec.name, "repo_id": spec.repo_id, "family": spec.family, "user": user,
                         "plan": asdict(backend.plan)}))
-                job.emit("image", image)
+                job.emit(ImageReady(image))
                 return image
 
-            result = backend.generate(req, job.cancel, lambda p: job.emit("progress", p), on_image)
+            def on_step(p: StepProgress) -> None:
+                job.emit(Step(p.step, p.total, p.eta_s, p.image, p.image_step))
+
+            result = backend.generate(req, job.cancel, on_step, on_image)
             if result.notice:
-                job.emit("notice", result.notice)
+                job.emit(Notice(result.notice))
             return result
 
-        return self.worker.submit(run, owner, f"images {spec.name}")
+        return self.lanes.torch.submit(run, owner, f"images {spec.name}")
 
-    def cancel(self, owner: str) -> int:
-        """Cancel this owner's jobs (only theirs)."""
-        return self.worker.cancel_owner(owner)
+    # -- cancelling ------------------------------------------------------------------------------------
+    def cancel(self, job_id: str, owner: str) -> bool:
+        """Cancel one job, if it is this owner's and still waiting or running. False otherwise: an
+        ended job, or somebody else's (nobody can cancel a job that is not theirs)."""
+        job = self.lanes.find(job_id)
+        if job is None or job.owner != owner:
+            return False
+        job.stop()
+        return True
+
+    def cancel_all(self, owner: str) -> int:
+        """Cancel every job of this owner, on every lane (a closed browser tab). Returns how many."""
+        jobs = self.lanes.jobs_of(owner)
+        for job in jobs:
+            job.stop()
+        return len(jobs)
 
 
 def _honours(plan: LoadPlan, prefs: LoadPrefs) -> bool:

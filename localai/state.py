@@ -8,23 +8,24 @@ from dataclasses import dataclass, field
 from .config import Settings
 from .hardware import HardwareInfo, current_free, detect_hardware
 from .history import History
-from .jobs import InferenceWorker
+from .jobs import Lane, Lanes
 from .registry import Registry
 from .services import Services
 
-WORKER_NAME = "localai-inference"
+NETWORK_QUEUE = 8  # downloads (later remote requests) waiting at most
+NETWORK_THREADS = 4  # network jobs running at once
 
 
 @dataclass
 class HardwareMonitor:
     """Detects the hardware once (lazily: it imports torch), then refreshes free memory.
 
-    With a ``worker``, the first detection (torch import and a bitsandbytes probe: torch work)
-    runs on the inference worker thread even when a UI thread asks first.
+    With a ``torch_lane``, the first detection (torch import and a bitsandbytes probe: torch work)
+    runs on the torch lane even when a UI thread asks first.
     """
 
     settings: Settings
-    worker: InferenceWorker | None = None
+    torch_lane: Lane | None = None
     _info: HardwareInfo | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -33,8 +34,8 @@ class HardwareMonitor:
         return self._info
 
     def __call__(self) -> HardwareInfo:
-        if self._info is None and self.worker is not None and threading.current_thread().name != WORKER_NAME:
-            return self.worker.call(self, description="detect hardware")
+        if self._info is None and self.torch_lane is not None and not self.torch_lane.on_lane_thread():
+            return self.torch_lane.call(self, description="detect hardware")
         with self._lock:
             if self._info is None:
                 self._info = detect_hardware(self.settings.models_dir, self.settings.device)
@@ -47,7 +48,7 @@ class AppState:
     settings: Settings
     hardware: HardwareMonitor
     registry: Registry
-    worker: InferenceWorker
+    lanes: Lanes
     services: Services
     history: History | None = None
 
@@ -57,9 +58,10 @@ def build_state(settings: Settings, hardware_info: HardwareInfo | None = None) -
     beforehand (tests describe one as a literal), else it is detected on first use."""
     from .backends import register_builtin_backends  # noqa: PLC0415  (light: torch is imported in load())
 
-    worker = InferenceWorker(max_queue=settings.max_queue, name=WORKER_NAME)
-    hardware = HardwareMonitor(settings, worker, _info=hardware_info)
+    lanes = Lanes(torch=Lane("torch", settings.max_queue),
+                  network=Lane("network", NETWORK_QUEUE, threads=NETWORK_THREADS))
+    hardware = HardwareMonitor(settings, lanes.torch, _info=hardware_info)
     registry = Registry(settings, hardware)
     register_builtin_backends(registry)
     history = History(settings.data_dir / "history.sqlite3")
-    return AppState(settings, hardware, registry, worker, Services(registry, worker), history=history)
+    return AppState(settings, hardware, registry, lanes, Services(registry, lanes), history=history)

@@ -39,5 +39,5 @@ def state(settings) -> Iterator:
 
     st = build_state(settings)
     yield st
-    st.worker.call(st.registry.unload_all)
-    st.worker.shutdown()
+    st.lanes.torch.call(st.registry.unload_all)
+    st.lanes.shutdown()

@@ -21,6 +21,7 @@ import pytest
 
 from localai.auth import ApiKey
 from localai.errors import OutOfMemory
+from localai.jobs import Generating, TextDelta
 from tests.app_process import free_port
 
 KEY = "sk-test-key"
@@ -73,23 +74,23 @@ def server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     for srv, thread in ((srv1, t1), (srv2, t2)):
         srv.should_exit = True
         thread.join(timeout=10)
-    state.worker.call(state.registry.unload_all)
-    state.worker.shutdown()
+    state.lanes.torch.call(state.registry.unload_all)
+    state.lanes.shutdown()
 
 
 def ask(text: str) -> list[dict]:
     return [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": text}]
 
 
-def hold_worker(state) -> tuple[threading.Event, object]:
-    """Occupy the inference worker until the returned event is set."""
+def hold_torch_lane(state) -> tuple[threading.Event, object]:
+    """Occupy the torch lane until the returned event is set."""
     release, started = threading.Event(), threading.Event()
 
     def block(job):
         started.set()
         release.wait(30)
 
-    job = state.worker.submit(block, owner="test-blocker", description="block")
+    job = state.lanes.torch.submit(block, owner="test-blocker", description="block")
     assert started.wait(10)
     return release, job
 
@@ -221,8 +222,8 @@ def test_key_is_required_when_set(server):
 
 
 def test_full_queue_is_503_busy_right_away(server):
-    worker = server.state.worker
-    release, _ = hold_worker(server.state)
+    worker = server.state.lanes.torch
+    release, _ = hold_torch_lane(server.state)
     old = worker.max_queue
     try:
         worker.max_queue = 1
@@ -249,7 +250,7 @@ def test_out_of_memory_is_503_and_not_retried(server, monkeypatch):
         def run(job):
             raise OutOfMemory("Ran out of memory while loading tiny-llama.", "Try 4-bit.")
 
-        return server.state.worker.submit(run, owner, "oom")
+        return server.state.lanes.torch.submit(run, owner, "oom")
 
     monkeypatch.setattr(server.state.services, "chat", failing_chat)
     client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=2)  # retries allowed: none should happen
@@ -265,11 +266,11 @@ def test_out_of_memory_is_503_and_not_retried(server, monkeypatch):
 def test_error_in_the_middle_of_a_stream_arrives_as_an_error_event(server, monkeypatch):
     def chat(model, messages, options=None, owner="local"):
         def run(job):
-            job.emit("status", "generating")
-            job.emit("text", "Once upon")
+            job.emit(Generating())
+            job.emit(TextDelta("Once upon"))
             raise OutOfMemory("Ran out of memory while writing the answer.", "Lower 'Max new tokens'.")
 
-        return server.state.worker.submit(run, owner, "oom mid-stream")
+        return server.state.lanes.torch.submit(run, owner, "oom mid-stream")
 
     monkeypatch.setattr(server.state.services, "chat", chat)
     stream = server.client().chat.completions.create(model="tiny-llama", messages=ask("hi"), stream=True)
@@ -370,7 +371,7 @@ def test_client_leaving_a_long_answer_cancels_it(server, monkeypatch):
 
 def test_client_leaving_while_waiting_in_line_removes_its_job(server, monkeypatch):
     jobs = _record_jobs(server, monkeypatch)
-    release, _ = hold_worker(server.state)
+    release, _ = hold_torch_lane(server.state)
     try:
         for stream in (True, False):
             body = {"model": "tiny-llama", "messages": ask("hi"), "max_tokens": 5, "stream": stream}
@@ -381,7 +382,7 @@ def test_client_leaving_while_waiting_in_line_removes_its_job(server, monkeypatc
     finally:
         release.set()
     assert all(j.finished.wait(10) for j in jobs)
-    assert wait_until(lambda: server.state.worker.queue_length() == 0)
+    assert wait_until(lambda: server.state.lanes.torch.queue_length() == 0)
     assert all(j.result is None for j in jobs), "cancelled while waiting: they never ran"
 
 
@@ -423,7 +424,7 @@ def test_bad_image_requests(server, body, status, param):
     assert resp.status_code == status, (body, resp.text)
     err = resp.json()["error"]
     assert err["param"] == param and err["message"]
-    assert server.state.worker.queue_length() == 0, "nothing is queued for a bad request"
+    assert server.state.lanes.torch.queue_length() == 0, "nothing is queued for a bad request"
 
 
 def test_client_leaving_mid_drawing_cancels_the_job(server, monkeypatch):

@@ -9,6 +9,7 @@ import pytest
 from localai.backends.prompting import build_prompt
 from localai.backends.transformers_chat import ChatOptions, _Stream
 from localai.errors import InvalidInput, OutOfMemory, UnknownModel
+from localai.jobs import Done, Notice, Status, TextDelta
 
 MODELS = ["tiny-llama", "tiny-qwen2"]  # with and without a chat template
 
@@ -17,10 +18,10 @@ def run(job):
     """Collect a job's events: (text chunks, other events, result)."""
     chunks, others, result = [], [], None
     for event in job.events():
-        if event.kind == "text":
-            chunks.append(event.data)
-        elif event.kind == "done":
-            result = event.data
+        if isinstance(event, TextDelta):
+            chunks.append(event.text)
+        elif isinstance(event, Done):
+            result = event.result
         else:
             others.append(event)
     return chunks, others, result
@@ -37,7 +38,7 @@ def test_answer_streams_in_many_chunks(state, model):
     assert "".join(chunks) == result.text
     assert result.completion_tokens == 40 and result.finish_reason == "length"
     assert result.tokens_per_second > 0 and result.plan.device == "cpu"
-    assert any(e.kind == "status" and "Loading" in e.data for e in others), "first use shows loading progress"
+    assert any(isinstance(e, Status) and "Loading" in e.message for e in others), "first use shows loading progress"
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -45,14 +46,14 @@ def test_stop_ends_within_a_few_tokens_and_keeps_partial_answer(state, model):
     job = state.services.chat(model, ask("Tell me a long story"), ChatOptions(max_new_tokens=400), owner="alice")
     chunks, seen_at_cancel, result = [], None, None
     for event in job.events():
-        if event.kind == "text":
-            chunks.append(event.data)
+        if isinstance(event, TextDelta):
+            chunks.append(event.text)
             if len(chunks) == 5:
                 seen_at_cancel = len(chunks)
-                assert state.services.cancel("bob") == 0, "nobody can cancel someone else's job"
-                assert state.services.cancel("alice") == 1
-        elif event.kind == "done":
-            result = event.data
+                assert state.services.cancel(job.id, "bob") is False, "nobody can cancel someone else's job"
+                assert state.services.cancel(job.id, "alice") is True
+        elif isinstance(event, Done):
+            result = event.result
     assert result.finish_reason == "cancelled"
     assert result.completion_tokens <= seen_at_cancel + 8, "stop should end generation within a few tokens"
     assert result.text == "".join(chunks) and result.text, "the partial answer is kept"
@@ -72,14 +73,14 @@ def test_model_is_loaded_once_and_reused(state):
     backend = state.registry.get_loaded(state.registry.resolve("tiny-llama", "text"))
     _, others, _ = run(state.services.chat("tiny-llama", ask("two"), ChatOptions(max_new_tokens=4)))
     assert state.registry.get_loaded(state.registry.resolve("tiny-llama", "text")) is backend
-    assert not any(e.kind == "status" and "Loading" in str(e.data) for e in others)
+    assert not any(isinstance(e, Status) and "Loading" in e.message for e in others)
     assert state.services.unload("tiny-llama", "text") is True
     assert state.registry.loaded() == []
 
 
 def test_chat_template_is_used_and_fallback_for_model_without_one(state):
-    llama = state.worker.call(lambda: state.registry.ensure_loaded(state.registry.resolve("tiny-llama", "text")))
-    qwen = state.worker.call(lambda: state.registry.ensure_loaded(state.registry.resolve("tiny-qwen2", "text")))
+    llama = state.lanes.torch.call(lambda: state.registry.ensure_loaded(state.registry.resolve("tiny-llama", "text")))
+    qwen = state.lanes.torch.call(lambda: state.registry.ensure_loaded(state.registry.resolve("tiny-qwen2", "text")))
     msgs = ask("What is Python?", system="Be brief.")
     templated = build_prompt(llama.tokenizer, msgs, 512, 64)
     assert templated.templated and "<|im_start|>system\nBe brief." in templated.text
@@ -98,7 +99,7 @@ def test_long_conversation_is_trimmed_from_the_oldest_turns_and_user_is_told(sta
         history.append({"role": "assistant", "content": f"Answer {i}: " + "the lazy dog sleeps " * 3})
     history.append({"role": "user", "content": "LAST-QUESTION?"})
     _, others, result = run(state.services.chat(model, history, ChatOptions(max_new_tokens=64)))
-    notices = [e.data for e in others if e.kind == "notice"]
+    notices = [e.message for e in others if isinstance(e, Notice)]
     assert notices and "left out" in notices[0]
     assert result.dropped_messages > 0
     backend = state.registry.get_loaded(state.registry.resolve(model, "text"))
@@ -173,7 +174,7 @@ def test_stop_string_ends_the_answer_without_showing_it():
 
 def test_incremental_detokenizer_matches_decoding_the_whole_answer(state):
     """The streamed pieces, joined, equal one decode of all tokens (spaces and multi-byte characters too)."""
-    backend = state.worker.call(lambda: state.registry.ensure_loaded(state.registry.resolve("tiny-llama", "text")))
+    backend = state.lanes.torch.call(lambda: state.registry.ensure_loaded(state.registry.resolve("tiny-llama", "text")))
     tok = backend.tokenizer
     text = "Hello world! Привет, мир — ünïcödé 🙂 and the quick brown fox jumps over the lazy dog."
     ids = tok(text, add_special_tokens=False)["input_ids"]

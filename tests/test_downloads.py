@@ -267,7 +267,7 @@ def test_select_files_reports_pickle_only_weights() -> None:
 def test_services_download_lists_the_model_as_on_disk(tmp_path: Path, hub: FakeHub, monkeypatch) -> None:
     from localai.config import parse_settings
     from localai.catalog import scan_text_models
-    from localai.jobs import InferenceWorker
+    from localai.jobs import Done, DownloadStep, Lane, Lanes, Status
     from localai.plan import plan_text_load
     from localai.registry import Registry
     from localai.services import Services
@@ -278,12 +278,12 @@ def test_services_download_lists_the_model_as_on_disk(tmp_path: Path, hub: FakeH
     registry = Registry(settings, lambda: None, catalog=(SPEC, another))  # type: ignore[arg-type]
     registry.register("transformers", kind="text", factory=object, planner=plan_text_load,  # type: ignore[arg-type]
                       scanners=(lambda s: scan_text_models(s.models_dir),))
-    worker = InferenceWorker()
-    services = Services(registry, worker, make(tmp_path, hub))
+    lanes = Lanes(torch=Lane("torch"), network=Lane("network", threads=2))
+    services = Services(registry, lanes, make(tmp_path, hub))
     assert registry.resolve("Tiny Chat", "text").source == "hub"
     job = services.download("Tiny Chat", "text", owner="me")
-    kinds = [e.kind for e in job.events()]
-    assert "progress" in kinds and "status" in kinds and kinds[-1] == "done"
+    kinds = [type(e) for e in job.events()]
+    assert DownloadStep in kinds and Status in kinds and kinds[-1] is Done
     spec = registry.resolve("Tiny Chat", "text")
     assert spec.source == "local" and spec.path == tmp_path / "models" / "text" / "Tiny Chat"
     assert spec.license == "apache-2.0", "catalog details are kept"
@@ -292,5 +292,4 @@ def test_services_download_lists_the_model_as_on_disk(tmp_path: Path, hub: FakeH
     services.set_offline(True)
     with pytest.raises(OfflineMode):
         services.download("Another", "text")
-    worker.shutdown()
-    services.download_worker.shutdown()
+    lanes.shutdown()

@@ -15,6 +15,7 @@ import pytest
 from localai.errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UnsafeModel
 from localai.gallery import read_png_info
 from localai.image_request import ImageRequest
+from localai.jobs import CancelledBeforeStart, Generating, ImageReady, Notice, Step
 
 FAST = {"steps": 3, "width": 64, "height": 64}
 
@@ -57,13 +58,13 @@ def istate(image_settings) -> Iterator:
 
     st = build_state(image_settings)
     yield st
-    st.worker.call(st.registry.unload_all)
-    st.worker.shutdown()
+    st.lanes.torch.call(st.registry.unload_all)
+    st.lanes.shutdown()
 
 
 def run(job) -> tuple[list, object]:
     events = list(job.events())
-    return events[:-1], events[-1].data
+    return events[:-1], events[-1].result
 
 
 def pixels(image) -> np.ndarray:
@@ -113,24 +114,24 @@ def test_the_app_lists_local_image_models_first(istate) -> None:
 
 def test_generate_saves_pngs_and_reports_every_step(istate, image_settings) -> None:
     events, result = draw(istate, num_images=2, seed=7, scheduler="Euler")
-    progress = [e.data for e in events if e.kind == "progress"]
-    assert [p.step for p in progress] == list(range(1, 7)) and {p.total for p in progress} == {6}
+    progress = [e for e in events if isinstance(e, Step)]
+    assert [p.i for p in progress] == list(range(1, 7)) and {p.total for p in progress} == {6}
     assert [p.image for p in progress] == [0, 0, 0, 1, 1, 1] and [p.image_step for p in progress][:3] == [1, 2, 3]
-    assert all(p.eta_s >= 0 for p in progress) and progress[-1].eta_s == 0
-    shown = [e.data for e in events if e.kind == "image"]
+    assert all(p.eta >= 0 for p in progress) and progress[-1].eta == 0
+    shown = [e.image for e in events if isinstance(e, ImageReady)]
     assert [g.info.seed for g in shown] == [7, 8] and all(g.finished for g in shown)
     assert not result.cancelled and len(result.images) == 2 and result.sampler == "Euler"
     for g in result.images:
         assert g.path.is_file() and g.path.parent.parent == image_settings.outputs_dir
         assert g.image.size == (64, 64)
-    assert [e.kind for e in events if e.kind not in ("progress", "image")][-1] == "status"
+    assert [type(e) for e in events if not isinstance(e, (Step, ImageReady))][-1] is Generating, "no notice"
     assert "CPU only" in result.plan.reason
 
 
 def test_plms_reports_each_call_of_the_denoiser(istate) -> None:
     events, result = draw(istate, seed=7)  # the tiny SD's own scheduler: PLMS makes steps + 1 calls
-    progress = [e.data for e in events if e.kind == "progress"]
-    assert result.sampler == "PLMS" and [p.step for p in progress] == [1, 2, 3, 4] and progress[-1].total == 4
+    progress = [e for e in events if isinstance(e, Step)]
+    assert result.sampler == "PLMS" and [p.i for p in progress] == [1, 2, 3, 4] and progress[-1].total == 4
 
 
 @pytest.mark.parametrize("model", ["tiny-sdxl", "tiny-sd-file", "tiny-sdxl-file"])
@@ -144,7 +145,7 @@ def test_flux_class_models_use_the_flow_sampler_and_no_negative_prompt(istate) -
     events, result = draw(istate, "tiny-flux", seed=5, negative_prompt="dogs", steps=2)
     assert result.sampler == "Euler" and result.images[0].image.size == (64, 64)
     assert result.notice == "tiny-flux does not use a negative prompt; it was ignored."
-    assert any(e.kind == "notice" for e in events)
+    assert Notice(result.notice) in events
     assert istate.services.image_defaults("tiny-flux")[2] == ["Default", "Euler"]
     with pytest.raises(InvalidInput, match="multiple of 16"):
         istate.services.generate_images("tiny-flux", ImageRequest("x", width=72, height=64, steps=2))
@@ -183,11 +184,11 @@ def test_cancel_stops_at_the_next_step_and_keeps_nothing_unfinished(istate, imag
     events = []
     for event in job.events():
         events.append(event)
-        if event.kind == "progress" and event.data.step == 2:
+        if isinstance(event, Step) and event.i == 2:
             job.cancel.cancel()
-    result = events[-1].data
-    progress = [e for e in events if e.kind == "progress"]
-    images = [e.data for e in events if e.kind == "image"]
+    result = events[-1].result
+    progress = [e for e in events if isinstance(e, Step)]
+    images = [e.image for e in events if isinstance(e, ImageReady)]
     # The worker may have begun one more step before the cancel arrived; it stops at the end of that one.
     assert len(progress) in (2, 3)
     assert result.cancelled and len(images) == 1 and not images[0].finished and images[0].path is None
@@ -217,9 +218,9 @@ def test_cancel_seen_in_a_step_is_the_last_step(istate) -> None:
 def test_cancel_before_start_runs_nothing(istate) -> None:
     job = istate.services.generate_images("tiny-sd", ImageRequest("a fox", **FAST))
     job.cancel.cancel()
-    _, result = run(job)
-    # A job cancelled while it waits never runs (its result is None); one that just started returns at once.
-    assert result is None or (result.cancelled and not result.images)
+    ending = list(job.events())[-1]
+    # A job cancelled while it waits never runs (its own ending); one that just started returns at once.
+    assert ending == CancelledBeforeStart() or (ending.result.cancelled and not ending.result.images)
     assert istate.registry.loaded() == []
 
 
@@ -261,7 +262,7 @@ def test_bad_input_is_a_clear_error_that_changes_nothing(istate, field: str, val
     with pytest.raises(InvalidInput, match=message) as err:
         istate.services.generate_images("tiny-sd", request)
     assert err.value.hint  # and what to do about it
-    assert istate.registry.loaded() == [] and istate.worker.queue_length() == 0
+    assert istate.registry.loaded() == [] and istate.lanes.torch.queue_length() == 0
 
 
 def test_family_limits_turbo_steps_and_flow_schedulers() -> None:

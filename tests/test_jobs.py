@@ -1,4 +1,5 @@
-"""The inference worker: one thread, FIFO, visible queue positions, per-owner cancel.
+"""Lanes and jobs: the torch lane's one thread, FIFO, queue positions per lane, typed events, per-job
+cancel, the network lane running beside a busy torch lane.
 
 Jobs here are plain Python functions (no torch); ``threading.Event`` controls timing.
 """
@@ -12,14 +13,14 @@ from collections.abc import Iterator
 import pytest
 
 from localai.errors import Busy, UserError
-from localai.jobs import InferenceWorker, Job
+from localai.jobs import CancelledBeforeStart, Done, Job, Lane, Lanes, Queued, Stopping, TextDelta
 
 WAIT = 2.0  # generous upper bound for anything that should happen "at once"
 
 
 @pytest.fixture()
-def worker() -> Iterator[InferenceWorker]:
-    w = InferenceWorker(max_queue=16, name="test-inference")
+def worker() -> Iterator[Lane]:
+    w = Lane("torch", max_queue=16)
     yield w
     w.shutdown()
 
@@ -39,7 +40,7 @@ def _blocker(started: threading.Event, release: threading.Event, ran: list | Non
     return fn
 
 
-def _occupy(worker: InferenceWorker, owner: str = "blocker") -> tuple[Job, threading.Event]:
+def _occupy(worker: Lane, owner: str = "blocker") -> tuple[Job, threading.Event]:
     """Submit a job that holds the worker until the returned event is set."""
     started, release = threading.Event(), threading.Event()
     job = worker.submit(_blocker(started, release), owner=owner, description="blocker")
@@ -47,11 +48,11 @@ def _occupy(worker: InferenceWorker, owner: str = "blocker") -> tuple[Job, threa
     return job, release
 
 
-def _kinds(events) -> list[str]:
-    return [e.kind for e in events]
+def _kinds(events) -> list[type]:
+    return [type(e) for e in events]
 
 
-def test_jobs_run_in_fifo_order_on_one_worker_thread(worker: InferenceWorker) -> None:
+def test_jobs_run_in_fifo_order_on_one_worker_thread(worker: Lane) -> None:
     blocker, release = _occupy(worker)
     order: list[int] = []
     threads: list[int] = []
@@ -78,59 +79,57 @@ def test_jobs_run_in_fifo_order_on_one_worker_thread(worker: InferenceWorker) ->
     assert worker.position(jobs[0]) == -1
 
 
-def test_queued_jobs_see_their_position_count_down(worker: InferenceWorker) -> None:
+def test_queued_jobs_see_their_position_count_down(worker: Lane) -> None:
     _, release = _occupy(worker)
     jobs = [worker.submit(lambda job, i=i: i, owner="u") for i in range(3)]
     release.set()
     for start, job in enumerate(jobs, start=1):
         events = list(job.events())
-        assert events[-1].kind == "done" and events[-1].data == start - 1
-        positions = [e.data for e in events if e.kind == "queued"]
+        assert events[-1] == Done(start - 1)
+        positions = [e.position for e in events if isinstance(e, Queued)]
         assert positions[0] == start, positions
         assert positions[-1] == 1, positions
         # Never goes up, and passes through every position on its way to the front.
         assert all(a >= b for a, b in itertools.pairwise(positions)), positions
         assert sorted(set(positions), reverse=True) == list(range(start, 0, -1)), positions
         # Queue events all come before the job's own output.
-        assert _kinds(events) == ["queued"] * len(positions) + ["done"]
+        assert _kinds(events) == [Queued] * len(positions) + [Done]
 
 
-def test_cancel_owner_cancels_only_that_owners_jobs(worker: InferenceWorker) -> None:
+def test_stopping_one_job_leaves_the_owners_other_jobs_alone(worker: Lane) -> None:
     ran: list[str] = []
     started, release = threading.Event(), threading.Event()
     alice_running = worker.submit(_blocker(started, release), owner="alice")
     assert started.wait(WAIT)
-    bob = worker.submit(lambda job: ran.append("bob") or "bob's answer", owner="bob")
     alice_waiting = worker.submit(lambda job: ran.append("alice") or "alice's answer", owner="alice")
+    bob = worker.submit(lambda job: ran.append("bob") or "bob's answer", owner="bob")
+    assert [j.id for j in worker.jobs_of("alice")] == [alice_running.id, alice_waiting.id]
 
-    assert worker.cancel_owner("alice") == 2
-    assert worker.cancel_owner("nobody") == 0
+    alice_running.stop()
     assert alice_running.wait() == "cancelled"  # the running job saw its token and stopped
-    assert bob.wait() == "bob's answer"
-    alice_waiting.wait()
-    assert ran == ["bob"]
-    assert alice_running.cancel.cancelled and alice_waiting.cancel.cancelled
-    assert not bob.cancel.cancelled
+    assert alice_waiting.wait() == "alice's answer" and bob.wait() == "bob's answer"
+    assert ran == ["alice", "bob"]
+    assert not alice_waiting.cancel.cancelled and not bob.cancel.cancelled
+    assert worker.jobs_of("alice") == [] and worker.find(alice_running.id) is None
 
 
-def test_stop_shows_in_the_jobs_own_stream_once_and_before_the_result(worker: InferenceWorker) -> None:
+def test_stop_shows_in_the_jobs_own_stream_once_and_before_the_result(worker: Lane) -> None:
     """The page shows "Stopping..." from the job's stream, so it can never land after the final status."""
     job, release = _occupy(worker, owner="alice")
-    worker.cancel_owner("alice")
-    worker.cancel_owner("alice")  # pressed twice
+    job.stop()
+    job.stop()  # pressed twice
     job.cancel.cancel()
-    events = [e for e in job.events() if e.kind != "queued"]
-    assert _kinds(events) == ["stopping", "done"]
-    assert events[-1].data == "cancelled"
+    events = [e for e in job.events() if not isinstance(e, Queued)]
+    assert events == [Stopping(), Done("cancelled")]
     release.set()
 
 
-def test_a_job_nobody_stopped_has_no_stopping_event(worker: InferenceWorker) -> None:
-    job = worker.submit(lambda job: job.emit("text", "hi") or "ok", owner="u")
-    assert [k for k in _kinds(job.events()) if k != "queued"] == ["text", "done"]
+def test_a_job_nobody_stopped_has_no_stopping_event(worker: Lane) -> None:
+    job = worker.submit(lambda job: job.emit(TextDelta("hi")) or "ok", owner="u")
+    assert [e for e in job.events() if not isinstance(e, Queued)] == [TextDelta("hi"), Done("ok")]
 
 
-def test_job_cancelled_while_waiting_never_runs(worker: InferenceWorker) -> None:
+def test_job_cancelled_while_waiting_never_runs(worker: Lane) -> None:
     _, release = _occupy(worker)
     ran: list[str] = []
     doomed = worker.submit(lambda job: ran.append("doomed"), owner="u")
@@ -141,23 +140,23 @@ def test_job_cancelled_while_waiting_never_runs(worker: InferenceWorker) -> None
     assert doomed.finished.wait(WAIT)
     assert ran == ["after"]
     assert worker.position(doomed) == -1
-    assert doomed.wait() is None
+    assert doomed.wait() is None and doomed.result is None
 
 
-def test_waiting_job_cancelled_ends_with_done_and_no_output(worker: InferenceWorker) -> None:
+def test_waiting_job_cancelled_ends_with_its_own_ending_and_no_output(worker: Lane) -> None:
     _, release = _occupy(worker)
-    doomed = worker.submit(lambda job: job.emit("text", "should not appear") or "ran", owner="u")
-    worker.cancel_owner("u")
+    doomed = worker.submit(lambda job: job.emit(TextDelta("should not appear")) or "ran", owner="u")
+    doomed.stop()
     release.set()
     events = list(doomed.events())
-    assert "text" not in _kinds(events)
-    assert events[-1].kind == "done" and events[-1].data is None
+    assert TextDelta not in _kinds(events) and Done not in _kinds(events)
+    assert events[-2:] == [Stopping(), CancelledBeforeStart()], "Stopping first, then the typed ending"
 
 
-def test_cancelled_waiting_job_ends_at_once(worker: InferenceWorker) -> None:
+def test_cancelled_waiting_job_ends_at_once(worker: Lane) -> None:
     blocker, release = _occupy(worker)
     waiting = worker.submit(lambda job: "ran", owner="u")
-    worker.cancel_owner("u")
+    waiting.stop()
     try:
         assert waiting.finished.wait(0.3), "the cancelled waiting job is still queued behind the running one"
         assert worker.queue_length() == 0
@@ -166,7 +165,7 @@ def test_cancelled_waiting_job_ends_at_once(worker: InferenceWorker) -> None:
         blocker.wait()
 
 
-def test_closing_the_event_iterator_cancels_the_job_and_frees_the_worker(worker: InferenceWorker) -> None:
+def test_closing_the_event_iterator_cancels_the_job_and_frees_the_worker(worker: Lane) -> None:
     steps: list[int] = []
     stopped = threading.Event()
 
@@ -176,14 +175,14 @@ def test_closing_the_event_iterator_cancels_the_job_and_frees_the_worker(worker:
                 stopped.set()
                 return "stopped"
             steps.append(i)
-            job.emit("text", f"chunk {i} ")
+            job.emit(TextDelta(f"chunk {i} "))
             threading.Event().wait(0.005)
         return "finished"
 
     job = worker.submit(talk, owner="tab-1")
     events = job.events()
     for event in events:
-        if event.kind == "text":
+        if isinstance(event, TextDelta):
             break
     events.close()  # the browser tab went away
     assert job.cancel.cancelled
@@ -194,12 +193,12 @@ def test_closing_the_event_iterator_cancels_the_job_and_frees_the_worker(worker:
     assert job.result == "stopped"
 
 
-def test_closing_the_iterator_of_a_waiting_job_means_it_never_runs(worker: InferenceWorker) -> None:
+def test_closing_the_iterator_of_a_waiting_job_means_it_never_runs(worker: Lane) -> None:
     _, release = _occupy(worker)
     ran: list[str] = []
     job = worker.submit(lambda j: ran.append("abandoned"), owner="tab")
     events = job.events()
-    assert next(events).kind == "queued"
+    assert next(events) == Queued(1)
     events.close()
     later = worker.submit(lambda j: ran.append("later") or "ok", owner="other")
     release.set()
@@ -208,7 +207,7 @@ def test_closing_the_iterator_of_a_waiting_job_means_it_never_runs(worker: Infer
 
 
 def test_submit_beyond_max_queue_raises_busy_with_a_plain_message() -> None:
-    worker = InferenceWorker(max_queue=2)
+    worker = Lane("torch", max_queue=2)
     try:
         _, release = _occupy(worker)  # running: does not count as waiting
         waiting = [worker.submit(lambda j, i=i: i) for i in range(2)]
@@ -229,9 +228,9 @@ def test_submit_beyond_max_queue_raises_busy_with_a_plain_message() -> None:
 
 
 def test_unexpected_exception_becomes_a_plain_user_error_and_the_worker_keeps_serving(
-        worker: InferenceWorker) -> None:
+        worker: Lane) -> None:
     def crash(job: Job) -> None:
-        job.emit("text", "partial ")
+        job.emit(TextDelta("partial "))
         raise ValueError("tensor shapes do not match")
 
     failing = worker.submit(crash, owner="u", description="crashy job")
@@ -239,7 +238,7 @@ def test_unexpected_exception_becomes_a_plain_user_error_and_the_worker_keeps_se
     with pytest.raises(UserError) as info:
         events.extend(failing.events())
     err = info.value
-    assert _kinds(events)[-1] == "text"  # output before the crash still arrived
+    assert events[-1] == TextDelta("partial ")  # output before the crash still arrived
     assert "tensor shapes do not match" in err.message
     assert "Something went wrong" in err.message
     text = str(err)
@@ -265,8 +264,80 @@ def test_unexpected_exception_becomes_a_plain_user_error_and_the_worker_keeps_se
 
 
 def test_shutdown_refuses_new_jobs_with_a_plain_message() -> None:
-    worker = InferenceWorker()
+    worker = Lane("torch")
     assert worker.call(lambda: 1) == 1
     worker.shutdown()
     with pytest.raises(Busy, match="shutting down"):
         worker.submit(lambda j: None)
+
+
+# -- lanes -------------------------------------------------------------------------------------------------
+@pytest.fixture()
+def lanes() -> Iterator[Lanes]:
+    both = Lanes(torch=Lane("torch", max_queue=16), network=Lane("network", max_queue=8, threads=4))
+    yield both
+    both.shutdown()
+
+
+def test_a_network_job_runs_while_the_torch_lane_is_busy(lanes: Lanes) -> None:
+    blocker, release = _occupy(lanes.torch)
+    try:
+        waiting_for_torch = lanes.torch.submit(lambda job: "torch answer", owner="u")
+        download = lanes.network.submit(lambda job: "downloaded", owner="u")
+        assert download.finished.wait(WAIT), "a download waits behind a local image"
+        assert download.wait() == "downloaded"
+        assert lanes.torch.position(waiting_for_torch) == 1
+    finally:
+        release.set()
+    assert waiting_for_torch.wait() == "torch answer"
+    assert blocker.wait() == "released"
+
+
+def test_network_jobs_run_at_once_beside_each_other(lanes: Lanes) -> None:
+    started = [threading.Event() for _ in range(3)]
+    release = threading.Event()
+    jobs = [lanes.network.submit(_blocker(s, release), owner=f"u{i}") for i, s in enumerate(started)]
+    try:
+        assert all(s.wait(WAIT) for s in started), "network jobs run concurrently"
+        assert [lanes.network.position(j) for j in jobs] == [0, 0, 0]
+    finally:
+        release.set()
+    assert [j.wait() for j in jobs] == ["released"] * 3
+
+
+def test_queue_positions_are_per_lane(lanes: Lanes) -> None:
+    _, release_torch = _occupy(lanes.torch)
+    network = Lane("network", max_queue=8, threads=1)  # one at a time, so jobs wait in its line
+    _, release_network = _occupy(network)
+    try:
+        torch_jobs = [lanes.torch.submit(lambda job: "t", owner="u") for _ in range(3)]
+        download = network.submit(lambda job: "d", owner="u")
+        assert [lanes.torch.position(j) for j in torch_jobs] == [1, 2, 3]
+        assert network.position(download) == 1, "the torch lane's line does not push a download back"
+        release_network.set()
+        events = list(download.events())
+        assert [e for e in events if isinstance(e, Queued)] == [Queued(1)] and events[-1] == Done("d")
+    finally:
+        release_torch.set()
+        release_network.set()
+        network.shutdown()
+    assert [j.wait() for j in torch_jobs] == ["t"] * 3
+
+
+def test_job_ids_are_unique_across_lanes_and_found_by_id(lanes: Lanes) -> None:
+    blocker, release = _occupy(lanes.torch, owner="alice")
+    try:
+        download = lanes.network.submit(lambda job: threading.Event().wait(0.2) and "d", owner="alice")
+        assert blocker.id != download.id
+        assert lanes.find(blocker.id) is blocker and lanes.find(download.id) is download
+        assert {j.id for j in lanes.jobs_of("alice")} == {blocker.id, download.id}
+        assert lanes.jobs_of("bob") == []
+    finally:
+        release.set()
+    assert blocker.wait() == "released"
+    download.wait()
+    assert lanes.find(blocker.id) is None, "an ended job is no longer found"
+
+
+def test_a_lane_job_calling_its_own_lane_does_not_wait_for_itself(worker: Lane) -> None:
+    assert worker.submit(lambda job: worker.call(lambda: "inner")).wait() == "inner"

@@ -107,8 +107,8 @@ def test_pickle_weights_are_refused_unless_opted_in_for_that_model(models_dir: P
         other = state.registry.model_settings.get("text", "tiny-llama")
         assert not other.allow_pickle, "the opt-in is for that model only"
     finally:
-        state.worker.call(state.registry.unload_all)
-        state.worker.shutdown()
+        state.lanes.torch.call(state.registry.unload_all)
+        state.lanes.shutdown()
 
 
 def test_remote_code_is_refused_unless_opted_in_for_that_model(models_dir: Path, tmp_path: Path) -> None:
@@ -140,4 +140,4 @@ def test_remote_code_is_refused_unless_opted_in_for_that_model(models_dir: Path,
         assert backend._load_kwargs(__import__("torch"))["trust_remote_code"] is True, \
             "the opt-in reaches transformers as trust_remote_code=True"
     finally:
-        state.worker.shutdown()
+        state.lanes.shutdown()

@@ -13,6 +13,7 @@ from localai.catalog import ModelSpec
 from localai.config import parse_settings
 from localai.errors import ModelFolderInvalid, UnknownModel, UnsafeModel, UserError
 from localai.hardware import HardwareInfo
+from localai.jobs import Done, TextDelta
 from localai.plan import LoadPlan, LoadPrefs, plan_text_load
 from localai.registry import Registry
 
@@ -222,8 +223,8 @@ def real_state(broken_models_dir: Path, tmp_path: Path) -> Iterator:
                                "--outputs-dir", str(tmp_path / "outputs"), "--no-browser"], env={})
     st = build_state(settings)
     yield st
-    st.worker.call(st.registry.unload_all)
-    st.worker.shutdown()
+    st.lanes.torch.call(st.registry.unload_all)
+    st.lanes.shutdown()
 
 
 def _chat_works(st) -> None:
@@ -232,9 +233,9 @@ def _chat_works(st) -> None:
     job = st.services.chat("tiny-llama", [{"role": "user", "content": "Hello!"}],
                            ChatOptions(temperature=0, max_new_tokens=8))
     events = list(job.events())
-    result = events[-1].data
-    assert events[-1].kind == "done" and result.completion_tokens == 8 and result.text
-    assert "".join(e.data for e in events if e.kind == "text") == result.text
+    result = events[-1].result
+    assert isinstance(events[-1], Done) and result.completion_tokens == 8 and result.text
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == result.text
     assert [b.spec.name for b in st.registry.loaded()] == ["tiny-llama"]
 
 
@@ -261,7 +262,7 @@ def test_broken_folder_gives_a_clear_error_and_the_registry_keeps_working(real_s
         assert word in text, text
     assert "Traceback" not in text and "\n" not in text
     assert real_state.registry.loaded() == []
-    # Still works afterwards: the good model loads and chats, on the worker.
+    # Still works afterwards: the good model loads and chats, on the torch lane.
     plan = real_state.services.load("tiny-llama", "text").wait()
     assert plan.device == "cpu" and plan.dtype == "fp32"
     _chat_works(real_state)
@@ -278,7 +279,7 @@ def test_pickle_only_folder_is_refused_as_unsafe(real_state) -> None:
     assert "opt in" in info.value.hint
 
 
-def test_model_work_runs_on_the_worker_thread(real_state) -> None:
+def test_model_work_runs_on_the_torch_lane_thread(real_state) -> None:
     import threading
 
     seen: list[int] = []
@@ -286,7 +287,7 @@ def test_model_work_runs_on_the_worker_thread(real_state) -> None:
     real_state.registry.register("transformers", kind="text", factory=_spy(entry.factory, seen),
                                  planner=entry.planner, scanners=entry.scanners)
     real_state.services.load("tiny-llama", "text").wait()
-    assert seen and seen[0] == real_state.worker.call(threading.get_ident)
+    assert seen and seen[0] == real_state.lanes.torch.call(threading.get_ident)
     assert seen[0] != threading.get_ident()
 
 

@@ -37,7 +37,7 @@ def build_ui(state: AppState) -> Any:
                 build_check_panel(state)
 
         def on_leave(request: gr.Request) -> None:
-            state.services.cancel(owner_of(request))  # a closed tab cancels its jobs
+            state.services.cancel_all(owner_of(request))  # a closed tab cancels all of its jobs
 
         demo.unload(on_leave)
     return demo

@@ -16,14 +16,17 @@ from ..backends.prompting import flatten_content
 from ..backends.transformers_chat import ChatOptions
 from ..history import History
 from ..i18n import Translator, text, translate_error, translate_plan
+from ..jobs import CancelledBeforeStart, Done, Notice, TextDelta
 from ..state import AppState
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
+from .job_view import Failed, JobTexts, JobView, TabJobs
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
+CHAT_TEXTS = JobTexts(cancelled_before_start="chat.stopped_before", stopping="chat.stopping", generating="chat.writing")
 DEFAULTS = {"temperature": 0.7, "top_p": 0.9, "top_k": 40, "max_new_tokens": 512, "repetition_penalty": 1.1, "seed": -1}
 
 
@@ -64,6 +67,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     services, store = state.services, state.history or History(state.settings.data_dir / "history.sqlite3")
     names = state.registry.names("text")
     tr = Translator(state.settings.lang)
+    chat_jobs = TabJobs(services)  # the answer each browser session is waiting for, for its Stop button
     conv_id = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1, min_width=220, elem_id="history-panel"):
@@ -109,9 +113,9 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         options = ChatOptions(temperature=float(temp), top_p=float(tp), top_k=int(tk), max_new_tokens=int(mnt),
                               repetition_penalty=float(rep), seed=int(sd if sd is not None else -1))
         settings = {"system": system_text or "", **{k: getattr(options, k) for k in DEFAULTS}}
+        owner = owner_of(request)
         try:  # checks everything first: a bad request stores nothing
-            job = services.chat(model_name, _to_messages(history, system_text or "", user_text), options,
-                                owner=owner_of(request))
+            job = services.chat(model_name, _to_messages(history, system_text or "", user_text), options, owner=owner)
         except Exception as exc:
             raise user_error(exc, lang) from None
         try:
@@ -122,44 +126,38 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             if store_user:
                 store.add_message(user, cid, "user", user_text)
         except Exception as exc:
-            job.cancel.cancel()
+            services.cancel(job.id, owner)
             raise user_error(exc, lang) from None
         choices = gr.Radio(choices=conversation_choices(store, user, search, lang), value=cid)
         history = history + [{"role": "user", "content": user_text}, {"role": "assistant", "content": ""}]
-        yield history, "", tr(lang, "common.waiting_model"), cid, choices
+        view = JobView(tr, lang, CHAT_TEXTS)
         answer, notice, last, skip = "", "", 0.0, gr.skip()
-        try:
-            for event in job.events():
-                if event.kind == "text":
-                    answer += event.data
+        with chat_jobs.running(owner, job):
+            yield history, "", tr(lang, "common.waiting_model"), cid, choices
+            for shown in view.follow(job):
+                if isinstance(shown, TextDelta):
+                    answer += shown.text
                     if time.monotonic() - last >= UPDATE_EVERY_S:
                         last = time.monotonic()
                         history[-1] = {"role": "assistant", "content": answer}
                         yield history, skip, skip, skip, skip
-                elif event.kind == "queued":
-                    yield history, skip, tr(lang, "common.queued", position=event.data), skip, skip
-                elif event.kind == "status":
-                    line = tr(lang, "chat.writing") if event.data == "generating" else tr.msg(lang, event.data)
-                    yield history, skip, line, skip, skip
-                elif event.kind == "stopping":  # in the stream, so it can never come after the result
+                elif isinstance(shown, Notice):
+                    notice = view.message(shown.message)
+                elif isinstance(shown, Done):
+                    result: ChatResult = shown.result
                     history[-1] = {"role": "assistant", "content": answer}
-                    yield history, skip, tr(lang, "chat.stopping"), skip, skip
-                elif event.kind == "notice":
-                    notice = tr.msg(lang, event.data)
-                    tr.warning(lang, notice)
-                elif event.kind == "done" and event.data is None:  # stopped while waiting in line
-                    yield history[:-1], skip, tr(lang, "chat.stopped_before"), skip, skip
-                elif event.kind == "done":
-                    result: ChatResult = event.data
-                    history[-1] = {"role": "assistant", "content": answer}
-                    if answer:  # a stopped answer is kept as it stood
-                        store.add_message(user, cid, "assistant", answer, meta=answer_meta(result))
+                    try:
+                        if answer:  # a stopped answer is kept as it stood
+                            store.add_message(user, cid, "assistant", answer, meta=answer_meta(result))
+                    except Exception as exc:
+                        raise user_error(exc, lang) from None
                     yield history, skip, status_line(result, notice, lang), skip, skip
-        except Exception as exc:
-            if not answer:
-                history = history[:-1]  # keep the question, drop the empty answer
-            yield history, skip, f"⚠️ {translate_error(exc, lang)}", skip, skip
-            raise user_error(exc, lang) from None
+                elif (line := view.line(shown)) is not None:
+                    history[-1] = {"role": "assistant", "content": answer}  # "Stopping...": as it stands
+                    ended_empty = isinstance(shown, (CancelledBeforeStart, Failed)) and not answer
+                    yield history[:-1] if ended_empty else history, skip, line, skip, skip  # keeps the question
+                if isinstance(shown, Failed):
+                    raise shown.page_error() from None
 
     # Gradio passes the request only to named parameters, so the values are spelled out.
     def send(user_text: str, history: list[dict], cid: str | None, search: str, model_name: str, system_text: str,
@@ -189,9 +187,9 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         yield from respond(history, last_user, cid, search, cid is None, values, request)
 
     def stop(request: gr.Request) -> None:
-        # No output here: "Stopping..." and then the final status come through the answer's own
-        # stream, in order (a reply from this handler could land after the final status).
-        services.cancel(owner_of(request))
+        # This tab's chat only. No output here: "Stopping..." and then the final status come through
+        # the answer's own stream, in order (a reply from this handler could land after the final status).
+        chat_jobs.stop(owner_of(request))
 
     @ui_handler
     def unload(model_name: str, request: gr.Request) -> str:

@@ -15,9 +15,13 @@ from ..doctor import Problem, diagnose, gather_facts
 from ..errors import UserError
 from ..i18n import Translator, translate_error
 from ..state import AppState
+from ..jobs import Done
 from .common import owner_of
+from .job_view import Failed, JobTexts, JobView
 
 log = logging.getLogger(__name__)
+
+CHECK_TEXTS = JobTexts(queued="check.queued")
 
 
 def plan_line(state: AppState) -> tuple[str, ModelSpec | None, list[Problem]]:
@@ -47,14 +51,16 @@ def build_check_panel(state: AppState) -> None:
         lang = tr.lang(request)
         yield tr(lang, "check.running")
         try:
-            # gather_facts imports torch and probes bitsandbytes: torch work, so on the inference worker.
-            job = state.worker.submit(lambda job: gather_facts(state.settings), owner_of(request), "system check")
-            facts = None
-            for event in job.events():
-                if event.kind == "queued" and event.data:
-                    yield tr(lang, "check.queued", position=event.data)
-                elif event.kind == "done":
-                    facts = event.data
+            # gather_facts imports torch and probes bitsandbytes: torch work, so on the torch lane.
+            job = state.lanes.torch.submit(lambda job: gather_facts(state.settings), owner_of(request), "system check")
+            view, facts = JobView(tr, lang, CHECK_TEXTS), None
+            for shown in view.follow(job):
+                if isinstance(shown, Done):
+                    facts = shown.result
+                elif isinstance(shown, Failed):
+                    raise shown.error
+                elif (line := view.line(shown)) is not None:
+                    yield line
             if facts is None:
                 return
             facts = dataclasses.replace(facts, port_free=True)  # the port in use is this very app

@@ -14,14 +14,17 @@ from ..errors import UserError
 from ..gallery import read_png_info
 from ..i18n import Translator, translate_error, translate_plan
 from ..image_request import DEFAULT_SCHEDULER, MAX_IMAGES, MAX_SEED, MAX_STEPS, MIN_SIDE, ImageRequest
-from ..jobs import Job
+from ..backends.base import ImageResult
+from ..jobs import Done, ImageReady, Step
 from ..state import AppState
 from .common import owner_of, ui_handler, user_error, user_of
+from .job_view import Failed, JobTexts, JobView, TabJobs, message_text
 
 log = logging.getLogger(__name__)
 
 UPDATE_EVERY_S = 0.1  # at most ~10 progress updates a second
 KEEP = 32  # images kept in the gallery
+IMAGE_TEXTS = JobTexts(cancelled_before_start="image.cancelled_early", stopping="image.stopping")
 
 
 def progress_html(step: int, total: int, text: str) -> str:
@@ -48,7 +51,7 @@ class ImageFormHooks:
 
 def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     services = state.services
-    running: dict[str, Job] = {}  # the job each browser session is drawing, for its Cancel button
+    image_jobs = TabJobs(services)  # the drawing each browser session waits for, for its Cancel button
     names = state.registry.names("image")
     first = state.registry.default_name("image", wait=False)
     fam = services.image_defaults(first)[1] if first else None
@@ -125,7 +128,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
                 gr.update(**side), gr.update(**side), gr.update(choices=schedulers, value=DEFAULT_SCHEDULER))
 
     def generate(model_name: str, prompt_text: str, negative_text: str, seed_value: float, steps_value: float,
-                 guidance_value: float, w: float, h: float, n: float, sched: str, shown: list, shown_seeds: list,
+                 guidance_value: float, w: float, h: float, n: float, sched: str, shown_items: list, shown_seeds: list,
                  request: gr.Request) -> Iterator[tuple[Any, ...]]:
         req = ImageRequest(prompt=prompt_text or "", negative_prompt=negative_text or "",
                            seed=int(seed_value if seed_value is not None else -1), steps=int(steps_value),
@@ -136,66 +139,54 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
             job = services.generate_images(model_name, req, owner=owner, user=user_of(request))
         except UserError as exc:
             raise user_error(exc, lang) from None
-        running[owner] = job
+        view = JobView(tr, lang, IMAGE_TEXTS)
         new: list = []
         new_seeds: list = []
-        last = 0.0
-        yield gr.skip(), progress_html(0, 1, tr(lang, "common.waiting_model")), gr.skip(), gr.skip(), gr.skip()
-        try:
-            for event in job.events():
-                if event.kind == "progress":
-                    p = event.data
+        last, skip = 0.0, gr.skip()
+        with image_jobs.running(owner, job):
+            yield skip, progress_html(0, 1, tr(lang, "common.waiting_model")), skip, skip, skip
+            for shown in view.follow(job):
+                if isinstance(shown, Step):
                     now = time.monotonic()
-                    if now - last >= UPDATE_EVERY_S or p.step == p.total:
+                    if now - last >= UPDATE_EVERY_S or shown.i == shown.total:
                         last = now
-                        where = tr(lang, "image.which", number=p.image + 1, count=int(n)) if int(n) > 1 else ""
-                        line = tr(lang, "image.step", step=p.step, total=p.total, where=where, eta=_eta(p.eta_s, lang))
-                        yield gr.skip(), progress_html(p.step, p.total, line), gr.skip(), gr.skip(), gr.skip()
-                elif event.kind == "image":
-                    g = event.data
+                        where = tr(lang, "image.which", number=shown.image + 1, count=int(n)) if int(n) > 1 else ""
+                        line = tr(lang, "image.step", step=shown.i, total=shown.total, where=where,
+                                  eta=_eta(shown.eta, lang))
+                        yield skip, progress_html(shown.i, shown.total, line), skip, skip, skip
+                elif isinstance(shown, ImageReady):
+                    g = shown.image
                     caption = tr(lang, "image.caption", seed=g.info.seed) if g.finished else \
                         tr(lang, "image.caption_unfinished", seed=g.info.seed, step=g.steps_done)
                     new.insert(0, (str(g.path) if g.path else g.image, caption))
                     new_seeds.insert(0, g.info.seed)
-                    yield (new + list(shown), gr.skip(), gr.skip(), (new + list(shown))[:KEEP],
+                    yield (new + list(shown_items), skip, skip, (new + list(shown_items))[:KEEP],
                            (new_seeds + list(shown_seeds))[:KEEP])
-                elif event.kind == "queued":
-                    line = tr(lang, "common.queued", position=event.data)
-                    yield gr.skip(), progress_html(0, 1, line), *(gr.skip(),) * 3
-                elif event.kind == "status" and event.data != "generating":
-                    yield gr.skip(), progress_html(0, 1, tr.msg(lang, event.data)), *(gr.skip(),) * 3
-                elif event.kind == "stopping":  # in the stream, so it can never come after the result
-                    yield gr.skip(), progress_html(0, 1, tr(lang, "image.stopping")), *(gr.skip(),) * 3
-                elif event.kind == "notice":
-                    tr.warning(lang, tr.msg(lang, event.data))
-                elif event.kind == "done" and event.data is None:  # cancelled while waiting in line
-                    yield gr.skip(), progress_html(0, 1, tr(lang, "image.cancelled_early")), *(gr.skip(),) * 3
-                elif event.kind == "done":
-                    r = event.data
-                    used = ", ".join(str(i.info.seed) for i in r.images)
-                    if r.cancelled:
-                        summary = tr(lang, "image.cancelled", count=sum(i.finished for i in r.images))
-                    else:
-                        where = (tr(lang, "image.done_on", plan=translate_plan(r.plan.describe(), lang))
-                                 if r.plan else "")
-                        summary = tr(lang, "image.done", count=len(r.images), seconds=f"{r.seconds:.1f}",
-                                     sampler=r.sampler, where=where, folder=state.settings.outputs_dir)
-                    steps_total = r.request.steps * r.request.num_images
-                    notice = f" · {tr.msg(lang, r.notice)}" if r.notice else ""
-                    yield (gr.skip(), progress_html(steps_total if not r.cancelled else 0, steps_total, summary),
-                           tr(lang, "image.seed_used", seeds=used or "—") + notice, gr.skip(), gr.skip())
-        except Exception as exc:  # noqa: BLE001 - shown, then raised as a plain message
-            yield gr.skip(), progress_html(0, 1, f"⚠️ {translate_error(exc, lang)}"), gr.skip(), gr.skip(), gr.skip()
-            raise user_error(exc, lang) from None
-        finally:
-            if running.get(owner) is job:
-                running.pop(owner, None)
+                elif isinstance(shown, Done):
+                    yield skip, *summary(shown.result, lang)
+                elif (line := view.line(shown)) is not None:
+                    yield skip, progress_html(0, 1, line), skip, skip, skip
+                if isinstance(shown, Failed):
+                    raise shown.page_error() from None
+
+    def summary(r: ImageResult, lang: str) -> tuple[Any, ...]:
+        """The progress line and seed line of a finished (or stopped) request."""
+        used = ", ".join(str(i.info.seed) for i in r.images)
+        if r.cancelled:
+            line = tr(lang, "image.cancelled", count=sum(i.finished for i in r.images))
+        else:
+            where = tr(lang, "image.done_on", plan=translate_plan(r.plan.describe(), lang)) if r.plan else ""
+            line = tr(lang, "image.done", count=len(r.images), seconds=f"{r.seconds:.1f}", sampler=r.sampler,
+                      where=where, folder=state.settings.outputs_dir)
+        steps_total = r.request.steps * r.request.num_images
+        notice = f" · {message_text(r.notice, lang)}" if r.notice else ""
+        return (progress_html(steps_total if not r.cancelled else 0, steps_total, line),
+                tr(lang, "image.seed_used", seeds=used or "—") + notice, gr.skip(), gr.skip())
 
     def cancel(request: gr.Request) -> None:
-        # "Stopping..." comes through the job's own stream, so it cannot overwrite the final summary.
-        job = running.get(owner_of(request))
-        if job is not None:
-            job.cancel.cancel()
+        # This tab's drawing only. "Stopping..." comes through the job's own stream, so it cannot
+        # overwrite the final summary.
+        image_jobs.stop(owner_of(request))
 
     def on_select(shown_seeds: list, evt: gr.SelectData, request: gr.Request) -> tuple[Any, Any]:
         if evt.index is None or evt.index >= len(shown_seeds):

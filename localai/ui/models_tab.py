@@ -8,13 +8,16 @@ from typing import Any
 import gradio as gr
 
 from ..catalog import ModelSpec, builtin_catalog
-from ..downloads import DownloadProgress, DownloadStopped, gb
+from ..downloads import DownloadProgress, DownloadResult, DownloadStopped, gb
 from ..errors import InvalidInput, UserError
 from ..i18n import LANGS, Translator, text, translate, translate_error, translate_plan
+from ..jobs import Done, DownloadStep
 from ..model_settings import CHOICES, ModelSettings
+from ..plan import LoadPlan
 from ..state import AppState
 from ..tiers import default_model, recommended, tier_label, tier_of
 from .common import owner_of, ui_handler, user_error
+from .job_view import Failed, JobTexts, JobView, TabJobs
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,9 @@ COLUMNS = ["Model", "Kind", "Where", "Params", "Size", "License", "Gated", "Woul
 COLUMN_KEYS = ("model", "kind", "where", "params", "size", "license", "gated", "plan")
 KIND = {"text": "chat", "image": "image"}
 WHERE = {"local": "on disk", "cache": "HF cache", "hub": "not downloaded"}
+DOWNLOAD_TEXTS = JobTexts(cancelled_before_start="models.download_stopped_early", stopping="models.stopping",
+                          queued="models.download_queued")
+LOAD_TEXTS = JobTexts(queued="models.load_queued", cancelled_before_start="models.load_stopped")
 
 
 def _kind(kind: str, lang: str) -> str:
@@ -131,6 +137,7 @@ def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
 def build_models_tab(state: AppState, demo: Any = None) -> None:
     services = state.services
     tr = Translator(state.settings.lang)
+    download_jobs = TabJobs(services)  # the downloads each browser session started, for the Stop button
     built = False  # values below are computed on each page load; while building, placeholders (no torch yet)
 
     def on_load(fn: Any, placeholder: Any) -> Any:
@@ -219,39 +226,38 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
                 hardware_markdown(state, tr.lang(request)))
 
     def download(key: str | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> Iterator[str]:
-        lang = tr.lang(request)
+        lang, owner = tr.lang(request), owner_of(request)
         if not key:
             raise gr.Error(tr(lang, "models.pick_download"))
         kind, _, name = key.partition("/")
         try:
-            job = services.download(name, kind, owner=owner_of(request))
-            yield tr(lang, "models.starting", name=name)
-            for event in job.events():
-                if event.kind == "progress":
-                    p: DownloadProgress = event.data
-                    progress(p.fraction, desc=tr(lang, "models.downloading", name=name))
-                    yield tr(lang, "models.downloading_progress", name=name, progress=tr.msg(lang, p.text()))
-                elif event.kind == "status":
-                    yield tr.msg(lang, event.data)
-                elif event.kind == "stopping":  # in the stream, so it can never come after the result
-                    yield tr(lang, "models.stopping")
-                elif event.kind == "queued":
-                    yield tr(lang, "models.download_queued", position=event.data)
-                elif event.kind == "done" and event.data is None:
-                    yield tr(lang, "models.download_stopped_early")
-                elif event.kind == "done":
-                    r = event.data
-                    yield tr(lang, "models.downloaded", name=r.name, size=gb(r.total_bytes), files=r.files,
-                             seconds=f"{r.seconds:.0f}", path=r.path)
-        except DownloadStopped as exc:
-            yield f"⏸️ {translate_error(exc, lang)}"
+            job = services.download(name, kind, owner=owner)
         except Exception as exc:
             yield f"⚠️ {translate_error(exc, lang)}"
             raise user_error(exc, lang) from None
+        view = JobView(tr, lang, DOWNLOAD_TEXTS)
+        with download_jobs.running(owner, job):
+            yield tr(lang, "models.starting", name=name)
+            for shown in view.follow(job):
+                if isinstance(shown, DownloadStep):
+                    p: DownloadProgress = shown.progress
+                    progress(p.fraction, desc=tr(lang, "models.downloading", name=name))
+                    yield tr(lang, "models.downloading_progress", name=name, progress=view.message(p.text()))
+                elif isinstance(shown, Done):
+                    r: DownloadResult = shown.result
+                    yield tr(lang, "models.downloaded", name=r.name, size=gb(r.total_bytes), files=r.files,
+                             seconds=f"{r.seconds:.0f}", path=r.path)
+                elif isinstance(shown, Failed) and isinstance(shown.error, DownloadStopped):
+                    yield f"⏸️ {translate_error(shown.error, lang)}"  # stopped by the user: not an error
+                    return
+                elif (line := view.line(shown)) is not None:
+                    yield line
+                if isinstance(shown, Failed):
+                    raise shown.page_error() from None
 
     def stop(request: gr.Request) -> Any:
-        # With a download running, "Stopping..." comes through the download's own stream instead.
-        n = services.cancel_downloads(owner_of(request))
+        # This tab's downloads only. With one running, "Stopping..." comes through its own stream instead.
+        n = download_jobs.stop(owner_of(request))
         return gr.skip() if n else tr(request, "models.no_download")
 
     def load(key: str | None, request: gr.Request) -> Iterator[str]:
@@ -261,19 +267,19 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         kind, _, name = key.partition("/")
         try:
             job = services.load(name, kind, owner=owner_of(request))
-            for event in job.events():
-                if event.kind == "status":
-                    yield tr.msg(lang, event.data)
-                elif event.kind == "queued":
-                    yield tr(lang, "models.load_queued", position=event.data)
-                elif event.kind == "done" and event.data is None:
-                    yield tr(lang, "models.load_stopped")
-                elif event.kind == "done":
-                    yield tr(lang, "models.is_loaded", name=name, plan=translate_plan(event.data.describe(), lang),
-                             reason=translate_plan(event.data.reason, lang))
         except Exception as exc:
             yield f"⚠️ {translate_error(exc, lang)}"
             raise user_error(exc, lang) from None
+        view = JobView(tr, lang, LOAD_TEXTS)
+        for shown in view.follow(job):
+            if isinstance(shown, Done):
+                plan: LoadPlan = shown.result
+                yield tr(lang, "models.is_loaded", name=name, plan=translate_plan(plan.describe(), lang),
+                         reason=translate_plan(plan.reason, lang))
+            elif (line := view.line(shown)) is not None:
+                yield line
+            if isinstance(shown, Failed):
+                raise shown.page_error() from None
 
     @ui_handler
     def unload(key: str | None, request: gr.Request) -> str:
