@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "urllib3", "bitsandbytes"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if settings.check:
-        from localai.doctor import run_check
+        from localai.check_report import run_check
 
         return run_check(settings)
     try:

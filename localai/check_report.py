@@ -1,18 +1,26 @@
 """The system check's result in words, in English or Russian: as console text for
-``python app.py --check`` and as Markdown for the page's System check tab.
+``python app.py --check`` (``run_check``) and as Markdown for the page's System check tab.
 
 Both show the same things from the same rows: each problem with its fix, then what was found on
 this computer. No gradio here, so ``--check`` works even when the web libraries are broken.
+The facts and the diagnosis come from ``doctor``, which knows nothing of this module.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from .doctor import GB, Problem, SystemFacts
-from .i18n import text, translate, translate_plan
+from . import doctor
+from .config import Settings
+from .doctor import Problem, SystemFacts
+from .i18n import language_from_environment, normalize, text, translate, translate_plan
+from .sizes import format_bytes
+
+log = logging.getLogger(__name__)
 
 
 def _code(value: str) -> str:
@@ -33,11 +41,11 @@ def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: str, lang: str,
         hardware = text(lang, "check.unknown_hardware", why=facts.hardware_error or text(lang, "check.no_torch"))
     elif hw.has_gpu:
         hardware = text(lang, "check.gpu_memory", device=hw.accelerator.upper(), name=hw.device_name,
-                        free=f"{hw.free_vram / GB:.1f} GB", total=f"{hw.total_vram / GB:.1f} GB")
+                        free=format_bytes(hw.free_vram), total=format_bytes(hw.total_vram))
     else:
         hardware = text(lang, "check.cpu", name=hw.cpu_name or hw.device_name, threads=hw.cpu_threads)
     if hw is not None:
-        ram = text(lang, "models.free_of", free=f"{hw.available_ram / GB:.1f} GB", total=f"{hw.total_ram / GB:.1f} GB")
+        ram = text(lang, "models.free_of", free=format_bytes(hw.available_ram), total=format_bytes(hw.total_ram))
         hardware += f" · {text(lang, 'check.ram')}: {ram} · bf16: {text(lang, 'common.yes' if hw.bf16 else 'common.no')}"
     gpu = (text(lang, "check.nvidia", driver=facts.nvidia_driver, cuda=facts.nvidia_max_cuda) if facts.nvidia_gpu
            else text(lang, "check.amd") if facts.amd_gpu else text(lang, "check.no_gpu"))
@@ -54,7 +62,7 @@ def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: str, lang: str,
         (text(lang, "check.gpu"), gpu),
         (text(lang, "check.bnb"), bnb),
         (text(lang, "check.libraries"), libs),
-        (text(lang, "check.disk"), text(lang, "check.disk_value", free=f"{facts.free_disk / GB:.1f} GB",
+        (text(lang, "check.disk"), text(lang, "check.disk_value", free=format_bytes(facts.free_disk),
                                         path=code(str(models_dir)))),
         (text(lang, "check.chat_model"), translate_plan(translate(plan, lang), lang) if plan
          else text(lang, "check.no_default")),
@@ -90,3 +98,22 @@ def check_text(facts: SystemFacts, models_dir: Path | str, plan: str, problems: 
     if not problems:
         lines.append(text(lang, "check.console_ok"))
     return "\n".join(lines)
+
+
+def run_check(settings: Settings, environ: Mapping[str, str] | None = None) -> int:
+    """``python app.py --check``: print the system check in ``--lang`` (else the console's language).
+
+    Returns 1 when something blocks running LocalAI, else 0.
+    """
+    lang = normalize(settings.lang) if settings.lang else language_from_environment(
+        os.environ if environ is None else environ)
+    try:
+        facts = doctor.gather_facts(settings)
+        plan_line, spec, plan_problems = doctor.plan_default_model(settings, facts)
+        problems = doctor.diagnose(facts, settings, spec) + plan_problems
+        print(check_text(facts, settings.models_dir, plan_line, problems, lang), flush=True)
+        return 1 if any(p.severity == "blocker" for p in problems) else 0
+    except Exception as exc:
+        log.debug("system check failed", exc_info=True)
+        print(text(lang, "check.failed", error=f"{type(exc).__name__}: {exc}"), flush=True)
+        return 1

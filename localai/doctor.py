@@ -11,7 +11,6 @@ import errno
 import importlib.metadata
 import importlib.util
 import logging
-import os
 import platform
 import re
 import shlex
@@ -20,7 +19,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -304,7 +302,7 @@ def diagnose(facts: SystemFacts, settings: Settings, model: ModelSpec | None = N
     return sorted(problems, key=lambda p: p.severity != "blocker")
 
 
-def _plan_default(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpec | None, list[Problem]]:
+def plan_default_model(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpec | None, list[Problem]]:
     """(plan line, default chat model, problems from planning it)."""
     from .errors import UserError  # noqa: PLC0415
     from .plan import plan_text_load  # noqa: PLC0415
@@ -331,25 +329,3 @@ def _plan_default(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpe
     finally:
         if state is not None:
             state.lanes.shutdown()
-
-
-def run_check(settings: Settings, environ: Mapping[str, str] | None = None) -> int:
-    """Print the system check in ``--lang`` (else the console's language).
-
-    Returns 1 when something blocks running LocalAI, else 0.
-    """
-    from .check_report import check_text  # noqa: PLC0415
-    from .i18n import language_from_environment, normalize, text  # noqa: PLC0415
-
-    lang = normalize(settings.lang) if settings.lang else language_from_environment(
-        os.environ if environ is None else environ)
-    try:
-        facts = gather_facts(settings)
-        plan_line, spec, plan_problems = _plan_default(settings, facts)
-        problems = diagnose(facts, settings, spec) + plan_problems
-        print(check_text(facts, settings.models_dir, plan_line, problems, lang), flush=True)
-        return 1 if any(p.severity == "blocker" for p in problems) else 0
-    except Exception as exc:
-        log.debug("system check failed", exc_info=True)
-        print(text(lang, "check.failed", error=f"{type(exc).__name__}: {exc}"), flush=True)
-        return 1

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 from .catalog import PICKLE_SUFFIXES, ModelSpec
 from .errors import InvalidInput, ModelUnavailable, UnsafeModel, UserError
+from .sizes import format_bytes as gb
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +89,6 @@ class DownloadStopped(UserError):
 
 
 # --- data --------------------------------------------------------------------------------------
-
-def gb(n: float) -> str:
-    return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB"
-
 
 @dataclass(frozen=True)
 class RemoteFile:

@@ -14,6 +14,9 @@ from typing import Any
 from .catalog import ModelSpec, builtin_catalog
 from .errors import InvalidInput, ModelFolderInvalid, NotEnoughMemory
 from .hardware import HardwareInfo
+from .options import DEVICE, DTYPE, LOAD_CHOICES, OFFLOAD, QUANTIZATION
+from .sizes import format_bytes as gb
+from .sizes import format_params
 
 GIB = 1024**3
 # Bytes per parameter of each weight format, including what stays 16-bit (embeddings,
@@ -26,10 +29,10 @@ QUANT_NAMES = {"none": "no quantization", "int8": "8-bit (int8)", "nf4": "4-bit 
 class LoadPrefs:
     """The user's overrides; "auto" lets the planner choose."""
 
-    device: str = "auto"  # auto | cuda | mps | cpu
-    dtype: str = "auto"  # auto | bf16 | fp16 | fp32
-    quantization: str = "auto"  # auto | none | int8 | nf4
-    offload: str = "auto"  # auto | none | model | sequential | device_map
+    device: str = DEVICE.default  # choices: options.DEVICE
+    dtype: str = DTYPE.default
+    quantization: str = QUANTIZATION.default
+    offload: str = OFFLOAD.default
 
 
 POOLS = ("gpu", "ram", "none")
@@ -77,14 +80,8 @@ def _pool(device: str) -> str:
     return "ram" if device == "cpu" else "gpu"
 
 
-def gb(n: float) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
-
-
 def _params_text(params: int) -> str:
-    if params >= 1e9:
-        return f"{params / 1e9:.1f}B params"
-    return f"{params / 1e6:.0f}M params" if params >= 1e6 else f"{params / 1e3:.0f}K params"
+    return f"{format_params(params)} params"
 
 
 def text_headroom(weight_bytes: float, on_cpu: bool) -> int:
@@ -94,16 +91,8 @@ def text_headroom(weight_bytes: float, on_cpu: bool) -> int:
 
 
 def _check_prefs(prefs: LoadPrefs) -> None:
-    allowed = {
-        "device": ("auto", "cuda", "mps", "cpu", "xpu"),
-        "dtype": ("auto", "bf16", "fp16", "fp32"),
-        "quantization": ("auto", "none", "int8", "nf4"),
-        "offload": ("auto", "none", "model", "sequential", "device_map"),
-    }
-    for name, choices in allowed.items():
-        value = getattr(prefs, name)
-        if value not in choices:
-            raise InvalidInput(f"Unknown {name} '{value}'.", f"Choose one of: {', '.join(choices)}.")
+    for name, option in LOAD_CHOICES.items():
+        option.check(getattr(prefs, name))
 
 
 def _gpu_dtype(hw: HardwareInfo) -> str:

@@ -24,7 +24,8 @@ from .config import Settings
 from .errors import UnknownModel
 from .hardware import HardwareInfo
 from .model_settings import ModelSettingsStore
-from .plan import LoadPlan, LoadPrefs, gb
+from .plan import LoadPlan, LoadPrefs
+from .sizes import format_bytes
 from .tiers import default_model, tier_of
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,10 @@ class Registry:
         best = default_model([s for s in specs if s.source == "hub"], kind, tier_of(hw))
         return (best or specs[0]).name
 
+    def hardware(self) -> HardwareInfo:
+        """This computer's hardware, with its free memory as of now."""
+        return self._hardware()
+
     # -- planning ------------------------------------------------------------------------------------
     def prefs_for(self, spec: ModelSpec) -> LoadPrefs:
         """The user's overrides for this model (Models tab), falling back to the command line's."""
@@ -263,7 +268,7 @@ class Registry:
                 if free >= plan.estimated_bytes * 1.1 or not same_pool:
                     return evicted
                 key, entry = same_pool[0]
-                log.info("evicting %s: %s needed, %s free", key, gb(plan.estimated_bytes), gb(free))
+                log.info("evicting %s: %s needed, %s free", key, format_bytes(plan.estimated_bytes), format_bytes(free))
                 self.unload(entry.backend.spec.name, entry.backend.spec.kind)
                 evicted.append(entry.backend.spec.name)
             return evicted

@@ -12,8 +12,8 @@ import pytest
 from localai import doctor
 from localai.catalog import ModelSpec
 from localai.config import Settings
-from localai.check_report import check_text
-from localai.doctor import Problem, SystemFacts, diagnose, parse_nvidia_smi, run_check
+from localai.check_report import check_text, run_check
+from localai.doctor import Problem, SystemFacts, diagnose, parse_nvidia_smi
 from localai.hardware import HardwareInfo
 
 G = 1024**3
