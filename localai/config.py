@@ -11,16 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CHOICES_DTYPE = ("auto", "bf16", "fp16", "fp32")
-CHOICES_QUANT = ("auto", "none", "int8", "nf4")
-CHOICES_DEVICE = ("auto", "cuda", "mps", "cpu")
-CHOICES_LANG = ("en", "ru")
+from .options import DEVICE, DTYPE, LANGUAGE, MAX_QUEUE, PORT, QUANTIZATION
 
 
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = PORT.default
     listen: bool = False
     auth: tuple[str, ...] = ()  # "user:password" entries
     auth_file: Path | None = None
@@ -32,13 +29,13 @@ class Settings:
     api_key: str | None = None
     text_model: str | None = None  # default chat model (name or repo id)
     image_model: str | None = None
-    dtype: str = "auto"
-    quantization: str = "auto"
-    device: str = "auto"
+    dtype: str = DTYPE.default
+    quantization: str = QUANTIZATION.default
+    device: str = DEVICE.default
     lang: str | None = None  # None: the browser's language
     open_browser: bool = True
     check: bool = False
-    max_queue: int = 16  # jobs waiting for the worker before new ones are refused
+    max_queue: int = MAX_QUEUE.default  # jobs waiting for the worker before new ones are refused
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -48,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         description="LocalAI: chat with open LLMs and draw images, privately, on this computer.",
     )
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; 0.0.0.0 with --listen)")
-    p.add_argument("--port", type=int, default=7860, help="port (the next free one is used if taken)")
+    p.add_argument("--port", type=int, default=PORT.default, help="port (the next free one is used if taken)")
     p.add_argument("--listen", action="store_true", help="serve the local network (a login is required)")
     p.add_argument("--auth", action="append", default=[], metavar="USER:PASS", help="a login; repeatable")
     p.add_argument("--auth-file", type=Path, default=None, help="file with one user:password per line")
@@ -60,11 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", default=None, help="key the OpenAI-compatible API requires")
     p.add_argument("--text-model", default=None, help="chat model to select at start")
     p.add_argument("--image-model", default=None, help="image model to select at start")
-    p.add_argument("--dtype", choices=CHOICES_DTYPE, default="auto")
-    p.add_argument("--quantization", choices=CHOICES_QUANT, default="auto")
-    p.add_argument("--device", choices=CHOICES_DEVICE, default="auto")
-    p.add_argument("--lang", choices=CHOICES_LANG, default=None, help="UI language (default: the browser's)")
-    p.add_argument("--max-queue", type=int, default=16, help="jobs allowed to wait before 'busy'")
+    for flag, option in (("--dtype", DTYPE), ("--quantization", QUANTIZATION), ("--device", DEVICE),
+                         ("--lang", LANGUAGE)):
+        p.add_argument(flag, choices=option.choices, default=option.default, help=option.help)
+    p.add_argument("--max-queue", type=int, default=MAX_QUEUE.default, help="jobs allowed to wait before 'busy'")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     p.add_argument("--check", action="store_true", help="check this system, print problems and fixes, exit")
     return p
@@ -96,5 +92,5 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         lang=a.lang,
         open_browser=not a.no_browser,
         check=a.check,
-        max_queue=max(1, a.max_queue),
+        max_queue=max(int(MAX_QUEUE.lo), a.max_queue),
     )

@@ -359,7 +359,9 @@ MESSAGES: tuple[tuple[str, str], ...] = (
      "of its view (the system prompt is kept).",
      "Диалог длиннее, чем {name} может прочитать за раз ({n} токенов): {k} самых старых сообщений модель не видит "
      "(системная инструкция сохранена)."),
-    ("Temperature must be between 0 and 5.", "Температура должна быть от 0 до 5."),
+    ("Temperature must be between 0 and 2.", "Температура должна быть от 0 до 2."),
+    ("Frequency penalty must be between -2 and 2.", "Штраф за частоту слов должен быть от -2 до 2."),
+    ("Presence penalty must be between -2 and 2.", "Штраф за уже встречавшиеся слова должен быть от -2 до 2."),
     ("Top-p must be above 0 and at most 1.", "Top-p должен быть больше 0 и не больше 1."),
     ("Top-k must be between 0 (off) and 1000.", "Top-k должен быть от 0 (выключено) до 1000."),
     ("Max new tokens must be between 1 and 32768.", "«Максимум новых токенов» должен быть от 1 до 32768."),

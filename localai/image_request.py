@@ -11,13 +11,14 @@ import random
 from dataclasses import dataclass, replace
 
 from .errors import InvalidInput
+from .options import DEFAULT_SCHEDULER, GUIDANCE, IMAGE_COUNT, IMAGE_SEED, IMAGE_SIDE, IMAGE_STEPS
 
-MAX_SEED = 2**32 - 1
-MAX_IMAGES = 8
-MAX_STEPS = 150
-MAX_GUIDANCE = 30.0
-MIN_SIDE = 64
-DEFAULT_SCHEDULER = "Default"
+# The bounds declared in options.py, by the names the image code uses.
+MAX_SEED = int(IMAGE_SEED.hi)
+MAX_IMAGES = int(IMAGE_COUNT.hi)
+MAX_STEPS = int(IMAGE_STEPS.hi)
+MAX_GUIDANCE = float(GUIDANCE.hi)
+MIN_SIDE = int(IMAGE_SIDE.lo)
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,12 @@ class ImageRequest:
 
     prompt: str
     negative_prompt: str = ""
-    seed: int = -1  # -1: random; image i of a batch uses seed + i
+    seed: int = IMAGE_SEED.default  # -1: random; image i of a batch uses seed + i
     steps: int | None = None
     guidance_scale: float | None = None
     width: int | None = None
     height: int | None = None
-    num_images: int = 1
+    num_images: int = IMAGE_COUNT.default
     scheduler: str = DEFAULT_SCHEDULER
 
     def check(self) -> None:

@@ -19,17 +19,12 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from .errors import InvalidInput
+from .options import LOAD_CHOICES
 from .plan import LoadPrefs
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "model_settings.json"
-CHOICES = {
-    "device": ("auto", "cuda", "mps", "xpu", "cpu"),
-    "dtype": ("auto", "bf16", "fp16", "fp32"),
-    "quantization": ("auto", "none", "int8", "nf4"),
-    "offload": ("auto", "none", "model", "sequential", "device_map"),
-}
 
 
 @dataclass(frozen=True)
@@ -42,10 +37,8 @@ class ModelSettings:
     trust_remote_code: bool = False  # run the Python files that come with the model
 
     def validate(self) -> None:
-        for name, choices in CHOICES.items():
-            value = getattr(self, name)
-            if value not in choices:
-                raise InvalidInput(f"Unknown {name} '{value}'.", f"Choose one of: {', '.join(choices)}.")
+        for name, option in LOAD_CHOICES.items():
+            option.check(getattr(self, name))
 
     def prefs(self, defaults: LoadPrefs = LoadPrefs()) -> LoadPrefs:
         """Load preferences: this model's choices, with "auto" falling back to ``defaults`` (the command line)."""
@@ -65,7 +58,7 @@ class ModelSettings:
         for flag in ("allow_pickle", "trust_remote_code"):
             if flag in values:
                 values[flag] = values[flag] is True
-        for name in CHOICES:
+        for name in LOAD_CHOICES:
             if name in values:
                 values[name] = str(values[name])
         return cls(**values)

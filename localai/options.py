@@ -1,0 +1,147 @@
+"""Every option a user can set, declared once: its default, bounds or choices, and its labels.
+
+The command line (``config.py``), the HTTP API's parsing (``api.py``), the Models tab's settings
+dropdowns, the Chat and Image tabs' sliders and the checks in ``ChatOptions.validate`` /
+``ImageRequest.check`` / the load planner all read these declarations, so a bound changed here
+changes everywhere. Pure data, no heavy imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Number:
+    """A bounded number. ``rule`` is the English "must be ..." phrase (``{lo}`` / ``{hi}`` filled in)."""
+
+    title: str  # English name in messages ("Temperature")
+    default: float | int | None
+    lo: float | int
+    hi: float | int
+    step: float | int = 1
+    whole: bool = False  # a whole number (int)
+    lo_open: bool = False  # ``lo`` itself is not allowed (top-p > 0)
+    label_key: str = ""  # the page's label (i18n STRINGS key); ``<label_key>_info`` is its help line
+    info_key: str = ""
+    page_range: tuple[float, float] | None = None  # the page's slider range, when narrower than what is accepted
+    rule: str = "between {lo} and {hi}"
+
+    def allows(self, value: float) -> bool:
+        return (self.lo < value if self.lo_open else self.lo <= value) and value <= self.hi
+
+    def problem(self) -> str:
+        """The English sentence saying what this option takes."""
+        return f"{self.title} must be {self.rule.format(lo=f'{self.lo:g}', hi=f'{self.hi:g}')}."
+
+    def check(self, value: float) -> None:
+        if not self.allows(value):
+            raise InvalidInput(self.problem())
+
+    @property
+    def slider_range(self) -> tuple[float, float]:
+        return self.page_range or (self.lo, self.hi)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of names; ``default`` is one of them (or None: left to something else)."""
+
+    title: str
+    default: str | None
+    choices: tuple[str, ...]
+    label_key: str = ""
+    info_key: str = ""
+    help: str = ""  # the command line's help text
+
+    def check(self, value: str) -> None:
+        if value not in self.choices:
+            raise InvalidInput(f"Unknown {self.title} '{value}'.", f"Choose one of: {', '.join(self.choices)}.")
+
+
+# -- chat sampling (the page's defaults; the API starts from the model's own or neutral ones) -------------
+TEMPERATURE = Number("Temperature", 0.7, 0, 2, step=0.05, label_key="chat.temperature", info_key="chat.temperature_info")
+TOP_P = Number("Top-p", 0.9, 0, 1, step=0.05, lo_open=True, label_key="chat.top_p", info_key="chat.top_p_info",
+               page_range=(0.05, 1), rule="above {lo} and at most {hi}")
+TOP_K = Number("Top-k", 40, 0, 1000, whole=True, label_key="chat.top_k", info_key="chat.top_k_info",
+               page_range=(0, 200), rule="between {lo} (off) and {hi}")
+MAX_NEW_TOKENS = Number("Max new tokens", 512, 1, 32768, step=16, whole=True, label_key="chat.max_new",
+                        info_key="chat.max_new_info", page_range=(16, 4096))
+REPETITION_PENALTY = Number("Repetition penalty", 1.1, 0.5, 3, step=0.01, label_key="chat.repetition",
+                            info_key="chat.repetition_info", page_range=(1.0, 2.0))
+FREQUENCY_PENALTY = Number("Frequency penalty", 0.0, -2, 2, step=0.1)  # OpenAI's: by count of each token so far
+PRESENCE_PENALTY = Number("Presence penalty", 0.0, -2, 2, step=0.1)  # OpenAI's: once a token has appeared
+CHAT_SEED = Number("Seed", -1, -1, 2**63 - 1, whole=True, label_key="common.seed", info_key="common.seed_info",
+                   rule="-1 (random) or a number from 0 up")
+MAX_STOP_STRINGS = 4
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    """How one answer is sampled. The defaults are the page's (see ``PAGE_SAMPLING``)."""
+
+    temperature: float = TEMPERATURE.default
+    top_p: float = TOP_P.default
+    top_k: int = TOP_K.default  # 0: off
+    max_new_tokens: int = MAX_NEW_TOKENS.default
+    repetition_penalty: float = REPETITION_PENALTY.default  # 1: off
+    seed: int = CHAT_SEED.default  # -1: random
+    stop: tuple[str, ...] = ()
+    frequency_penalty: float = FREQUENCY_PENALTY.default  # 0: off
+    presence_penalty: float = PRESENCE_PENALTY.default  # 0: off
+
+    def validate(self) -> None:
+        for name, option in CHAT_NUMBERS.items():
+            option.check(getattr(self, name))
+        if len(self.stop) > MAX_STOP_STRINGS or not all(self.stop):
+            raise InvalidInput(f"Give at most {MAX_STOP_STRINGS} non-empty stop strings.")
+
+    def with_values(self, values: Mapping[str, Any]) -> ChatOptions:
+        """These options with ``values`` (field name -> value) set; unknown names are ignored."""
+        known = {f.name for f in fields(self)}
+        return ChatOptions(**{**{f.name: getattr(self, f.name) for f in fields(self)},
+                              **{k: v for k, v in values.items() if k in known}})
+
+
+CHAT_NUMBERS: dict[str, Number] = {
+    "temperature": TEMPERATURE, "top_p": TOP_P, "top_k": TOP_K, "max_new_tokens": MAX_NEW_TOKENS,
+    "repetition_penalty": REPETITION_PENALTY, "seed": CHAT_SEED, "frequency_penalty": FREQUENCY_PENALTY,
+    "presence_penalty": PRESENCE_PENALTY,
+}
+# The sliders of the Chat tab, in their order on the page.
+PAGE_SAMPLING = ("temperature", "top_p", "top_k", "max_new_tokens", "repetition_penalty")
+# What a model's generation_config.json may set (the rest is the request's business).
+MODEL_SAMPLING = ("temperature", "top_p", "top_k", "repetition_penalty")
+# API requests without sampling fields, for a model without a generation_config.json: OpenAI's own
+# defaults (temperature 1, top-p 1), no top-k and no repetition penalty.
+NEUTRAL_SAMPLING = ChatOptions(temperature=1.0, top_p=1.0, top_k=0, repetition_penalty=1.0)
+
+# -- image requests (each model family narrows steps and sizes further: image_request.FAMILIES) ----------
+IMAGE_SEED = Number("Seed", -1, -1, 2**32 - 1, whole=True, label_key="common.seed", info_key="common.seed_info",
+                    rule="-1 (random) or a whole number from 0 to {hi}")
+IMAGE_STEPS = Number("Steps", None, 1, 150, whole=True, label_key="image.steps", info_key="image.steps_info")
+GUIDANCE = Number("Guidance scale", None, 0, 30.0, step=0.5, label_key="image.guidance", info_key="image.guidance_info",
+                  page_range=(0, 20))
+IMAGE_COUNT = Number("Number of images", 1, 1, 8, whole=True, label_key="image.count")
+IMAGE_SIDE = Number("Width and height", None, 64, 2048, step=8, whole=True)  # max: the family's, at most this
+DEFAULT_SCHEDULER = "Default"  # the model's own scheduler
+
+# -- loading: the planner's overrides (Models tab, per model) and the command line's ---------------------
+DEVICE = Choice("device", "auto", ("auto", "cuda", "mps", "xpu", "cpu"), "models.device", "models.device_info",
+                help="where models run (auto: the GPU when there is one)")
+DTYPE = Choice("dtype", "auto", ("auto", "bf16", "fp16", "fp32"), "models.dtype", "models.dtype_info",
+               help="precision of the weights (auto: the best for the device)")
+QUANTIZATION = Choice("quantization", "auto", ("auto", "none", "int8", "nf4"), "models.quant", "models.quant_info",
+                      help="8-bit or 4-bit weights use less memory (auto: only when needed)")
+OFFLOAD = Choice("offload", "auto", ("auto", "none", "model", "sequential", "device_map"), "models.offload",
+                 "models.offload_info")
+LOAD_CHOICES: dict[str, Choice] = {"device": DEVICE, "dtype": DTYPE, "quantization": QUANTIZATION, "offload": OFFLOAD}
+
+# -- serving --------------------------------------------------------------------------------------------
+LANGUAGE = Choice("language", None, ("en", "ru"), help="UI language (default: the browser's)")
+PORT = Number("Port", 7860, 1, 65535, whole=True)
+MAX_QUEUE = Number("Queue length", 16, 1, 10_000, whole=True)
