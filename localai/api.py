@@ -3,7 +3,9 @@
     GET  /v1/models                 chat and image models on disk (local ones by folder name)
     POST /v1/chat/completions       model, messages, max_tokens, temperature, top_p, seed, stop,
                                     stream (server-sent events ending in "data: [DONE]"),
-                                    stream_options.include_usage; extras: top_k, repetition_penalty
+                                    frequency_penalty, presence_penalty, stream_options.include_usage;
+                                    extras: top_k, repetition_penalty. Fields left out take the model's
+                                    own generation_config.json defaults, else neutral sampling
     POST /v1/images/generations     model, prompt, n, size "WxH", response_format "b64_json";
                                     extras: negative_prompt, steps, guidance_scale, seed, scheduler
 
@@ -37,10 +39,22 @@ from starlette.concurrency import run_in_threadpool
 
 from .auth import ApiKey
 from .backends.base import ChatResult
-from .backends.transformers_chat import ChatOptions
 from .errors import InternalError, InvalidInput, UserError
 from .job_feed import ClientGone, JobFeed
 from .jobs import Done, Generating, ImageReady, JobEvent, TextDelta
+from .options import (
+    CHAT_NUMBERS,
+    CHAT_SEED,
+    GUIDANCE,
+    IMAGE_COUNT,
+    IMAGE_SEED,
+    IMAGE_STEPS,
+    MAX_NEW_TOKENS,
+    MAX_STOP_STRINGS,
+    NEUTRAL_SAMPLING,
+    ChatOptions,
+    Number,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +110,16 @@ def _get(body: dict, name: str, kind: type | tuple[type, ...], default: Any = No
     return value
 
 
-def _number(body: dict, name: str, lo: float, hi: float, default: float | None = None) -> float | None:
-    value = _get(body, name, (int, float))
+def _number(body: dict, name: str, option: Number) -> float | int | None:
+    """A number field within ``option``'s bounds (declared in options.py), or None when not sent."""
+    value = _get(body, name, int if option.whole else (int, float))
     if value is None:
-        return default
-    if not lo <= value <= hi:
-        raise BadField(name, f"'{name}' must be between {lo:g} and {hi:g} (got {value:g}).")
-    return float(value)
+        return None
+    if not option.allows(value):
+        if option.lo_open and value == option.lo:
+            raise BadField(name, f"'{name}' must be above {option.lo:g}.")
+        raise BadField(name, f"'{name}' must be between {option.lo:g} and {option.hi:g} (got {value:g}).")
+    return value if option.whole else float(value)
 
 
 def _int(body: dict, name: str, lo: int, hi: int, default: int | None = None) -> int | None:
@@ -127,9 +144,18 @@ def _model(body: dict, what: str, known: Callable[[], list[str]]) -> str:
 class ChatRequest:
     model: str
     messages: list[dict[str, str]]
-    options: ChatOptions
+    sampling: dict[str, Any]  # only the ChatOptions fields the client sent
     stream: bool
     include_usage: bool
+
+    def options(self, defaults: ChatOptions = NEUTRAL_SAMPLING) -> ChatOptions:
+        """The client's sampling fields over ``defaults`` (the model's own, else neutral ones)."""
+        return defaults.with_values(self.sampling)
+
+
+# Request field -> ChatOptions field: OpenAI's, then this server's extras (top_k, repetition_penalty).
+SAMPLING_FIELDS = {"temperature": "temperature", "top_p": "top_p", "frequency_penalty": "frequency_penalty",
+                   "presence_penalty": "presence_penalty", "top_k": "top_k", "repetition_penalty": "repetition_penalty"}
 
 
 def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> ChatRequest:
@@ -156,30 +182,30 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     fmt = _get(body, "response_format", dict, {"type": "text"})
     if fmt.get("type", "text") != "text":
         raise BadField("response_format", "Only text answers are supported (no JSON mode).")
+    sampling: dict[str, Any] = {}
+    for name, option_name in SAMPLING_FIELDS.items():
+        value = _number(body, name, CHAT_NUMBERS[option_name])
+        if value is not None:
+            sampling[option_name] = value
     stop = body.get("stop")
     stop = [stop] if isinstance(stop, str) else stop
     if stop is not None and (not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop)
-                             or len(stop) > 4):
-        raise BadField("stop", "'stop' must be a string or a list of up to 4 non-empty strings.")
-    max_tokens = _int(body, "max_completion_tokens", 1, 32768) or _int(body, "max_tokens", 1, 32768)
-    defaults = ChatOptions()
-    options = ChatOptions(
-        temperature=_number(body, "temperature", 0, 2, defaults.temperature),
-        top_p=_number(body, "top_p", 0, 1, defaults.top_p),
-        top_k=_int(body, "top_k", 0, 1000, defaults.top_k),
-        max_new_tokens=max_tokens or defaults.max_new_tokens,
-        repetition_penalty=_number(body, "repetition_penalty", 0.5, 3, defaults.repetition_penalty),
-        seed=_int(body, "seed", 0, 2**63 - 1, -1),
-        stop=tuple(stop or ()),
-    )
-    if options.top_p == 0:
-        raise BadField("top_p", "'top_p' must be above 0 (use temperature 0 for the likeliest words).")
+                             or len(stop) > MAX_STOP_STRINGS):
+        raise BadField("stop", f"'stop' must be a string or a list of up to {MAX_STOP_STRINGS} non-empty strings.")
+    if stop:
+        sampling["stop"] = tuple(stop)
+    max_tokens = _number(body, "max_completion_tokens", MAX_NEW_TOKENS) or _number(body, "max_tokens", MAX_NEW_TOKENS)
+    if max_tokens:
+        sampling["max_new_tokens"] = max_tokens
+    seed = _int(body, "seed", 0, int(CHAT_SEED.hi))  # OpenAI's seed: any number; none -> a random one
+    if seed is not None:
+        sampling["seed"] = seed
     stream = _get(body, "stream", bool, False)
     stream_options = _get(body, "stream_options", dict, {})
     if stream_options and not stream:
         raise BadField("stream_options", "'stream_options' only applies with \"stream\": true.")
     include_usage = _get(stream_options, "include_usage", bool, False)
-    return ChatRequest(model, msgs, options, stream, include_usage)
+    return ChatRequest(model, msgs, sampling, stream, include_usage)
 
 
 def _text_content(content: Any, param: str) -> str:
@@ -210,7 +236,7 @@ SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
 
 def parse_image_request(body: dict, known: Callable[[], list[str]] = list) -> tuple[str, Any]:
     """Check a /v1/images/generations body; returns (model, ImageRequest with unset fields left None)."""
-    from .image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest  # noqa: PLC0415
+    from .image_request import DEFAULT_SCHEDULER, ImageRequest  # noqa: PLC0415
 
     model = _model(body, "image", known)
     prompt = _get(body, "prompt", str, "")
@@ -226,16 +252,16 @@ def parse_image_request(body: dict, known: Callable[[], list[str]] = list) -> tu
         if not match:
             raise BadField("size", f"'size' must look like \"512x512\" (width x height), not '{size}'.")
         width, height = int(match[1]), int(match[2])
-    seed = _int(body, "seed", -1, MAX_SEED, -1)
+    seed = _number(body, "seed", IMAGE_SEED)
     return model, ImageRequest(
         prompt=prompt,
         negative_prompt=_get(body, "negative_prompt", str, ""),
-        seed=seed,
-        steps=_int(body, "steps", 1, 10_000),
-        guidance_scale=_number(body, "guidance_scale", 0, 1e6),
+        seed=IMAGE_SEED.default if seed is None else seed,
+        steps=_number(body, "steps", IMAGE_STEPS),
+        guidance_scale=_number(body, "guidance_scale", GUIDANCE),
         width=width,
         height=height,
-        num_images=_int(body, "n", 1, 1000, 1),
+        num_images=_number(body, "n", IMAGE_COUNT) or IMAGE_COUNT.default,
         scheduler=_get(body, "scheduler", str, DEFAULT_SCHEDULER),
     )
 
@@ -308,8 +334,10 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         # 1. key, body, fields
         body, owner = await start(request)
         req = parse_chat_request(body, names("text"))
-        # 2. a job in the torch lane's line (Busy -> 503 when the line is full; unknown model -> 404)
-        job = await run_in_threadpool(services.chat, req.model, req.messages, req.options, owner)
+        # 2. a job in the torch lane's line (Busy -> 503 when the line is full; unknown model -> 404), sampled
+        #    with the model's own defaults (its generation_config.json), else neutral ones, under the client's fields
+        defaults = await run_in_threadpool(services.chat_defaults, req.model, NEUTRAL_SAMPLING)
+        job = await run_in_threadpool(services.chat, req.model, req.messages, req.options(defaults), owner)
         feed = JobFeed(job, lambda: services.cancel(job.id, owner))
         # 3. wait in line and for the model to load, holding the response so that errors keep their status
         head: list[JobEvent] = []
@@ -322,7 +350,7 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
             feed.close()
             raise
         ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
-        model = services.registry.resolve(req.model, "text").name
+        model = services.model_name(req.model, "text")
         # 4a. the whole answer at once
         if not req.stream:
             try:

@@ -17,42 +17,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..catalog import ModelSpec
-from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, first_line
+from ..errors import ModelFolderInvalid, OutOfMemory, first_line
 from ..jobs import CancelToken
+from ..options import ChatOptions
 from ..plan import LoadPlan
 from .base import ChatResult
 from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
 from .model_files import check_remote_code, check_text_folder, local_folder
+from .penalties import FrequencyPresencePenalty
 from .prompting import Prompt, build_prompt, dropped_notice
 
 if TYPE_CHECKING:
     from ..registry import Registry
 
 log = logging.getLogger(__name__)
-
-@dataclass(frozen=True)
-class ChatOptions:
-    temperature: float = 0.7
-    top_p: float = 0.9
-    top_k: int = 40
-    max_new_tokens: int = 512
-    repetition_penalty: float = 1.1
-    seed: int = -1  # -1: random
-    stop: tuple[str, ...] = ()
-
-    def validate(self) -> None:
-        checks = [
-            (0 <= self.temperature <= 5, "Temperature must be between 0 and 5."),
-            (0 < self.top_p <= 1, "Top-p must be above 0 and at most 1."),
-            (0 <= self.top_k <= 1000, "Top-k must be between 0 (off) and 1000."),
-            (1 <= self.max_new_tokens <= 32768, "Max new tokens must be between 1 and 32768."),
-            (0.5 <= self.repetition_penalty <= 3, "Repetition penalty must be between 0.5 and 3."),
-            (self.seed >= -1, "Seed must be -1 (random) or a number from 0 up."),
-            (len(self.stop) <= 4 and all(self.stop), "Give at most 4 non-empty stop strings."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise InvalidInput(message)
 
 
 @dataclass
@@ -220,7 +198,7 @@ class TransformersChatBackend:
                  on_text: Callable[[str], None]) -> ChatResult:
         """Generate an answer to a prompt built by ``prepare``."""
         import torch  # noqa: PLC0415
-        from transformers import StoppingCriteria, StoppingCriteriaList  # noqa: PLC0415
+        from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList  # noqa: PLC0415
 
         started = time.perf_counter()
         enc = self.tokenizer(prompt.text, return_tensors="pt", add_special_tokens=not prompt.templated)
@@ -244,6 +222,9 @@ class TransformersChatBackend:
             streamer=stream,
             stopping_criteria=StoppingCriteriaList([_Stop()]),
         )
+        penalty = FrequencyPresencePenalty(prompt_tokens, options.frequency_penalty, options.presence_penalty)
+        if penalty.active:
+            gen["logits_processor"] = LogitsProcessorList([penalty])
         if sample:
             gen.update(temperature=options.temperature, top_p=options.top_p, top_k=options.top_k or None)
         else:
