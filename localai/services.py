@@ -10,20 +10,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .backends.base import ChatResult, GeneratedImage, ImageBackend, ImageResult, StepProgress
 from .backends.prompting import normalize_messages
-from .backends.transformers_chat import ChatOptions
 from .catalog import ModelSpec
+from .conversations import Conversations
 from .downloads import Downloader, DownloadResult, NetworkPolicy
-from .errors import InvalidInput
+from .errors import InvalidInput, UserError
 from .gallery import save_png
+from .hardware import HardwareInfo
+from .history import History
 from .image_request import Family, ImageRequest, family_of, scheduler_names
 from .jobs import DownloadStep, Generating, ImageReady, Job, Lanes, Notice, Status, Step, TextDelta
 from .model_settings import ModelSettings
+from .options import ChatOptions
 from .plan import LoadPlan, LoadPrefs
 from .registry import Registry
+
+if TYPE_CHECKING:
+    from .doctor import Problem, SystemFacts
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +42,43 @@ class ModelInfo:
     problem: str  # why it cannot be planned, if so
 
 
+@dataclass(frozen=True)
+class SystemCheck:
+    """The page's system check: what was found, how the default chat model would load, the problems."""
+
+    facts: SystemFacts
+    plan_line: str
+    problems: list[Problem]
+
+
 class Services:
-    def __init__(self, registry: Registry, lanes: Lanes, downloader: Downloader | None = None) -> None:
+    def __init__(self, registry: Registry, lanes: Lanes, downloader: Downloader | None = None,
+                 history: History | None = None) -> None:
         self.registry = registry
         self.lanes = lanes
         s = registry.settings
         self.downloader = downloader or Downloader(s.models_dir, NetworkPolicy(forced_offline=s.offline))
+        self.conversations = Conversations(history or History(s.data_dir / "history.sqlite3"))
 
     # -- models ----------------------------------------------------------------------------------
     def list_models(self, kind: str | None = None) -> list[ModelSpec]:
         return self.registry.specs(kind)
 
-    def model_info(self, name: str, kind: str) -> ModelInfo:
-        from .errors import UserError  # noqa: PLC0415
+    def model_names(self, kind: str) -> list[str]:
+        return self.registry.names(kind)
 
+    def model_name(self, name: str, kind: str) -> str:
+        """The name a model is listed under (``name`` may be its repo id); unknown names raise UnknownModel."""
+        return self.registry.resolve(name, kind).name
+
+    def default_model(self, kind: str, wait: bool = True) -> str | None:
+        """The model selected at start (see ``Registry.default_name``; ``wait=False`` while building the page)."""
+        return self.registry.default_name(kind, wait=wait)
+
+    def loaded_models(self) -> list[ModelInfo]:
+        return [ModelInfo(b.spec, True, b.plan, "") for b in self.registry.loaded()]
+
+    def model_info(self, name: str, kind: str) -> ModelInfo:
         spec = self.registry.resolve(name, kind)
         loaded = self.registry.get_loaded(spec)
         if loaded is not None:
@@ -100,9 +129,19 @@ class Services:
 
         return self.lanes.network.submit(run, owner, f"download {spec.name}")
 
+    def partial_download_bytes(self, name: str, kind: str) -> int:
+        """Bytes of this catalog model already downloaded by an interrupted download (resumed next time)."""
+        spec = self.registry.resolve(name, kind)
+        return self.downloader.partial_bytes(spec) if spec.source == "hub" else 0
+
     @property
     def offline(self) -> bool:
         return self.downloader.policy.offline
+
+    @property
+    def offline_forced(self) -> bool:
+        """Offline by --offline (or LOCALAI_OFFLINE=1): the page cannot switch it off."""
+        return self.downloader.policy.forced
 
     def set_offline(self, offline: bool) -> None:
         self.downloader.policy.set_offline(offline)
@@ -116,7 +155,60 @@ class Services:
         spec = self.registry.resolve(name, kind)
         return self.registry.model_settings.set(spec.kind, spec.name, settings)
 
+    # -- this computer -----------------------------------------------------------------------------
+    def hardware(self) -> HardwareInfo:
+        return self.registry.hardware()
+
+    def free_disk(self) -> int:
+        """Free bytes on the disk of the models folder."""
+        return self.downloader.free_disk(self.registry.settings.models_dir)
+
+    def system_check(self, owner: str = "local") -> Job:
+        """The check behind ``--check``, for the page, on the torch lane. Events: ``Queued``, then ``Done`` with a
+        ``SystemCheck``."""
+        from .doctor import diagnose, gather_facts  # noqa: PLC0415
+
+        settings = self.registry.settings
+
+        def run(job: Job) -> SystemCheck:  # gather_facts imports torch and probes bitsandbytes: torch work
+            facts = replace(gather_facts(settings), port_free=True)  # the port in use is this very app
+            plan_line, spec, plan_problems = self._default_chat_plan()
+            return SystemCheck(facts, plan_line, diagnose(facts, settings, spec) + plan_problems)
+
+        return self.lanes.torch.submit(run, owner, "system check")
+
+    def _default_chat_plan(self) -> tuple[str, ModelSpec | None, list[Problem]]:
+        """(how the default chat model would load, that model, problems planning it): this app's own
+        registry, so a model already loaded shows the plan it got."""
+        from .doctor import Problem  # noqa: PLC0415
+
+        name = self.registry.default_name("text")
+        if name is None:
+            return "", None, []
+        spec = None
+        try:
+            spec = self.registry.resolve(name, "text")
+            loaded = self.registry.get_loaded(spec)
+            plan = loaded.plan if loaded is not None else self.registry.plan(spec)
+            return f"{spec.name}: {plan.describe()} ({plan.reason})", spec, []
+        except UserError as exc:
+            title = exc.message if spec is None else f"The chat model cannot be loaded: {exc.message}"
+            return f"{name}: {exc}", spec, [Problem("warning", title, exc.hint or "Choose another chat model.")]
+
     # -- chat --------------------------------------------------------------------------------------
+    def chat_defaults(self, model: str, base: ChatOptions = ChatOptions()) -> ChatOptions:
+        """``base`` (the page's defaults, or the API's neutral ones) with the sampling values the model's own
+        generation_config.json sets. Reads one small file; the model need not be loaded or even on disk."""
+        from .backends.generation_defaults import model_sampling  # noqa: PLC0415
+        from .backends.model_files import local_folder  # noqa: PLC0415
+
+        spec = self.registry.resolve(model, "text")
+        try:
+            folder = local_folder(spec)
+        except UserError:  # not downloaded: nothing to read yet
+            return base
+        return base.with_values(model_sampling(folder))
+
     def chat(self, model: str, messages: Sequence[dict[str, Any]], options: ChatOptions | None = None,
              owner: str = "local") -> Job:
         """Submit a chat job on the torch lane. Events: ``Queued``, ``Status`` (loading...), ``Generating``,

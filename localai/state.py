@@ -64,4 +64,4 @@ def build_state(settings: Settings, hardware_info: HardwareInfo | None = None) -
     registry = Registry(settings, hardware)
     register_builtin_backends(registry)
     history = History(settings.data_dir / "history.sqlite3")
-    return AppState(settings, hardware, registry, lanes, Services(registry, lanes), history=history)
+    return AppState(settings, hardware, registry, lanes, Services(registry, lanes, history=history), history=history)

@@ -13,21 +13,23 @@ import gradio as gr
 
 from ..backends.base import ChatResult
 from ..backends.prompting import flatten_content
-from ..backends.transformers_chat import ChatOptions
-from ..history import History
+from ..conversations import SAVED_OPTIONS
 from ..i18n import Translator, text, translate_error, translate_plan
 from ..jobs import CancelledBeforeStart, Done, Notice, TextDelta
+from ..options import CHAT_NUMBERS, CHAT_SEED, PAGE_SAMPLING, ChatOptions
 from ..state import AppState
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
 from .job_view import Failed, JobTexts, JobView, TabJobs
+from .option_inputs import slider
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
 CHAT_TEXTS = JobTexts(cancelled_before_start="chat.stopped_before", stopping="chat.stopping", generating="chat.writing")
-DEFAULTS = {"temperature": 0.7, "top_p": 0.9, "top_k": 40, "max_new_tokens": 512, "repetition_penalty": 1.1, "seed": -1}
+SLIDER_IDS = {"temperature": "chat-temperature", "top_p": "chat-top-p", "top_k": "chat-top-k",
+              "max_new_tokens": "chat-max-new", "repetition_penalty": "chat-repetition"}
 
 
 def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
@@ -46,14 +48,6 @@ def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
     return "  \n".join(parts)
 
 
-def answer_meta(result: ChatResult) -> dict[str, Any]:
-    meta: dict[str, Any] = {"model": result.model, "tokens": result.completion_tokens, "seed": result.seed,
-                            "tokens_per_second": round(result.tokens_per_second, 2), "finish": result.finish_reason}
-    if result.plan is not None:
-        meta["plan"] = f"{result.plan.describe()} — {result.plan.reason}"
-    return meta
-
-
 def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[str, str]]:
     msgs = [{"role": "system", "content": system.strip()}] if system.strip() else []
     for m in history:
@@ -63,9 +57,22 @@ def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[
     return msgs
 
 
+def _page_sampling(services: Any, model: str | None) -> ChatOptions:
+    """The sliders' starting values for ``model``: its generation_config.json values, else the page's defaults."""
+    if not model:
+        return ChatOptions()
+    try:
+        return services.chat_defaults(model)
+    except Exception:  # noqa: BLE001 - an unknown model: the plan line says what is wrong
+        return ChatOptions()
+
+
 def build_chat_tab(state: AppState, demo: Any) -> None:
-    services, store = state.services, state.history or History(state.settings.data_dir / "history.sqlite3")
-    names = state.registry.names("text")
+    services = state.services
+    store = services.conversations
+    names = services.model_names("text")
+    first = services.default_model("text", wait=False)
+    start = _page_sampling(services, first)
     tr = Translator(state.settings.lang)
     chat_jobs = TabJobs(services)  # the answer each browser session is waiting for, for its Stop button
     conv_id = gr.State(None)
@@ -74,7 +81,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             panel = build_history_panel(tr)
         with gr.Column(scale=4):
             with gr.Row():
-                model = gr.Dropdown(names, value=state.registry.default_name("text", wait=False), label=tr.ui("chat.model"),
+                model = gr.Dropdown(names, value=first, label=tr.ui("chat.model"),
                                     allow_custom_value=False, scale=4, elem_id="chat-model")
                 unload_btn = gr.Button(tr.ui("common.unload"), scale=1, size="sm", elem_id="chat-unload")
             chatbot = gr.Chatbot(label=tr.ui("chat.conversation"), height=480, buttons=["copy"], elem_id="chatbot",
@@ -92,16 +99,12 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             system = gr.Textbox(DEFAULT_SYSTEM, label=tr.ui("chat.system"), info=tr.ui("chat.system_info"), lines=4,
                                 elem_id="chat-system")
             with gr.Accordion(tr.ui("chat.sampling"), open=True):
-                temperature = gr.Slider(0, 2, value=0.7, step=0.05, label=tr.ui("chat.temperature"),
-                                        info=tr.ui("chat.temperature_info"))
-                top_p = gr.Slider(0.05, 1, value=0.9, step=0.05, label=tr.ui("chat.top_p"),
-                                  info=tr.ui("chat.top_p_info"))
-                top_k = gr.Slider(0, 200, value=40, step=1, label=tr.ui("chat.top_k"), info=tr.ui("chat.top_k_info"))
-                max_new = gr.Slider(16, 4096, value=512, step=16, label=tr.ui("chat.max_new"),
-                                    info=tr.ui("chat.max_new_info"), elem_id="chat-max-new")
-                repetition = gr.Slider(1.0, 2.0, value=1.1, step=0.01, label=tr.ui("chat.repetition"),
-                                       info=tr.ui("chat.repetition_info"))
-                seed = gr.Number(-1, label=tr.ui("common.seed"), info=tr.ui("common.seed_info"), precision=0)
+                # The page's defaults, or the chosen model's own (its generation_config.json) where it has them.
+                temperature, top_p, top_k, max_new, repetition = (
+                    slider(CHAT_NUMBERS[name], tr, getattr(start, name), elem_id=SLIDER_IDS[name])
+                    for name in PAGE_SAMPLING)
+                seed = gr.Number(CHAT_SEED.default, label=tr.ui(CHAT_SEED.label_key), info=tr.ui(CHAT_SEED.info_key),
+                                 precision=0)
 
     params = [model, system, temperature, top_p, top_k, max_new, repetition, seed]
     sampling = [temperature, top_p, top_k, max_new, repetition, seed]
@@ -112,19 +115,14 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         user, lang = user_of(request), tr.lang(request)
         options = ChatOptions(temperature=float(temp), top_p=float(tp), top_k=int(tk), max_new_tokens=int(mnt),
                               repetition_penalty=float(rep), seed=int(sd if sd is not None else -1))
-        settings = {"system": system_text or "", **{k: getattr(options, k) for k in DEFAULTS}}
         owner = owner_of(request)
         try:  # checks everything first: a bad request stores nothing
             job = services.chat(model_name, _to_messages(history, system_text or "", user_text), options, owner=owner)
         except Exception as exc:
             raise user_error(exc, lang) from None
         try:
-            if cid is None:
-                cid = store.create(user, model=model_name, settings=settings)
-            else:
-                store.set_settings(user, cid, model_name, settings)
-            if store_user:
-                store.add_message(user, cid, "user", user_text)
+            cid = store.start_turn(user, cid, model_name, system_text or "", options,
+                                   user_text if store_user else None)
         except Exception as exc:
             services.cancel(job.id, owner)
             raise user_error(exc, lang) from None
@@ -147,8 +145,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                     result: ChatResult = shown.result
                     history[-1] = {"role": "assistant", "content": answer}
                     try:
-                        if answer:  # a stopped answer is kept as it stood
-                            store.add_message(user, cid, "assistant", answer, meta=answer_meta(result))
+                        store.save_answer(user, cid, answer, result)  # a stopped answer is kept as it stood
                     except Exception as exc:
                         raise user_error(exc, lang) from None
                     yield history, skip, status_line(result, notice, lang), skip, skip
@@ -182,7 +179,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             return
         last_user = flatten_content(history.pop().get("content"))
         if cid is not None:
-            store.truncate_after_last_user(user_of(request), cid)
+            store.forget_answer(user_of(request), cid)
         values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
         yield from respond(history, last_user, cid, search, cid is None, values, request)
 
@@ -215,9 +212,11 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             return (gr.skip(),) * (5 + len(sampling))
         conv = store.get(user_of(request), cid)
         msgs = [{"role": m["role"], "content": m["content"]} for m in conv.messages if m["role"] in ("user", "assistant")]
-        s = {**DEFAULTS, "system": tr(request, "chat.system_default"), **conv.settings}
-        picked = conv.model if conv.model in state.registry.names("text") else gr.skip()
-        return (msgs, cid, conv.title, picked, s["system"], *(s[k] for k in DEFAULTS))
+        known = conv.model in services.model_names("text")
+        defaults = _page_sampling(services, conv.model if known else None)  # for settings saved before a slider existed
+        s = {**{k: getattr(defaults, k) for k in SAVED_OPTIONS}, "system": tr(request, "chat.system_default"),
+             **conv.settings}
+        return (msgs, cid, conv.title, conv.model if known else gr.skip(), s["system"], *(s[k] for k in SAVED_OPTIONS))
 
     def new_chat(search: str, request: gr.Request) -> tuple[Any, ...]:
         choices = conversation_choices(store, user_of(request), search, tr.lang(request))
@@ -226,8 +225,8 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     def on_page_load(current: str | None, request: gr.Request) -> tuple[Any, Any, Any]:
         lang = tr.lang(request)  # the default system prompt in the page's language
         # The model list as it is now (downloads, Refresh), and the default once the hardware is known.
-        names_now = state.registry.names("text")
-        picked = current if current in names_now else state.registry.default_name("text")
+        names_now = services.model_names("text")
+        picked = current if current in names_now else services.default_model("text")
         return (gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None),
                 tr(lang, "chat.system_default"), gr.Dropdown(choices=names_now, value=picked))
 
@@ -241,8 +240,17 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         button.click(new_chat, panel.search, [chatbot, conv_id, message, status, panel.conversations], queue=False)
     unload_btn.click(unload, model, status)
     model.change(show_plan, model, status)
+    sliders = [temperature, top_p, top_k, max_new, repetition]
+
+    def model_sampling(model_name: str | None) -> tuple[Any, ...]:
+        """A model picked by hand, or the page's first model: the sliders start from its own defaults."""
+        defaults = _page_sampling(services, model_name)
+        return tuple(getattr(defaults, name) for name in PAGE_SAMPLING)
+
+    model.input(model_sampling, model, sliders, queue=False)
     panel.conversations.input(open_conversation, panel.conversations,
                               [chatbot, conv_id, panel.title, model, system, *sampling])
     deleted = wire_history_panel(panel, store, conv_id, tr)
     deleted.then(lambda: ([], ""), None, [chatbot, status])
-    demo.load(on_page_load, model, [panel.conversations, system, model])
+    demo.load(on_page_load, model, [panel.conversations, system, model]).then(model_sampling, model, sliders,
+                                                                              queue=False)

@@ -8,8 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..chat_export import parse_import, to_json, to_markdown
-from ..history import History
+from ..conversations import Conversations
 from ..i18n import Translator, text
 from .common import ui_handler, user_of
 
@@ -30,9 +29,10 @@ class HistoryPanel:
     upload: Any
 
 
-def conversation_choices(history: History, user: str, search: str = "", lang: str = "en") -> list[tuple[str, str]]:
+def conversation_choices(conversations: Conversations, user: str, search: str = "",
+                         lang: str = "en") -> list[tuple[str, str]]:
     out = []
-    for s in history.list(user, search or ""):
+    for s in conversations.list(user, search or ""):
         when = time.strftime(text(lang, "hist.date"), time.localtime(s.updated))
         out.append((f"{s.title} · {when}", s.id))
     return out
@@ -60,13 +60,14 @@ def build_history_panel(tr: Translator | None = None) -> HistoryPanel:
                         cancel_btn, export_md, export_json, upload)
 
 
-def wire_history_panel(panel: HistoryPanel, history: History, conv_id: Any, tr: Translator | None = None) -> Any:
+def wire_history_panel(panel: HistoryPanel, conversations: Conversations, conv_id: Any,
+                       tr: Translator | None = None) -> Any:
     """The sidebar's own events (opening a conversation is wired by the chat tab).
     Returns the "deleted" event so the chat tab can clear its view after it."""
     tr = tr or Translator()
 
     def choices(request: gr.Request, search: str) -> list[tuple[str, str]]:
-        return conversation_choices(history, user_of(request), search, tr.lang(request))
+        return conversation_choices(conversations, user_of(request), search, tr.lang(request))
 
     def refresh(search: str, request: gr.Request) -> Any:
         return gr.Radio(choices=choices(request, search))
@@ -75,13 +76,13 @@ def wire_history_panel(panel: HistoryPanel, history: History, conv_id: Any, tr: 
     def rename(cid: str | None, title: str, search: str, request: gr.Request) -> Any:
         if not cid:
             raise gr.Error(tr(request, "hist.open_first"))
-        history.rename(user_of(request), cid, title)
+        conversations.rename(user_of(request), cid, title)
         return gr.Radio(choices=choices(request, search), value=cid)
 
     @ui_handler
     def delete(cid: str | None, search: str, request: gr.Request) -> Any:
         if cid:
-            history.delete(user_of(request), cid)
+            conversations.delete(user_of(request), cid)
         return (gr.Radio(choices=choices(request, search), value=None), gr.Row(visible=False), None, "")
 
     def ask_delete(cid: str | None, request: gr.Request) -> Any:
@@ -94,20 +95,17 @@ def wire_history_panel(panel: HistoryPanel, history: History, conv_id: Any, tr: 
     def exports(cid: str | None, request: gr.Request) -> tuple[Any, Any]:
         if not cid:
             return gr.DownloadButton(value=None), gr.DownloadButton(value=None)
-        conv = history.get(user_of(request), cid)
+        export = conversations.export(user_of(request), cid)
         folder = Path(tempfile.mkdtemp(prefix="localai-export-"))
-        stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in conv.title)[:60].strip() or "conversation"
-        md, js = folder / f"{stem}.md", folder / f"{stem}.json"
-        md.write_text(to_markdown(conv), encoding="utf-8")
-        import json  # noqa: PLC0415
-
-        js.write_text(json.dumps(to_json(conv), ensure_ascii=False, indent=2), encoding="utf-8")
+        md, js = folder / f"{export.stem}.md", folder / f"{export.stem}.json"
+        md.write_text(export.markdown, encoding="utf-8")
+        js.write_text(export.json, encoding="utf-8")
         return gr.DownloadButton(value=str(md)), gr.DownloadButton(value=str(js))
 
     @ui_handler
     def import_file(file: Any, search: str, request: gr.Request) -> Any:
         path = Path(file if isinstance(file, str) else getattr(file, "name", ""))
-        ids = history.import_conversations(user_of(request), parse_import(path.read_bytes()))
+        ids = conversations.import_file(user_of(request), path.read_bytes())
         done = tr(request, "hist.imported_one") if len(ids) == 1 else tr(request, "hist.imported", count=len(ids))
         tr.info(request, done)
         return gr.Radio(choices=choices(request, search))

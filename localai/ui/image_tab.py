@@ -13,12 +13,14 @@ from .. import i18n
 from ..errors import UserError
 from ..gallery import read_png_info
 from ..i18n import Translator, translate_error, translate_plan
-from ..image_request import DEFAULT_SCHEDULER, MAX_IMAGES, MAX_SEED, MAX_STEPS, MIN_SIDE, ImageRequest
 from ..backends.base import ImageResult
+from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, MAX_STEPS, MIN_SIDE, ImageRequest
 from ..jobs import Done, ImageReady, Step
+from ..options import GUIDANCE, IMAGE_COUNT
 from ..state import AppState
 from .common import owner_of, ui_handler, user_error, user_of
 from .job_view import Failed, JobTexts, JobView, TabJobs, message_text
+from .option_inputs import slider
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,8 @@ class ImageFormHooks:
 def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     services = state.services
     image_jobs = TabJobs(services)  # the drawing each browser session waits for, for its Cancel button
-    names = state.registry.names("image")
-    first = state.registry.default_name("image", wait=False)
+    names = services.model_names("image")
+    first = services.default_model("image", wait=False)
     fam = services.image_defaults(first)[1] if first else None
     tr = Translator(state.settings.lang)
     with gr.Row():
@@ -82,13 +84,12 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
                 random_btn = gr.Button(tr.ui("image.random"), size="sm", scale=0, elem_id="image-random-seed")
             steps = gr.Slider(1, fam.max_steps if fam else MAX_STEPS, value=fam.steps if fam else 25, step=1,
                               label=tr.ui("image.steps"), info=tr.ui("image.steps_info"), elem_id="image-steps")
-            guidance = gr.Slider(0, 20, value=fam.guidance if fam else 7.0, step=0.5, label=tr.ui("image.guidance"),
-                                 info=tr.ui("image.guidance_info"), elem_id="image-guidance")
+            guidance = slider(GUIDANCE, tr, fam.guidance if fam else 7.0, elem_id="image-guidance")
             width = gr.Slider(MIN_SIDE, fam.max_side if fam else 2048, value=fam.size if fam else 512,
                               step=fam.multiple if fam else 8, label=tr.ui("image.width"), elem_id="image-width")
             height = gr.Slider(MIN_SIDE, fam.max_side if fam else 2048, value=fam.size if fam else 512,
                                step=fam.multiple if fam else 8, label=tr.ui("image.height"), elem_id="image-height")
-            count = gr.Slider(1, MAX_IMAGES, value=1, step=1, label=tr.ui("image.count"), elem_id="image-count")
+            count = slider(IMAGE_COUNT, tr, elem_id="image-count")
             scheduler = gr.Dropdown(services.image_defaults(first)[2] if first else [DEFAULT_SCHEDULER],
                                     value=DEFAULT_SCHEDULER, label=tr.ui("image.scheduler"),
                                     info=tr.ui("image.scheduler_info"), elem_id="image-scheduler")
@@ -218,7 +219,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
         if info is None:
             tr.warning(request, tr(request, "image.png_first"))
             return (gr.skip(),) * 9
-        models = state.registry.names("image")
+        models = services.model_names("image")
         if info.model and info.model not in models:
             tr.warning(request, tr(request, "image.png_model_missing", model=info.model))
         target = info.model if info.model in models else current_model
@@ -253,10 +254,10 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
 
     def on_page_load(current: str | None) -> Any:
         """The model list as it is now, and the default once the hardware is known (then its family's settings)."""
-        names_now = state.registry.names("image")
+        names_now = services.model_names("image")
         if current in names_now:
             return gr.Dropdown(choices=names_now)
-        return gr.Dropdown(choices=names_now, value=state.registry.default_name("image"))
+        return gr.Dropdown(choices=names_now, value=services.default_model("image"))
 
     demo.load(on_page_load, model, model).then(
         lambda name, picked_before: family_defaults(name) if name and name != picked_before else (gr.skip(),) * 5,

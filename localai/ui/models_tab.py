@@ -8,16 +8,19 @@ from typing import Any
 import gradio as gr
 
 from ..catalog import ModelSpec, builtin_catalog
-from ..downloads import DownloadProgress, DownloadResult, DownloadStopped, gb
+from ..downloads import DownloadProgress, DownloadResult, DownloadStopped
 from ..errors import InvalidInput, UserError
 from ..i18n import LANGS, Translator, text, translate, translate_error, translate_plan
 from ..jobs import Done, DownloadStep
-from ..model_settings import CHOICES, ModelSettings
+from ..model_settings import ModelSettings
+from ..options import DEVICE, DTYPE, OFFLOAD, QUANTIZATION
 from ..plan import LoadPlan
+from ..sizes import format_bytes, format_params
 from ..state import AppState
 from ..tiers import default_model, recommended, tier_label, tier_of
 from .common import owner_of, ui_handler, user_error
 from .job_view import Failed, JobTexts, JobView, TabJobs
+from .option_inputs import dropdown
 
 log = logging.getLogger(__name__)
 
@@ -38,57 +41,49 @@ def _where(source: str, lang: str) -> str:
     return text(lang, f"models.where.{source}") if source in WHERE else source
 
 
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.1f} MB"
-
-
-def _params(n: int) -> str:
-    return "?" if not n else f"{n / 1e9:.1f}B" if n >= 1e9 else f"{n / 1e6:.0f}M" if n >= 1e6 else f"{n / 1e3:.0f}K"
-
-
 def _key(spec: ModelSpec) -> str:
     return f"{spec.kind}/{spec.name}"
 
 
 def hardware_markdown(state: AppState, lang: str = "en") -> str:
-    hw = state.hardware()
+    services = state.services
+    hw = services.hardware()
     if hw.has_gpu:
         device = f"{hw.accelerator.upper()} · {hw.device_name}"
-        accel = text(lang, "models.free_of", free=_gb(hw.free_vram), total=_gb(hw.total_vram))
+        accel = text(lang, "models.free_of", free=format_bytes(hw.free_vram), total=format_bytes(hw.total_vram))
     else:
         device = text(lang, "models.cpu_device", name=hw.cpu_name or hw.device_name, threads=hw.cpu_threads)
         accel = text(lang, "models.no_accel")
-    services = state.services
     bnb = text(lang, "models.bnb_works") if hw.bnb_ok else text(
         lang, "models.bnb_broken", why=hw.bnb_problem or text(lang, "models.not_installed"))
     return text(lang, "models.hardware", tier=translate(tier_label(tier_of(hw)), lang), device=device, accel=accel,
-                ram_free=_gb(hw.available_ram), ram_total=_gb(hw.total_ram),
+                ram_free=format_bytes(hw.available_ram), ram_total=format_bytes(hw.total_ram),
                 bf16=text(lang, "common.yes" if hw.bf16 else "common.no"), bnb=bnb,
-                disk=_gb(services.downloader.free_disk(state.settings.models_dir)),
+                disk=format_bytes(services.free_disk()),
                 offline=text(lang, "models.offline_on" if services.offline else "models.offline_off"))
 
 
 def memory_markdown(state: AppState, lang: str = "en") -> str:
-    loaded = state.registry.loaded()
+    loaded = state.services.loaded_models()
     if not loaded:
         return text(lang, "models.memory_none")
-    parts = [f"**{b.spec.name}** ({translate_plan(b.plan.describe(), lang)}, ~{_gb(b.plan.estimated_bytes)})"
+    parts = [f"**{b.spec.name}** ({translate_plan(b.plan.describe(), lang)}, ~{format_bytes(b.plan.estimated_bytes)})"
              for b in loaded]
     total = sum(b.plan.estimated_bytes for b in loaded)
-    return text(lang, "models.memory", models=", ".join(parts), total=_gb(total))
+    return text(lang, "models.memory", models=", ".join(parts), total=format_bytes(total))
 
 
 def _ordered(state: AppState) -> list[ModelSpec]:
     """On disk first, then the catalog's recommendations for this tier (best first), then the rest."""
-    specs = state.registry.specs()
-    tier = tier_of(state.hardware())
+    specs = state.services.list_models()
+    tier = tier_of(state.services.hardware())
     best = {(m.kind, m.name): i for kind in KIND for i, m in enumerate(recommended(specs, kind, tier))}
     return sorted(specs, key=lambda s: (s.source == "hub", (s.kind, s.name) not in best,
                                         best.get((s.kind, s.name), 0), s.kind != "text"))
 
 
 def model_rows(state: AppState, lang: str = "en") -> list[list[str]]:
-    tier = tier_of(state.hardware())
+    tier = tier_of(state.services.hardware())
     defaults = {(m.kind, m.name) for k in KIND if (m := default_model(builtin_catalog(), k, tier)) is not None}
     rows = []
     for spec in _ordered(state):
@@ -97,7 +92,7 @@ def model_rows(state: AppState, lang: str = "en") -> list[list[str]]:
                 if info.plan else f"⚠️ {translate(info.problem, lang)[:80]}")
         star = " ★" if (spec.kind, spec.name) in defaults else ""
         rows.append([spec.name + star, _kind(spec.kind, lang), _where(spec.source, lang),
-                     _params(spec.params), _gb(spec.weight_bytes) if spec.weight_bytes else "?", spec.license or "?",
+                     format_params(spec.params), format_bytes(spec.weight_bytes) if spec.weight_bytes else "?", spec.license or "?",
                      text(lang, "models.gated_yes" if spec.gated else "common.no"), plan])
     return rows
 
@@ -117,11 +112,11 @@ def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
         return f"⚠️ {translate_error(exc, lang)}"
     s = info.spec
     where = text(lang, "models.on_disk_at", path=s.path) if s.path else text(lang, "models.not_downloaded")
-    partial = state.services.downloader.partial_bytes(s) if s.source == "hub" else 0
+    partial = state.services.partial_download_bytes(s.name, s.kind)
     if partial:
-        where += text(lang, "models.partial", size=gb(partial))
-    facts = text(lang, "models.facts", kind=_kind(s.kind, lang), params=_params(s.params),
-                 size=_gb(s.weight_bytes) if s.weight_bytes else text(lang, "models.size_unknown"),
+        where += text(lang, "models.partial", size=format_bytes(partial))
+    facts = text(lang, "models.facts", kind=_kind(s.kind, lang), params=format_params(s.params),
+                 size=format_bytes(s.weight_bytes) if s.weight_bytes else text(lang, "models.size_unknown"),
                  license=s.license or text(lang, "models.unknown"),
                  gated=text(lang, "models.gated" if s.gated else "models.ungated"), where=where)
     lines = [f"### {s.name}", s.description or "", facts]
@@ -150,12 +145,12 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
     memory = gr.Markdown(on_load(lambda lang: memory_markdown(state, lang), ""), elem_id="models-memory")
     with gr.Row():
         offline = gr.Checkbox(services.offline, label=tr.ui("models.offline"), elem_id="models-offline",
-                              interactive=not services.downloader.policy.forced, scale=3)
+                              interactive=not services.offline_forced, scale=3)
         refresh_btn = gr.Button(tr.ui("models.refresh"), size="sm", scale=1, elem_id="models-refresh")
     table = gr.Dataframe(on_load(lambda lang: table_value(state, lang), []), headers=COLUMNS, interactive=False,
                          wrap=True, elem_id="models-table", label=tr.ui("models.table"),
                          max_height=420, column_widths=["19%", "6%", "10%", "6%", "7%", "12%", "10%", "30%"])
-    first = state.registry.default_name("text", wait=False)
+    first = services.default_model("text", wait=False)
     first_key = f"text/{first}" if first else None
     pick = gr.Dropdown(_choices(state), value=first_key, label=tr.ui("models.pick"), elem_id="models-pick",
                        allow_custom_value=False)
@@ -168,14 +163,10 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
     status = gr.Markdown("", elem_id="models-status")
     with gr.Accordion(tr.ui("models.settings"), open=False, elem_id="models-settings"):
         with gr.Row():
-            device = gr.Dropdown(list(CHOICES["device"]), value="auto", label=tr.ui("models.device"),
-                                 info=tr.ui("models.device_info"), elem_id="models-device")
-            dtype = gr.Dropdown(list(CHOICES["dtype"]), value="auto", label=tr.ui("models.dtype"),
-                                info=tr.ui("models.dtype_info"), elem_id="models-dtype")
-            quant = gr.Dropdown(list(CHOICES["quantization"]), value="auto", label=tr.ui("models.quant"),
-                                info=tr.ui("models.quant_info"), elem_id="models-quant")
-            offload = gr.Dropdown(list(CHOICES["offload"]), value="auto", label=tr.ui("models.offload"),
-                                  info=tr.ui("models.offload_info"), elem_id="models-offload")
+            device = dropdown(DEVICE, tr, elem_id="models-device")
+            dtype = dropdown(DTYPE, tr, elem_id="models-dtype")
+            quant = dropdown(QUANTIZATION, tr, elem_id="models-quant")
+            offload = dropdown(OFFLOAD, tr, elem_id="models-offload")
         pickle = gr.Checkbox(False, label=tr.ui("models.pickle"), elem_id="models-pickle")
         code = gr.Checkbox(False, label=tr.ui("models.code"), elem_id="models-code")
         save_btn = gr.Button(tr.ui("models.save"), size="sm", elem_id="models-save")
@@ -245,7 +236,7 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
                     yield tr(lang, "models.downloading_progress", name=name, progress=view.message(p.text()))
                 elif isinstance(shown, Done):
                     r: DownloadResult = shown.result
-                    yield tr(lang, "models.downloaded", name=r.name, size=gb(r.total_bytes), files=r.files,
+                    yield tr(lang, "models.downloaded", name=r.name, size=format_bytes(r.total_bytes), files=r.files,
                              seconds=f"{r.seconds:.0f}", path=r.path)
                 elif isinstance(shown, Failed) and isinstance(shown.error, DownloadStopped):
                     yield f"⏸️ {translate_error(shown.error, lang)}"  # stopped by the user: not an error
@@ -308,5 +299,5 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
 
 
 def _choices(state: AppState, lang: str = "en") -> list[tuple[str, str]]:
-    specs = sorted(state.registry.specs(), key=lambda s: (s.kind != "text", s.source == "hub"))
+    specs = sorted(state.services.list_models(), key=lambda s: (s.kind != "text", s.source == "hub"))
     return [(f"{s.name} ({_kind(s.kind, lang)}, {_where(s.source, lang)})", _key(s)) for s in specs]

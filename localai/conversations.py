@@ -1,0 +1,94 @@
+"""The conversations service: what the Chat tab and its sidebar save and read, per user.
+
+It wraps the SQLite ``History`` store with the steps a chat takes: a turn starts (the
+conversation is created or its model and settings updated, the question stored at once), the
+answer is stored with what produced it, Regenerate drops the old answer. Every call names the
+user; nobody reads or changes another user's conversations (the store refuses).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .chat_export import parse_import, to_json, to_markdown
+from .history import Conversation, History, Summary
+from .options import PAGE_SAMPLING, ChatOptions
+
+if TYPE_CHECKING:
+    from .backends.text import ChatResult
+
+# What a conversation remembers of the page's settings: the system prompt, the sliders and the seed.
+SAVED_OPTIONS = (*PAGE_SAMPLING, "seed")
+
+
+def saved_settings(system: str, options: ChatOptions) -> dict[str, Any]:
+    return {"system": system or "", **{name: getattr(options, name) for name in SAVED_OPTIONS}}
+
+
+def answer_meta(result: ChatResult) -> dict[str, Any]:
+    """What is stored beside an answer: the model, its speed and seed, how it ended and how it was loaded."""
+    meta: dict[str, Any] = {"model": result.model, "tokens": result.completion_tokens, "seed": result.seed,
+                            "tokens_per_second": round(result.tokens_per_second, 2), "finish": result.finish_reason}
+    if result.plan is not None:
+        meta["plan"] = f"{result.plan.describe()} — {result.plan.reason}"
+    return meta
+
+
+@dataclass(frozen=True)
+class Export:
+    stem: str  # a file name for the conversation, without suffix
+    markdown: str
+    json: str
+
+
+class Conversations:
+    def __init__(self, history: History) -> None:
+        self._history = history
+
+    # -- a chat turn ---------------------------------------------------------------------------------
+    def start_turn(self, user: str, conv_id: str | None, model: str, system: str, options: ChatOptions,
+                   question: str | None) -> str:
+        """Before an answer: create the conversation (``conv_id`` None) or update its model and settings;
+        store ``question`` (None: Regenerate, the question is stored already). Returns the conversation."""
+        settings = saved_settings(system, options)
+        if conv_id is None:
+            conv_id = self._history.create(user, model=model, settings=settings)
+        else:
+            self._history.set_settings(user, conv_id, model, settings)
+        if question is not None:
+            self._history.add_message(user, conv_id, "user", question)
+        return conv_id
+
+    def save_answer(self, user: str, conv_id: str, text: str, result: ChatResult) -> None:
+        """Store a finished (or stopped) answer; an empty one is not stored."""
+        if text:
+            self._history.add_message(user, conv_id, "assistant", text, meta=answer_meta(result))
+
+    def forget_answer(self, user: str, conv_id: str) -> None:
+        """Regenerate: drop the answers after the last question."""
+        self._history.truncate_after_last_user(user, conv_id)
+
+    # -- the sidebar ---------------------------------------------------------------------------------
+    def list(self, user: str, search: str = "") -> list[Summary]:
+        return self._history.list(user, search or "")
+
+    def get(self, user: str, conv_id: str) -> Conversation:
+        return self._history.get(user, conv_id)
+
+    def rename(self, user: str, conv_id: str, title: str) -> None:
+        self._history.rename(user, conv_id, title)
+
+    def delete(self, user: str, conv_id: str) -> None:
+        self._history.delete(user, conv_id)
+
+    def export(self, user: str, conv_id: str) -> Export:
+        conv = self._history.get(user, conv_id)
+        stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in conv.title)[:60].strip() or "conversation"
+        return Export(stem, to_markdown(conv), json.dumps(to_json(conv), ensure_ascii=False, indent=2))
+
+    def import_file(self, user: str, data: bytes) -> Sequence[str]:
+        """Import an exported file (one conversation or many), all or nothing; returns the new ids."""
+        return self._history.import_conversations(user, parse_import(data))
