@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="also time the services' own steps (prompt building, the streaming detokenizer)")
     args = ap.parse_args(argv)
 
-    from localai.backends.transformers_chat import ChatOptions
+    from localai.options import ChatOptions
     from localai.config import parse_settings
     from localai.jobs import Done, TextDelta
     from localai.state import build_state

@@ -18,7 +18,7 @@ from .history import Conversation, History, Summary
 from .options import PAGE_SAMPLING, ChatOptions
 
 if TYPE_CHECKING:
-    from .backends.text import ChatResult
+    from .backends.base import ChatResult
 
 # What a conversation remembers of the page's settings: the system prompt, the sliders and the seed.
 SAVED_OPTIONS = (*PAGE_SAMPLING, "seed")

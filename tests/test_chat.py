@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from localai.backends.prompting import build_prompt
-from localai.backends.transformers_chat import ChatOptions, _Stream
+from localai.backends.transformers_chat import _Stream
+from localai.options import ChatOptions
 from localai.errors import InvalidInput, OutOfMemory, UnknownModel
 from localai.jobs import Done, Notice, Status, TextDelta
 

@@ -160,7 +160,7 @@ def test_unknown_messages_stay_english() -> None:
 
 def test_the_common_errors_of_the_app_are_all_in_the_table(state) -> None:
     """Real errors raised by the code itself, not copies of their texts."""
-    from localai.backends.transformers_chat import ChatOptions
+    from localai.options import ChatOptions
     from localai.image_request import ImageRequest
 
     errors: list[UserError] = []

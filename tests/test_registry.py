@@ -228,7 +228,7 @@ def real_state(broken_models_dir: Path, tmp_path: Path) -> Iterator:
 
 
 def _chat_works(st) -> None:
-    from localai.backends.transformers_chat import ChatOptions
+    from localai.options import ChatOptions
 
     job = st.services.chat("tiny-llama", [{"role": "user", "content": "Hello!"}],
                            ChatOptions(temperature=0, max_new_tokens=8))
