@@ -64,7 +64,8 @@ class Choice:
 
 
 # -- chat sampling (the page's defaults; the API starts from the model's own or neutral ones) -------------
-TEMPERATURE = Number("Temperature", 0.7, 0, 2, step=0.05, label_key="chat.temperature", info_key="chat.temperature_info")
+TEMPERATURE = Number("Temperature", 0.7, 0, 2, step=0.05, label_key="chat.temperature",
+                     info_key="chat.temperature_info")
 TOP_P = Number("Top-p", 0.9, 0, 1, step=0.05, lo_open=True, label_key="chat.top_p", info_key="chat.top_p_info",
                page_range=(0.05, 1), rule="above {lo} and at most {hi}")
 TOP_K = Number("Top-k", 40, 0, 1000, whole=True, label_key="chat.top_k", info_key="chat.top_k_info",

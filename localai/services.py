@@ -18,7 +18,7 @@ from .catalog import ModelSpec
 from .conversations import Conversations
 from .downloads import Downloader, DownloadResult, NetworkPolicy
 from .errors import InvalidInput, UserError
-from .gallery import save_png
+from .gallery import SavedImage, delete_saved, list_saved, save_png
 from .hardware import HardwareInfo
 from .history import History
 from .image_request import Family, ImageRequest, family_of, scheduler_names
@@ -271,6 +271,15 @@ class Services:
             return result
 
         return self.lanes.torch.submit(run, owner, f"images {spec.name}")
+
+    # -- the user's saved images (the Gallery tab) ---------------------------------------------------
+    def saved_images(self, user: str) -> list[SavedImage]:
+        """This user's saved images under --outputs-dir, newest first."""
+        return list_saved(self.registry.settings.outputs_dir, user)
+
+    def delete_saved_image(self, user: str, path: str) -> None:
+        """Delete one of this user's saved images (someone else's is refused)."""
+        delete_saved(self.registry.settings.outputs_dir, user, path)
 
     # -- cancelling ------------------------------------------------------------------------------------
     def cancel(self, job_id: str, owner: str) -> bool:

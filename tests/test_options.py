@@ -76,7 +76,7 @@ def test_every_chat_slider_matches_its_declaration(page) -> None:
     for name, elem_id in ids.items():
         option, slider = options.CHAT_NUMBERS[name], inputs[elem_id]
         assert (slider.minimum, slider.maximum, slider.step) == (*option.slider_range, option.step), name
-        assert option.allows(slider.minimum) and option.allows(slider.maximum), f"the page offers only what {name} takes"
+        assert option.allows(slider.minimum) and option.allows(slider.maximum), f"the page offers what {name} takes"
 
 
 @pytest.mark.parametrize(("flag", "option"), [("--device", DEVICE), ("--dtype", DTYPE),

@@ -58,13 +58,16 @@ def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[
 
 
 def _page_sampling(services: Any, model: str | None) -> ChatOptions:
-    """The sliders' starting values for ``model``: its generation_config.json values, else the page's defaults."""
+    """The sliders' starting values for ``model``: its generation_config.json values (within the sliders'
+    ranges), else the page's defaults."""
     if not model:
         return ChatOptions()
     try:
-        return services.chat_defaults(model)
+        defaults = services.chat_defaults(model)
     except Exception:  # noqa: BLE001 - an unknown model: the plan line says what is wrong
         return ChatOptions()
+    ranges = {name: CHAT_NUMBERS[name].slider_range for name in PAGE_SAMPLING}
+    return defaults.with_values({name: min(max(getattr(defaults, name), lo), hi) for name, (lo, hi) in ranges.items()})
 
 
 def build_chat_tab(state: AppState, demo: Any) -> None:

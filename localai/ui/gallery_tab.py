@@ -4,7 +4,6 @@ from typing import Any
 
 import gradio as gr
 
-from ..gallery import delete_saved, list_saved
 from ..i18n import Translator
 from ..state import AppState
 from .common import ui_handler, user_of
@@ -16,7 +15,7 @@ SHOWN = 200  # newest images shown at once
 
 def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, tab: Any) -> None:
     """Built inside ``tab``; the list is read when the tab is opened and on Refresh."""
-    outputs = state.settings.outputs_dir
+    services = state.services
     tr = Translator(state.settings.lang)
     with gr.Row():
         day = gr.Dropdown([ALL_DAYS], value=ALL_DAYS, label=tr.ui("gallery.day"), scale=3, elem_id="gallery-day")
@@ -39,7 +38,7 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
 
     def show(day_value: str, request: gr.Request) -> tuple[Any, ...]:
         user, lang = user_of(request), tr.lang(request)
-        everything = list_saved(outputs, user)
+        everything = services.saved_images(user)
         days = [ALL_DAYS] + sorted({s.day for s in everything}, reverse=True)
         picked = day_value if day_value in days else ALL_DAYS
         shown = [s for s in everything if picked == ALL_DAYS or s.day == picked][:SHOWN]
@@ -73,7 +72,7 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
     @ui_handler
     def delete(path: str | None, day_value: str, request: gr.Request) -> tuple[Any, ...]:
         if path:
-            delete_saved(outputs, user_of(request), path)
+            services.delete_saved_image(user_of(request), path)
             tr.info(request, tr(request, "gallery.deleted"))
         return show(day_value, request)
 

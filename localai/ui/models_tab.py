@@ -92,7 +92,8 @@ def model_rows(state: AppState, lang: str = "en") -> list[list[str]]:
                 if info.plan else f"⚠️ {translate(info.problem, lang)[:80]}")
         star = " ★" if (spec.kind, spec.name) in defaults else ""
         rows.append([spec.name + star, _kind(spec.kind, lang), _where(spec.source, lang),
-                     format_params(spec.params), format_bytes(spec.weight_bytes) if spec.weight_bytes else "?", spec.license or "?",
+                     format_params(spec.params), format_bytes(spec.weight_bytes) if spec.weight_bytes else "?",
+                     spec.license or "?",
                      text(lang, "models.gated_yes" if spec.gated else "common.no"), plan])
     return rows
 
