@@ -203,6 +203,8 @@ class Services:
         from .backends.model_files import local_folder  # noqa: PLC0415
 
         spec = self.registry.resolve(model, "text")
+        if spec.backend != "transformers":  # generation_config.json is a transformers folder's file
+            return base
         try:
             folder = local_folder(spec)
         except UserError:  # not downloaded: nothing to read yet
