@@ -11,9 +11,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "localai"
 EDGES = sorted(PACKAGE.glob("ui/*.py")) + [PACKAGE / "api.py"]
 # What lies below services: reached only through it (``services.hardware()`` is a service; ``state.hardware`` is not).
-BELOW_SERVICES = {"registry", "worker", "downloader", "download_worker", "history"}
+BELOW_SERVICES = {"registry", "worker", "lanes", "downloader", "download_worker", "history"}
 BELOW_STATE = {"hardware"}
-BELOW_MODULES = {"registry", "history", "doctor", "downloads.Downloader", "jobs.InferenceWorker", "hardware",
+BELOW_MODULES = {"registry", "history", "doctor", "downloads.Downloader", "jobs.Lanes", "jobs.Lane", "hardware",
                  "gallery.list_saved", "gallery.delete_saved", "gallery.save_png"}
 
 
@@ -60,8 +60,8 @@ def _reaches(source: str) -> list[str]:
 def test_the_checker_sees_a_forbidden_reach() -> None:
     """The test above can fail: the same walk finds what the tabs used to do."""
     tab = ("def build(state, services):\n    state.registry.names('text'); services.downloader.free_disk()\n"
-           "    state.worker.submit(f); state.hardware(); services.hardware()\n")
-    assert sorted(r.split(": ")[1] for r in _reaches(tab)) == [".downloader", ".hardware", ".registry", ".worker"]
+           "    state.lanes.torch.submit(f); state.hardware(); services.hardware()\n")
+    assert sorted(r.split(": ")[1] for r in _reaches(tab)) == [".downloader", ".hardware", ".lanes", ".registry"]
 
 
 def test_doctor_does_not_import_the_report_that_renders_it() -> None:

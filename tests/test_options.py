@@ -44,7 +44,7 @@ def page(models_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("page")
     state = _build_state(models_dir, tmp)
     yield lambda: {b.elem_id: b for b in build_ui(state).blocks.values() if getattr(b, "elem_id", None)}
-    state.worker.shutdown()
+    state.lanes.shutdown()
 
 
 def _build_state(models_dir, tmp):

@@ -61,8 +61,8 @@ def api(tuned_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     yield url, state
     server.should_exit = True
     thread.join(timeout=10)
-    state.worker.call(state.registry.unload_all)
-    state.worker.shutdown()
+    state.lanes.torch.call(state.registry.unload_all)
+    state.lanes.shutdown()
 
 
 def _options_sent(api: tuple[str, object], monkeypatch: pytest.MonkeyPatch, body: dict) -> ChatOptions:
@@ -124,7 +124,7 @@ def test_penalties_outside_minus_two_to_two_are_refused(api, field) -> None:
     resp = httpx.post(url + "/chat/completions", json={"model": "tiny-llama", field: 2.5,
                                                        "messages": [{"role": "user", "content": "hi"}]}, timeout=30)
     assert resp.status_code == 400 and resp.json()["error"]["param"] == field
-    assert state.worker.queue_length() == 0
+    assert state.lanes.torch.queue_length() == 0
 
 
 # -- frequency and presence penalties -------------------------------------------------------------------
@@ -171,4 +171,4 @@ def test_the_pages_sliders_start_from_the_models_generation_config(tuned_models:
         plain = state.services.chat_defaults("tiny-llama")
         assert (plain.temperature, plain.top_k, plain.repetition_penalty) == (0.7, 40, 1.1), "else the page's defaults"
     finally:
-        state.worker.shutdown()
+        state.lanes.shutdown()
