@@ -226,9 +226,9 @@ class Services:
             if job.cancel.cancelled:
                 return _cancelled(spec)
             backend = self.registry.ensure_chat(spec, lambda s: job.emit(Status(s)))
-            job.emit(Generating())
             return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
-                                       on_notice=lambda notice: job.emit(Notice(notice)))
+                                       on_notice=lambda notice: job.emit(Notice(notice)),
+                                       on_start=lambda: job.emit(Generating()))
 
         return self.lanes.torch.submit(run, owner, f"chat {spec.name}")
 

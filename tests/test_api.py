@@ -193,6 +193,14 @@ def test_bad_request_through_the_client_and_an_empty_question(server):
     assert resp.status_code == 400 and "JSON" in resp.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_message_too_long_for_the_model_is_400_streamed_or_not(server, stream):
+    body = {"model": "tiny-llama", "messages": ask("fox " * 2000), "max_tokens": 16, "stream": stream}
+    resp = httpx.post(server.url + "/chat/completions", json=body, timeout=60)
+    assert resp.status_code == 400, resp.text
+    assert "too long" in resp.json()["error"]["message"]
+
+
 def test_unknown_model_is_404_listing_the_known_ones(server):
     with pytest.raises(openai.NotFoundError) as info:
         server.client().chat.completions.create(model="gpt-9", messages=ask("hi"))

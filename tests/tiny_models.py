@@ -21,7 +21,10 @@ if TYPE_CHECKING:  # heavy imports stay inside the functions
 __all__ = [
     "CHATML_TEMPLATE",
     "TRAINING_TEXT",
+    "ALWAYS_REFUSING_TEMPLATE",
+    "GEMMA_STYLE_TEMPLATE",
     "build_tokenizer",
+    "copy_with_chat_template",
     "save_llama_100m",
     "save_tiny_llama",
     "save_tiny_qwen2",
@@ -47,6 +50,21 @@ CHATML_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
+
+# Gemma 2's template, shape for shape: no system role, and user/model turns must alternate.
+GEMMA_STYLE_TEMPLATE = (
+    "{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{% for message in messages %}"
+    "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}"
+    "{% endif %}"
+    "{% if message['role'] == 'assistant' %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}"
+    "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}"
+)
+# A template that refuses every conversation, whatever shape it is given.
+ALWAYS_REFUSING_TEMPLATE = "{{ raise_exception('Only tool calls are supported') }}"
 
 TRAINING_TEXT = """\
 The quick brown fox jumps over the lazy dog. A local assistant runs on your own
@@ -111,6 +129,17 @@ def build_tokenizer(with_chat_template: bool = True) -> PreTrainedTokenizerFast:
     if with_chat_template:
         tokenizer.chat_template = CHATML_TEMPLATE
     return tokenizer
+
+
+def copy_with_chat_template(source: Path, folder: Path, template: str) -> Path:
+    """A copy of a saved tiny model (weights linked, not copied) whose tokenizer has ``template``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True)
+    for file in Path(source).iterdir():
+        if file.name != "chat_template.jinja":
+            (folder / file.name).symlink_to(file.resolve())
+    (folder / "chat_template.jinja").write_text(template, encoding="utf-8")
+    return folder
 
 
 def _token_ids(tokenizer: PreTrainedTokenizerFast) -> dict[str, Any]:

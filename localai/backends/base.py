@@ -98,10 +98,12 @@ class ChatBackend(Protocol):
         """Free what ``load`` took."""
 
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
-                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None) -> ChatResult:
+                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None,
+                    on_start: Callable[[], None] | None = None) -> ChatResult:
         """Answer ``messages`` (role/content dicts, the last one the user's): build the prompt, generate until
         done, ``cancel`` or a stop string, handing new text to ``on_text``. ``on_notice`` gets what the user
-        should know before the answer (e.g. old messages left out to fit the context)."""
+        should know before the answer (e.g. old messages left out to fit the context); ``on_start`` is called
+        once the prompt is accepted, before the first token (a refused prompt raises before it)."""
 
 
 class ImageBackend(Protocol):

@@ -187,11 +187,14 @@ class TransformersChatBackend:
                             model_name=self.spec.name)
 
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
-                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None) -> ChatResult:
+                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None,
+                    on_start: Callable[[], None] | None = None) -> ChatResult:
         """Answer ``messages``, handing text to ``on_text`` as it is produced."""
         prompt = self.prepare(messages, options)
         if prompt.dropped and on_notice is not None:
             on_notice(dropped_notice(self.spec.name, self.context_length, prompt.dropped))
+        if on_start is not None:
+            on_start()
         return self.generate(prompt, options, cancel, on_text)
 
     def generate(self, prompt: Prompt, options: ChatOptions, cancel: CancelToken,
