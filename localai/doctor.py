@@ -303,29 +303,20 @@ def diagnose(facts: SystemFacts, settings: Settings, model: ModelSpec | None = N
 
 
 def plan_default_model(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpec | None, list[Problem]]:
-    """(plan line, default chat model, problems from planning it)."""
-    from .errors import UserError  # noqa: PLC0415
-    from .plan import plan_text_load  # noqa: PLC0415
+    """(plan line, default chat model, problems from planning it), for ``--check``: the same answer as the
+    page's check (``Services.default_chat_plan``), on a state built for the hardware already found."""
     from .state import build_state  # noqa: PLC0415
 
-    state = spec = None
+    state = None
     try:
-        state = build_state(settings)
-        name = state.registry.default_name("text")
-        if name is None:
-            return "none found (put a model in the models folder or pick one in the page)", None, []
-        spec = state.registry.resolve(name, "text")
+        state = build_state(settings, hardware_info=facts.hardware)
         if facts.hardware is None:
-            return f"{spec.name}: not planned, PyTorch is not working", spec, []
-        plan = plan_text_load(spec, facts.hardware, state.registry.prefs_for(spec))
-        return f"{spec.name}: {plan.describe()} ({plan.reason})", spec, []
-    except UserError as exc:
-        title = exc.message if spec is None else f"The chat model cannot be loaded: {exc.message}"
-        return f"{spec.name + ': ' if spec else ''}{exc}", spec, [Problem("warning", title, exc.hint or
-                                                                          "Choose another chat model.")]
+            name = state.services.default_model("text", wait=False)
+            return (f"{name}: not planned, PyTorch is not working", None, []) if name else ("", None, [])
+        return state.services.default_chat_plan()
     except Exception as exc:  # never a traceback on the console
         log.debug("planning the default chat model failed", exc_info=True)
-        return f"could not be planned ({type(exc).__name__}: {exc})", spec, []
+        return f"could not be planned ({type(exc).__name__}: {exc})", None, []
     finally:
         if state is not None:
             state.lanes.shutdown()

@@ -172,28 +172,29 @@ class Services:
 
         def run(job: Job) -> SystemCheck:  # gather_facts imports torch and probes bitsandbytes: torch work
             facts = replace(gather_facts(settings), port_free=True)  # the port in use is this very app
-            plan_line, spec, plan_problems = self._default_chat_plan()
+            plan_line, spec, plan_problems = self.default_chat_plan()
             return SystemCheck(facts, plan_line, diagnose(facts, settings, spec) + plan_problems)
 
         return self.lanes.torch.submit(run, owner, "system check")
 
-    def _default_chat_plan(self) -> tuple[str, ModelSpec | None, list[Problem]]:
+    def default_chat_plan(self) -> tuple[str, ModelSpec | None, list[Problem]]:
         """(how the default chat model would load, that model, problems planning it): this app's own
         registry, so a model already loaded shows the plan it got."""
         from .doctor import Problem  # noqa: PLC0415
 
-        name = self.registry.default_name("text")
-        if name is None:
-            return "", None, []
         spec = None
         try:
+            name = self.registry.default_name("text")  # --text-model may name an unknown model
+            if name is None:
+                return "", None, []
             spec = self.registry.resolve(name, "text")
             loaded = self.registry.get_loaded(spec)
             plan = loaded.plan if loaded is not None else self.registry.plan(spec)
             return f"{spec.name}: {plan.describe()} ({plan.reason})", spec, []
         except UserError as exc:
             title = exc.message if spec is None else f"The chat model cannot be loaded: {exc.message}"
-            return f"{name}: {exc}", spec, [Problem("warning", title, exc.hint or "Choose another chat model.")]
+            return (f"{spec.name + ': ' if spec else ''}{exc}", spec,
+                    [Problem("warning", title, exc.hint or "Choose another chat model.")])
 
     # -- chat --------------------------------------------------------------------------------------
     def chat_defaults(self, model: str, base: ChatOptions = ChatOptions()) -> ChatOptions:

@@ -307,6 +307,19 @@ def test_unknown_model_becomes_a_warning_line(tmp_path: Path, capsys: pytest.Cap
     assert code == (1 if "BLOCKER:" in out else 0)
 
 
+def test_the_pages_check_plans_the_default_model_as_the_console_does(tmp_path: Path) -> None:
+    """Both use Services.default_chat_plan: an unknown --text-model is a warning there too, not a failed check."""
+    from localai.state import build_state
+
+    state = build_state(_real_settings(tmp_path, text_model="no-such-model"))
+    try:
+        line, spec, problems = state.services.default_chat_plan()
+    finally:
+        state.lanes.shutdown()
+    assert line.startswith("Unknown chat model 'no-such-model'") and spec is None
+    assert [p.severity for p in problems] == ["warning"] and "Known chat models" in problems[0].fix
+
+
 def test_run_check_never_prints_a_traceback(monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     def boom(settings: Settings) -> SystemFacts:
