@@ -160,6 +160,23 @@ def _sliders(state) -> dict[str, object]:
     return {b.elem_id: b for b in demo.blocks.values() if type(b).__name__ == "Slider" and b.elem_id}
 
 
+def test_picking_a_model_by_hand_moves_the_sliders_to_its_defaults(tuned_models: Path, tmp_path: Path) -> None:
+    from localai.ui import build_ui
+
+    state = _state(tuned_models, tmp_path, "--text-model", "tiny-llama")
+    try:
+        demo = build_ui(state)
+        picked = [f for f in demo.fns.values() if any(e == "input" and demo.blocks[t].elem_id == "chat-model"
+                                                      for t, e in f.targets)]
+        handler = next(f for f in picked if [o.elem_id for o in f.outputs][:1] == ["chat-temperature"])
+        assert [o.elem_id for o in handler.outputs] == ["chat-temperature", "chat-top-p", "chat-top-k",
+                                                        "chat-max-new", "chat-repetition"]
+        assert handler.fn("tiny-tuned") == (0.3, 0.8, 7, 512, 1.05)
+        assert handler.fn("tiny-llama") == (0.7, 0.9, 40, 512, 1.1)
+    finally:
+        state.lanes.shutdown()
+
+
 def test_the_pages_sliders_start_from_the_models_generation_config(tuned_models: Path, tmp_path: Path) -> None:
     state = _state(tuned_models, tmp_path, "--text-model", "tiny-tuned")
     try:
