@@ -1,7 +1,10 @@
 """The OpenAI-compatible API, driven by the official ``openai`` client against a real HTTP server.
 
 The /v1 routes are mounted on a FastAPI app served by uvicorn in this process (the same routes
-app.py hands to Gradio's server), over an AppState built on the tiny models.
+app.py hands to Gradio's server), over an AppState built on the tiny models, with the fake
+backends (tests/fake_backends.py) registered beside them: what the API does with requests,
+errors, streams and disconnects is tested on the fakes; the tiny models check that real
+answers and real pictures come through.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from localai.auth import ApiKey
 from localai.errors import OutOfMemory
 from localai.jobs import Generating, TextDelta
 from tests.app_process import free_port
+from tests.fake_backends import FAKE_CHAT, FAKE_IMAGE, FakeBehaviour, register_fake_backends
 
 KEY = "sk-test-key"
 
@@ -32,6 +36,7 @@ class Server:
     url: str  # .../v1, open (no key, like 127.0.0.1 without --api-key)
     keyed_url: str  # .../v1 of the same routes behind KEY
     state: object
+    fakes: FakeBehaviour  # how the fake backends behave (slow, ...)
 
     def client(self, **kw) -> openai.OpenAI:
         return openai.OpenAI(base_url=self.url, api_key="anything", max_retries=0, timeout=60, **kw)
@@ -65,12 +70,13 @@ def server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     settings = parse_settings(["--models-dir", str(models), "--data-dir", str(tmp / "data"),
                                "--outputs-dir", str(tmp / "outputs"), "--no-browser", "--offline"], env={})
     state = build_state(settings)
+    fakes = register_fake_backends(state.registry)
     open_app, keyed_app = FastAPI(), FastAPI()
     mount_api(open_app, state.services, ApiKey(None, False))
     mount_api(keyed_app, state.services, ApiKey(KEY, False))
     url, srv1, t1 = _serve(open_app)
     keyed_url, srv2, t2 = _serve(keyed_app)
-    yield Server(url, keyed_url, state)
+    yield Server(url, keyed_url, state, fakes)
     for srv, thread in ((srv1, t1), (srv2, t2)):
         srv.should_exit = True
         thread.join(timeout=10)
@@ -109,6 +115,7 @@ def test_models_lists_local_models_by_folder_name(server):
     models = server.client().models.list()
     ids = [m.id for m in models.data]
     assert "tiny-llama" in ids and "tiny-qwen2" in ids and "tiny-sd" in ids
+    assert FAKE_CHAT in ids and FAKE_IMAGE in ids, "every registered backend's models are offered"
     assert all(m.object == "model" for m in models.data)
     assert not any("Qwen2.5-7B" in i for i in ids), "catalog models that are not on disk are not offered"
 
@@ -142,7 +149,7 @@ def test_chat_stream_sends_chunks_then_usage_then_done(server):
 
 
 def test_raw_stream_ends_with_done_and_has_no_usage_unless_asked(server):
-    body = {"model": "tiny-llama", "messages": ask("Hi"), "max_tokens": 5, "stream": True}
+    body = {"model": FAKE_CHAT, "messages": ask("Hi"), "max_tokens": 5, "stream": True}
     with httpx.stream("POST", server.url + "/chat/completions", json=body, timeout=60) as resp:
         assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/event-stream")
         lines = [line for line in resp.iter_lines() if line]
@@ -154,11 +161,11 @@ def test_raw_stream_ends_with_done_and_has_no_usage_unless_asked(server):
 def test_stop_string_and_text_parts_are_honoured(server):
     client = server.client()
     messages = [{"role": "user", "content": [{"type": "text", "text": "Say "}, {"type": "text", "text": "more"}]}]
-    full = client.chat.completions.create(model="tiny-llama", messages=messages, max_tokens=30, temperature=0)
+    full = client.chat.completions.create(model=FAKE_CHAT, messages=messages, max_tokens=30, temperature=0)
     text = full.choices[0].message.content
     stop = text[8:10]
     assert stop.strip(), f"need a stop string inside {text!r}"
-    cut = client.chat.completions.create(model="tiny-llama", messages=messages, max_tokens=30, temperature=0,
+    cut = client.chat.completions.create(model=FAKE_CHAT, messages=messages, max_tokens=30, temperature=0,
                                          stop=[stop])
     assert cut.choices[0].message.content == text[:text.index(stop)]
     assert cut.choices[0].finish_reason == "stop"
@@ -167,15 +174,15 @@ def test_stop_string_and_text_parts_are_honoured(server):
 # -- errors ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("body", "param"), [
     ({"messages": [{"role": "user", "content": "hi"}]}, "model"),
-    ({"model": "tiny-llama"}, "messages"),
-    ({"model": "tiny-llama", "messages": []}, "messages"),
-    ({"model": "tiny-llama", "messages": [{"role": "tool", "content": "x"}]}, "messages[0].role"),
-    ({"model": "tiny-llama", "messages": [{"role": "user", "content": "hi"}], "temperature": 3}, "temperature"),
-    ({"model": "tiny-llama", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}, "temperature"),
-    ({"model": "tiny-llama", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}, "max_tokens"),
-    ({"model": "tiny-llama", "messages": [{"role": "user", "content": "hi"}], "stop": ["a"] * 5}, "stop"),
-    ({"model": "tiny-llama", "messages": [{"role": "user", "content": "hi"}], "n": 2}, "n"),
-    ({"model": "tiny-llama", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
+    ({"model": FAKE_CHAT}, "messages"),
+    ({"model": FAKE_CHAT, "messages": []}, "messages"),
+    ({"model": FAKE_CHAT, "messages": [{"role": "tool", "content": "x"}]}, "messages[0].role"),
+    ({"model": FAKE_CHAT, "messages": [{"role": "user", "content": "hi"}], "temperature": 3}, "temperature"),
+    ({"model": FAKE_CHAT, "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}, "temperature"),
+    ({"model": FAKE_CHAT, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}, "max_tokens"),
+    ({"model": FAKE_CHAT, "messages": [{"role": "user", "content": "hi"}], "stop": ["a"] * 5}, "stop"),
+    ({"model": FAKE_CHAT, "messages": [{"role": "user", "content": "hi"}], "n": 2}, "n"),
+    ({"model": FAKE_CHAT, "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
      "messages[0].content"),
 ])
 def test_bad_chat_requests_are_400_naming_the_field(server, body, param):
@@ -187,7 +194,7 @@ def test_bad_chat_requests_are_400_naming_the_field(server, body, param):
 
 def test_bad_request_through_the_client_and_an_empty_question(server):
     with pytest.raises(openai.BadRequestError) as info:
-        server.client().chat.completions.create(model="tiny-llama", messages=[{"role": "user", "content": "  "}])
+        server.client().chat.completions.create(model=FAKE_CHAT, messages=[{"role": "user", "content": "  "}])
     assert "empty" in info.value.message
     resp = httpx.post(server.url + "/chat/completions", content=b"{not json", timeout=30)
     assert resp.status_code == 400 and "JSON" in resp.json()["error"]["message"]
@@ -205,7 +212,7 @@ def test_unknown_model_is_404_listing_the_known_ones(server):
     with pytest.raises(openai.NotFoundError) as info:
         server.client().chat.completions.create(model="gpt-9", messages=ask("hi"))
     assert info.value.status_code == 404 and info.value.code == "model_not_found"
-    assert "tiny-llama" in info.value.message
+    assert FAKE_CHAT in info.value.message
     resp = httpx.get(server.url + "/embeddings", timeout=10)
     assert resp.status_code == 404 and resp.json()["error"]["message"]
 
@@ -217,15 +224,15 @@ def test_key_is_required_when_set(server):
     assert info.value.status_code == 401 and info.value.code == "invalid_api_key"
     assert "wrong" in info.value.message
     with pytest.raises(openai.AuthenticationError):
-        client.chat.completions.create(model="tiny-llama", messages=ask("hi"), max_tokens=2)
+        client.chat.completions.create(model=FAKE_CHAT, messages=ask("hi"), max_tokens=2)
     for headers in ({}, {"Authorization": "Basic " + KEY}, {"Authorization": "Bearer"}):
         for method, path in (("GET", "/models"), ("POST", "/chat/completions"), ("POST", "/images/generations")):
             resp = httpx.request(method, server.keyed_url + path, headers=headers, json={}, timeout=10)
             assert resp.status_code == 401 and resp.headers["www-authenticate"] == "Bearer", (headers, path)
             assert resp.json()["error"]["type"] == "authentication_error"
     good = openai.OpenAI(base_url=server.keyed_url, api_key=KEY, max_retries=0)
-    assert "tiny-llama" in [m.id for m in good.models.list().data]
-    out = good.chat.completions.create(model="tiny-llama", messages=ask("hi"), max_tokens=3)
+    assert FAKE_CHAT in [m.id for m in good.models.list().data]
+    out = good.chat.completions.create(model=FAKE_CHAT, messages=ask("hi"), max_tokens=3)
     assert out.usage.completion_tokens == 3
 
 
@@ -238,7 +245,7 @@ def test_full_queue_is_503_busy_right_away(server):
         filler = worker.submit(lambda job: None, owner="test-filler")
         started = time.monotonic()
         with pytest.raises(openai.InternalServerError) as info:
-            server.client().chat.completions.create(model="tiny-llama", messages=ask("hi"), max_tokens=2)
+            server.client().chat.completions.create(model=FAKE_CHAT, messages=ask("hi"), max_tokens=2)
         assert time.monotonic() - started < 5, "busy is answered at once, not after waiting"
         assert info.value.status_code == 503 and info.value.code == "busy"
         assert "busy" in info.value.message and "Try again" in info.value.message
@@ -264,7 +271,7 @@ def test_out_of_memory_is_503_and_not_retried(server, monkeypatch):
     client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=2)  # retries allowed: none should happen
     for stream in (False, True):
         with pytest.raises(openai.InternalServerError) as info:
-            out = client.chat.completions.create(model="tiny-llama", messages=ask("hi"), stream=stream)
+            out = client.chat.completions.create(model=FAKE_CHAT, messages=ask("hi"), stream=stream)
             list(out) if stream else None
         assert info.value.status_code == 503 and info.value.code == "out_of_memory"
         assert "memory" in info.value.message
@@ -281,7 +288,7 @@ def test_error_in_the_middle_of_a_stream_arrives_as_an_error_event(server, monke
         return server.state.lanes.torch.submit(run, owner, "oom mid-stream")
 
     monkeypatch.setattr(server.state.services, "chat", chat)
-    stream = server.client().chat.completions.create(model="tiny-llama", messages=ask("hi"), stream=True)
+    stream = server.client().chat.completions.create(model=FAKE_CHAT, messages=ask("hi"), stream=True)
     seen = []
     with pytest.raises(openai.APIError) as info:
         for c in stream:
@@ -294,7 +301,7 @@ def test_concurrent_streams_each_get_their_own_answer(server):
     prompts = [(f"Question number {i}: tell me about {word}", 100 + i)
                for i, word in enumerate(["foxes", "the sea", "bread", "mountains"])]
     client = server.client()
-    expected = {seed: client.chat.completions.create(model="tiny-llama", messages=ask(p), max_tokens=40,
+    expected = {seed: client.chat.completions.create(model=FAKE_CHAT, messages=ask(p), max_tokens=40,
                                                      seed=seed, temperature=1.0).choices[0].message.content
                 for p, seed in prompts}
     assert len(set(expected.values())) == len(prompts), "different questions and seeds give different answers"
@@ -306,7 +313,7 @@ def test_concurrent_streams_each_get_their_own_answer(server):
         try:
             barrier.wait()
             parts = []
-            for c in server.client().chat.completions.create(model="tiny-llama", messages=ask(prompt),
+            for c in server.client().chat.completions.create(model=FAKE_CHAT, messages=ask(prompt),
                                                               max_tokens=40, seed=seed, temperature=1.0,
                                                               stream=True):
                 if c.choices and c.choices[0].delta.content:
@@ -340,9 +347,10 @@ def _record_jobs(server, monkeypatch, method: str = "chat") -> list:
 
 def test_dropped_stream_cancels_its_job_and_frees_the_worker(server, monkeypatch):
     jobs = _record_jobs(server, monkeypatch)
+    monkeypatch.setattr(server.fakes, "token_seconds", 0.002)  # 20000 tokens would take 40 s
     client = server.client()
-    client.chat.completions.create(model="tiny-llama", messages=ask("warm up"), max_tokens=2)  # loaded
-    stream = client.chat.completions.create(model="tiny-llama", messages=ask("A very long story"),
+    client.chat.completions.create(model=FAKE_CHAT, messages=ask("warm up"), max_tokens=2)  # loaded
+    stream = client.chat.completions.create(model=FAKE_CHAT, messages=ask("A very long story"),
                                             max_tokens=20000, temperature=1.0, stream=True)
     seen = 0
     for c in stream:
@@ -354,22 +362,14 @@ def test_dropped_stream_cancels_its_job_and_frees_the_worker(server, monkeypatch
     assert job.finished.wait(10), "the job ends once its client is gone"
     assert job.result.finish_reason == "cancelled" and job.result.completion_tokens < 20000
     started = time.monotonic()
-    out = client.chat.completions.create(model="tiny-llama", messages=ask("next"), max_tokens=5)
+    out = client.chat.completions.create(model=FAKE_CHAT, messages=ask("next"), max_tokens=5)
     assert out.usage.completion_tokens == 5 and time.monotonic() - started < 10
 
 
 def test_client_leaving_a_long_answer_cancels_it(server, monkeypatch):
-    from localai.backends import transformers_chat as text
-
     jobs = _record_jobs(server, monkeypatch)
-    real_put = text._Stream.put
-
-    def slow_put(self, value):  # ~100 tokens/s: the answer outlasts the client's 1 s patience on any machine
-        time.sleep(0.01)
-        real_put(self, value)
-
-    monkeypatch.setattr(text._Stream, "put", slow_put)
-    body = {"model": "tiny-llama", "messages": ask("A very long story"), "max_tokens": 20000}
+    monkeypatch.setattr(server.fakes, "token_seconds", 0.01)  # the answer outlasts the client's 1 s patience
+    body = {"model": FAKE_CHAT, "messages": ask("A very long story"), "max_tokens": 20000}
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(server.url + "/chat/completions", json=body, timeout=httpx.Timeout(10, read=1.0))
     left = time.monotonic()
@@ -382,7 +382,7 @@ def test_client_leaving_while_waiting_in_line_removes_its_job(server, monkeypatc
     release, _ = hold_torch_lane(server.state)
     try:
         for stream in (True, False):
-            body = {"model": "tiny-llama", "messages": ask("hi"), "max_tokens": 5, "stream": stream}
+            body = {"model": FAKE_CHAT, "messages": ask("hi"), "max_tokens": 5, "stream": stream}
             with pytest.raises(httpx.ReadTimeout):
                 httpx.post(server.url + "/chat/completions", json=body, timeout=httpx.Timeout(10, read=0.5))
             assert wait_until(lambda: jobs and jobs[-1].cancel.cancelled, 5), "the waiting job is cancelled"
@@ -417,15 +417,15 @@ def test_image_generation_returns_pngs_of_the_requested_size(server):
 
 
 @pytest.mark.parametrize(("body", "status", "param"), [
-    ({"model": "tiny-sd"}, 400, "prompt"),
-    ({"model": "tiny-sd", "prompt": "fox", "size": "big"}, 400, "size"),
-    ({"model": "tiny-sd", "prompt": "fox", "size": "100x64"}, 400, None),  # not a multiple of 8
-    ({"model": "tiny-sd", "prompt": "fox", "response_format": "url"}, 400, "response_format"),
-    ({"model": "tiny-sd", "prompt": "fox", "steps": "many"}, 400, "steps"),
-    ({"model": "tiny-sd", "prompt": "fox", "n": 0}, 400, "n"),
-    ({"model": "tiny-sd", "prompt": "fox", "scheduler": "Magic"}, 400, None),
+    ({"model": FAKE_IMAGE}, 400, "prompt"),
+    ({"model": FAKE_IMAGE, "prompt": "fox", "size": "big"}, 400, "size"),
+    ({"model": FAKE_IMAGE, "prompt": "fox", "size": "100x64"}, 400, None),  # not a multiple of 8
+    ({"model": FAKE_IMAGE, "prompt": "fox", "response_format": "url"}, 400, "response_format"),
+    ({"model": FAKE_IMAGE, "prompt": "fox", "steps": "many"}, 400, "steps"),
+    ({"model": FAKE_IMAGE, "prompt": "fox", "n": 0}, 400, "n"),
+    ({"model": FAKE_IMAGE, "prompt": "fox", "scheduler": "Magic"}, 400, None),
     ({"model": "no-such-image-model", "prompt": "fox"}, 404, None),
-    ({"model": "tiny-llama", "prompt": "fox"}, 404, None),  # a chat model is not an image model
+    ({"model": FAKE_CHAT, "prompt": "fox"}, 404, None),  # a chat model is not an image model
 ])
 def test_bad_image_requests(server, body, status, param):
     resp = httpx.post(server.url + "/images/generations", json=body, timeout=30)
@@ -437,7 +437,8 @@ def test_bad_image_requests(server, body, status, param):
 
 def test_client_leaving_mid_drawing_cancels_the_job(server, monkeypatch):
     jobs = _record_jobs(server, monkeypatch, "generate_images")
-    body = {"model": "tiny-sd", "prompt": "a fox", "n": 8, "steps": 150, "size": "64x64"}
+    monkeypatch.setattr(server.fakes, "step_seconds", 0.01)  # 8 x 150 steps would take 12 s
+    body = {"model": FAKE_IMAGE, "prompt": "a fox", "n": 8, "steps": 150, "size": "64x64"}
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(server.url + "/images/generations", json=body, timeout=httpx.Timeout(10, read=1.5))
     left = time.monotonic()

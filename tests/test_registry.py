@@ -4,7 +4,7 @@ and clear errors for broken model folders (with the real transformers backend)."
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,8 @@ from localai.errors import ModelFolderInvalid, UnknownModel, UnsafeModel, UserEr
 from localai.hardware import HardwareInfo
 from localai.jobs import Done, TextDelta
 from localai.plan import LoadPlan, LoadPrefs, plan_text_load
-from localai.registry import Registry
+from localai.registry import Registry, UnknownBackend
+from tests.fake_backends import FakeBehaviour, FakeChatBackend
 
 GB = 10**9
 
@@ -23,35 +24,25 @@ GB = 10**9
 # -- fakes ----------------------------------------------------------------------------------------------
 
 class FakeHardware:
-    """Returns a HardwareInfo literal; loading and unloading fake models moves its free RAM."""
+    """Returns a HardwareInfo literal; loading and unloading fake models moves its free memory."""
 
-    def __init__(self, available_ram: int) -> None:
-        self.info = HardwareInfo("cpu", "Fake CPU", 0, 0, total_ram=64 * GB, available_ram=available_ram,
-                                 cpu_threads=2)
+    def __init__(self, available_ram: int, free_vram: int = 0) -> None:
+        self.info = HardwareInfo("cuda" if free_vram else "cpu", "Fake", free_vram, free_vram, total_ram=64 * GB,
+                                 available_ram=available_ram, cpu_threads=2)
 
     def __call__(self) -> HardwareInfo:
         return self.info
 
-    def take(self, n: int) -> None:
-        self.info = self.info.with_free(available_ram=self.info.available_ram - n)
+    def take(self, plan: LoadPlan, sign: int = 1) -> None:
+        n = sign * plan.estimated_bytes
+        if plan.pool == "ram":
+            self.info = self.info.with_free(available_ram=self.info.available_ram - n)
+        elif plan.pool == "gpu":
+            self.info = self.info.with_free(free_vram=self.info.free_vram - n)
 
 
-class FakeBackend:
-    def __init__(self, spec: ModelSpec, plan: LoadPlan, hw: FakeHardware, calls: list) -> None:
-        self.spec, self.plan = spec, plan
-        self._hw, self._calls = hw, calls
-        self.loaded = False
-
-    def load(self, on_status: Callable[[str], None]) -> None:
-        self._calls.append(("load", self.spec.name))
-        on_status(f"fake-loading {self.spec.name}")
-        self._hw.take(self.plan.estimated_bytes)
-        self.loaded = True
-
-    def unload(self) -> None:
-        self._calls.append(("unload", self.spec.name))
-        self._hw.take(-self.plan.estimated_bytes)
-        self.loaded = False
+def _behaviour(hw: FakeHardware) -> FakeBehaviour:
+    return FakeBehaviour(on_load=hw.take, on_unload=lambda plan: hw.take(plan, -1))
 
 
 def _spec(name: str, params: float) -> ModelSpec:
@@ -68,15 +59,17 @@ def fake(tmp_path: Path):
 
     class Env:
         def __init__(self) -> None:
-            self.calls: list[tuple[str, str]] = []
             self.statuses: list[str] = []
             self.hw = FakeHardware(30 * GB)
+            self.behaviour = _behaviour(self.hw)
+            self.calls = self.behaviour.calls  # ("load" | "unload", name), in order
             settings = parse_settings(["--models-dir", str(tmp_path / "models"), "--data-dir", str(tmp_path / "data")],
                                       env={})
             self.registry = Registry(settings, self.hw, catalog=())
-            # Only these three: nothing from the models folder or the Hugging Face cache.
+            # The real planner over these three only (nothing from the models folder or the HF cache),
+            # served by the fake chat backend.
             self.registry.register("transformers", kind="text", planner=plan_text_load,
-                                   factory=lambda spec, plan: FakeBackend(spec, plan, self.hw, self.calls),
+                                   factory=lambda spec, plan: FakeChatBackend(spec, plan, self.behaviour),
                                    scanners=(lambda s: list(SPECS),))
 
         def load(self, name: str, **kw):
@@ -187,6 +180,73 @@ def test_same_prefs_reuse_the_loaded_model_and_new_ones_reload_it(fake) -> None:
     second = fake.load("alpha", prefs=LoadPrefs(dtype="bf16"))
     assert fake.calls == [("load", "alpha"), ("unload", "alpha"), ("load", "alpha")]
     assert second is not first and second.plan.dtype == "bf16"
+
+
+# -- backends by name --------------------------------------------------------------------------------------
+
+def test_unknown_backend_name_lists_the_known_ones(fake) -> None:
+    with pytest.raises(UnknownBackend) as info:
+        fake.registry.backend("gguf")
+    assert "'gguf'" in str(info.value) and "transformers" in str(info.value)
+
+
+def test_a_new_backend_is_one_registration_and_its_models_are_listed(fake) -> None:
+    gguf = ModelSpec(name="small.Q4_K_M", kind="text", source="local", backend="gguf", params=int(1e9))
+    fake.registry.register("transformers", kind="text", planner=plan_text_load,
+                           factory=lambda spec, plan: FakeChatBackend(spec, plan, fake.behaviour),
+                           scanners=(lambda s: [*SPECS, gguf],))
+    assert "small.Q4_K_M" not in fake.registry.names("text"), "nothing serves a gguf model yet"
+    fake.registry.register("gguf", kind="text", planner=plan_text_load,
+                           factory=lambda spec, plan: FakeChatBackend(spec, plan, fake.behaviour),
+                           scanners=(lambda s: [gguf],))
+    assert fake.registry.names("text") == ["alpha", "beta", "gamma", "small.Q4_K_M"]
+    assert fake.load("small.Q4_K_M").spec.backend == "gguf"
+    assert fake.registry.backend_names() == ["transformers", "gguf"]
+
+
+def _pool_registry(tmp_path: Path, hw: FakeHardware, behaviour: FakeBehaviour) -> Registry:
+    """Models of 20 GB each in RAM, on the GPU and on another machine (pool "none": not ours to free)."""
+    pools = {"ram-a": "ram", "ram-b": "ram", "gpu-c": "gpu", "remote-d": "none"}
+
+    def planner(spec: ModelSpec, hw_: HardwareInfo, prefs: LoadPrefs) -> LoadPlan:
+        pool = pools[spec.name]
+        device = {"ram": "cpu", "gpu": "cuda", "none": "remote"}[pool]
+        return LoadPlan(device, "fp16", "Q4_K_M" if pool == "none" else "none", estimated_bytes=20 * GB,
+                        reason=f"in {pool}", pool=pool)
+
+    settings = parse_settings(["--models-dir", str(tmp_path / "models"), "--data-dir", str(tmp_path / "data")], env={})
+    registry = Registry(settings, hw, catalog=())
+    registry.register("fake", kind="text", planner=planner,
+                      factory=lambda spec, plan: FakeChatBackend(spec, plan, behaviour),
+                      scanners=(lambda s: [ModelSpec(n, "text", "local", backend="fake") for n in pools],))
+    return registry
+
+
+def test_eviction_stays_within_the_memory_pool_the_plan_names(tmp_path: Path) -> None:
+    hw = FakeHardware(available_ram=30 * GB, free_vram=24 * GB)
+    behaviour = _behaviour(hw)
+    registry = _pool_registry(tmp_path, hw, behaviour)
+    load = lambda name: registry.ensure_loaded(registry.resolve(name, "text"))  # noqa: E731
+    load("ram-a")
+    load("gpu-c")  # the GPU has its own memory: ram-a stays
+    remote = load("remote-d")  # 20 GB held on another machine: takes nothing here, evicts nothing
+    assert remote.plan.describe() == "remote · fp16 · Q4_K_M", "a backend's own quantization name is shown"
+    assert sorted(b.spec.name for b in registry.loaded()) == ["gpu-c", "ram-a", "remote-d"]
+    assert "ram-a will be unloaded first" in registry.plan(registry.resolve("ram-b", "text")).reason
+    assert "will be unloaded" not in registry.plan(registry.resolve("gpu-c", "text")).reason
+    load("ram-b")  # 10 GB of RAM left: only the other RAM model goes
+    assert sorted(b.spec.name for b in registry.loaded()) == ["gpu-c", "ram-b", "remote-d"]
+    assert behaviour.calls[-2:] == [("unload", "ram-a"), ("load", "ram-b")]
+    assert hw.info.available_ram == 10 * GB and hw.info.free_vram == 4 * GB
+
+
+def test_opt_ins_reach_the_backend_in_its_plan(fake) -> None:
+    fake.registry.model_settings.update("text", "alpha", allow_pickle=True, trust_remote_code=True)
+    alpha = fake.load("alpha")
+    assert alpha.plan.allow_pickle and alpha.plan.trust_remote_code
+    beta = fake.load("beta")
+    assert not beta.plan.allow_pickle and not beta.plan.trust_remote_code, "an opt-in is for its model only"
+    assert alpha.plan.describe() == beta.plan.describe(), "opt-ins are not a way of loading"
 
 
 # -- the real transformers backend on broken folders -------------------------------------------------

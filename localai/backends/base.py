@@ -14,16 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..catalog import ModelSpec
 from ..gallery import GenerationInfo
 from ..image_request import ImageRequest
 from ..jobs import CancelToken
+from ..options import ChatOptions
 from ..plan import LoadPlan
-
-if TYPE_CHECKING:  # ChatOptions moves to localai/options.py; until then it lives with the transformers backend
-    from .transformers_chat import ChatOptions
 
 OnStatus = Callable[[str], None]
 
