@@ -9,7 +9,7 @@ import pytest
 from localai.backends.prompting import build_prompt
 from localai.backends.transformers_chat import _Stream
 from localai.options import ChatOptions
-from localai.errors import InvalidInput, OutOfMemory, UnknownModel
+from localai.errors import InvalidInput, OutOfMemory
 from localai.jobs import Done, Notice, Status, TextDelta
 
 MODELS = ["tiny-llama", "tiny-qwen2"]  # with and without a chat template
