@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from localai.catalog import ModelSpec
 from localai.errors import InvalidInput, UnknownModel
 from localai.image_request import ImageRequest
 from localai.jobs import Done, Generating, ImageReady, Notice, Status, Step, TextDelta
@@ -124,3 +125,21 @@ def test_services_and_the_fakes_never_import_torch():
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+def test_the_models_tab_counts_only_memory_held_on_this_computer(fstate):
+    from localai.plan import LoadPlan
+    from localai.sizes import format_bytes
+    from localai.ui.models_tab import memory_markdown
+    from tests.fake_backends import FakeChatBackend
+
+    remote = ModelSpec("remote-chat", "text", "local", backend="fake-remote", params=10**9)
+    fstate.registry.register("fake-remote", kind="text", scanners=(lambda s: [remote],),
+                             planner=lambda spec, hw, prefs: LoadPlan("remote", "bf16", estimated_bytes=4 * 10**9,
+                                                                      reason="on another machine", pool="none"),
+                             factory=lambda spec, plan: FakeChatBackend(spec, plan, fstate.fakes))
+    local = fstate.services.load(FAKE_CHAT, "text").wait()
+    fstate.services.load("remote-chat", "text").wait()
+    line = memory_markdown(fstate)
+    assert "remote-chat" in line and FAKE_CHAT in line
+    assert f"about {format_bytes(local.estimated_bytes)} in all" in line, line

@@ -69,7 +69,7 @@ def memory_markdown(state: AppState, lang: str = "en") -> str:
         return text(lang, "models.memory_none")
     parts = [f"**{b.spec.name}** ({translate_plan(b.plan.describe(), lang)}, ~{format_bytes(b.plan.estimated_bytes)})"
              for b in loaded]
-    total = sum(b.plan.estimated_bytes for b in loaded)
+    total = sum(b.plan.estimated_bytes for b in loaded if b.plan.pool != "none")  # a remote model holds none here
     return text(lang, "models.memory", models=", ".join(parts), total=format_bytes(total))
 
 
