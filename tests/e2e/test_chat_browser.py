@@ -18,6 +18,7 @@ def test_chat_message_gets_a_streamed_reply(app, page):
     page.goto(app.url)
     box = page.locator("#chat-input textarea")
     box.wait_for(timeout=30_000)
+    page.locator("#chatbot").wait_for(state="attached", timeout=30_000)  # may render after the input box
     page.evaluate(WATCH_ANSWER)
     box.fill("Hello! Tell me about the quick brown fox.")
     box.press("Enter")
