@@ -38,11 +38,11 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     api_key = load_api_key(settings)
 
     from localai.api import app_kwargs as api_app_kwargs
-    from localai.i18n import gradio_i18n, language_middleware
     from localai.idle_polling import calm_idle_polling
-    from localai.serving import find_free_port, lan_urls
+    from localai.serving import find_free_port, lan_urls, language_middleware
     from localai.state import build_state
     from localai.ui import CSS, build_ui
+    from localai.ui.translator import gradio_i18n
 
     port = find_free_port(settings.host, settings.port)
     for folder in (settings.models_dir / "text", settings.models_dir / "image", settings.data_dir):

@@ -55,6 +55,7 @@ from .options import (
     ChatOptions,
     Number,
 )
+from .messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "
 class BadField(InvalidInput):
     """A request field with the wrong type or value; ``param`` names it in the error JSON."""
 
-    def __init__(self, param: str, message: str, hint: str = "") -> None:
-        super().__init__(message, hint)
+    def __init__(self, param: str, key: str, hint_key: str | None = None, /, **params: Any) -> None:
+        super().__init__(key, hint_key, field=param, **params)
         self.param = param
 
 
@@ -106,7 +107,7 @@ def _get(body: dict, name: str, kind: type | tuple[type, ...], default: Any = No
     if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
         what = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
                 list: "a list", dict: "an object"}
-        raise BadField(name, f"'{name}' must be {' or '.join(what.get(k, k.__name__) for k in kinds)}.")
+        raise BadField(name, "error.api.field_type", kinds=" or ".join(what.get(k, k.__name__) for k in kinds))
     return value
 
 
@@ -127,15 +128,16 @@ def _int(body: dict, name: str, lo: int, hi: int, default: int | None = None) ->
     if value is None:
         return default
     if not lo <= value <= hi:
-        raise BadField(name, f"'{name}' must be between {lo} and {hi} (got {value}).")
+        raise BadField(name, "error.api.field_range", lo=lo, hi=hi, value=value)
     return value
 
 
 def _model(body: dict, what: str, known: Callable[[], list[str]]) -> str:
     model = _get(body, "model", str, "")
     if not model.strip():
-        raise BadField("model", f"'model' is required: the {what} model to use.",
-                       f"Models on this server: {', '.join(known()) or 'none yet'} (GET /v1/models lists them).")
+        raise BadField("model", "error.api.model_required", "hint.api.models",
+                       what=Message("api.kind.chat" if what == "chat" else "api.kind.image"),
+                       names=", ".join(known()) or "none yet")
     return model
 
 
@@ -163,22 +165,21 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     model = _model(body, "chat", known)
     messages = _get(body, "messages", list)
     if not messages:
-        raise BadField("messages", "'messages' must be a non-empty list of {role, content} objects.")
+        raise BadField("messages", "error.api.messages_list")
     msgs = []
     for i, m in enumerate(messages):
         if not isinstance(m, dict):
-            raise BadField(f"messages[{i}]", f"messages[{i}] must be an object with 'role' and 'content'.")
+            raise BadField(f"messages[{i}]", "error.api.message_object", item=f"messages[{i}]")
         role = m.get("role")
         role = "system" if role == "developer" else role
         if role not in ("system", "user", "assistant"):
-            raise BadField(f"messages[{i}].role", f"messages[{i}] has the role '{role}'; this server takes "
-                                                  "system, user and assistant messages (no tools).")
+            raise BadField(f"messages[{i}].role", "error.api.role", item=f"messages[{i}]", role=role)
         msgs.append({"role": role, "content": _text_content(m.get("content"), f"messages[{i}].content")})
     for name in ("tools", "functions"):
         if body.get(name):
-            raise BadField(name, f"'{name}' (function calling) is not supported by this server.")
+            raise BadField(name, "error.api.no_tools")
     if _get(body, "n", int, 1) != 1:
-        raise BadField("n", "Only n=1 is supported: ask again for another answer.")
+        raise BadField("n", "error.api.only_n1")
     fmt = _get(body, "response_format", dict, {"type": "text"})
     if fmt.get("type", "text") != "text":
         raise BadField("response_format", "Only text answers are supported (no JSON mode).")
@@ -203,7 +204,7 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     stream = _get(body, "stream", bool, False)
     stream_options = _get(body, "stream_options", dict, {})
     if stream_options and not stream:
-        raise BadField("stream_options", "'stream_options' only applies with \"stream\": true.")
+        raise BadField("stream_options", "error.api.stream_options")
     include_usage = _get(stream_options, "include_usage", bool, False)
     return ChatRequest(model, msgs, sampling, stream, include_usage)
 
@@ -215,10 +216,10 @@ def _text_content(content: Any, param: str) -> str:
         parts = []
         for part in content:
             if not isinstance(part, dict) or part.get("type", "text") != "text" or not isinstance(part.get("text"), str):
-                raise BadField(param, "Only text parts are supported in messages (no images or audio).")
+                raise BadField(param, "error.api.text_parts_only")
             parts.append(part["text"])
         return "".join(parts)
-    raise BadField(param, f"'{param}' must be a string or a list of text parts.")
+    raise BadField(param, "error.api.content")
 
 
 def _usage(result: ChatResult) -> dict[str, int]:
@@ -241,16 +242,16 @@ def parse_image_request(body: dict, known: Callable[[], list[str]] = list) -> tu
     model = _model(body, "image", known)
     prompt = _get(body, "prompt", str, "")
     if not prompt.strip():
-        raise BadField("prompt", "'prompt' is required: describe the picture you want.")
+        raise BadField("prompt", "error.api.prompt_required")
     fmt = _get(body, "response_format", str, "b64_json")
     if fmt != "b64_json":
-        raise BadField("response_format", f"response_format '{fmt}' is not supported; use \"b64_json\".")
+        raise BadField("response_format", "error.api.image_format", format=fmt)
     size = _get(body, "size", str, "auto")
     width = height = None
     if size != "auto":
         match = SIZE.match(size)
         if not match:
-            raise BadField("size", f"'size' must look like \"512x512\" (width x height), not '{size}'.")
+            raise BadField("size", "error.api.size", size=size)
         width, height = int(match[1]), int(match[2])
     seed = _number(body, "seed", IMAGE_SEED)
     return model, ImageRequest(
@@ -287,17 +288,15 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         """Check the key, read the JSON body; returns (body, owner of this request's job)."""
         if not api_key.allows(request.headers.get("authorization")):
             given = bool(request.headers.get("authorization"))
-            raise Unauthorized("The API key is wrong." if given else "This server needs an API key.",
-                               "Send 'Authorization: Bearer KEY' with the key printed when LocalAI started "
-                               "(or the one given with --api-key).")
+            raise Unauthorized("error.api.wrong_key" if given else "error.api.needs_key", "hint.api.send_key")
         if request.method == "GET":
             return {}, ""
         try:
             body = json.loads(await request.body() or b"null")
         except (ValueError, UnicodeDecodeError):
-            raise InvalidInput("The request body is not valid JSON.") from None
+            raise InvalidInput("error.api.not_json") from None
         if not isinstance(body, dict):
-            raise InvalidInput("The request body must be a JSON object.")
+            raise InvalidInput("error.api.not_object")
         return body, f"api:{uuid.uuid4().hex[:12]}"
 
     def openai_errors(route: Callable) -> Callable:
@@ -312,8 +311,8 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
                 return Response(status_code=499)
             except Exception as exc:  # a bug: the log gets the traceback, the client a plain line
                 log.exception("API %s %s crashed", request.method, request.url.path)
-                return error_response(ServerError(f"Something went wrong ({type(exc).__name__}).",
-                                                  "The server's console log has the details."))
+                return error_response(ServerError("error.api.crashed", "hint.api.console_log",
+                                                  error=type(exc).__name__))
 
         wrapped.__name__ = route.__name__
         return wrapped
@@ -360,7 +359,7 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
             finally:
                 feed.close()
             if result is None:
-                raise ServerError("The answer ended without a result.", "Try again.")
+                raise ServerError("error.api.no_answer", "hint.api.try_again")
             return JSONResponse({
                 "id": ident, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
@@ -416,7 +415,7 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         finally:
             feed.close()
         if result is None:
-            raise ServerError("The image job ended without a result.", "Try again.")
+            raise ServerError("error.api.no_images", "hint.api.try_again")
         images = saved or [im for im in result.images if im.finished]
         data = await run_in_threadpool(lambda: [{"b64_json": _png_b64(im), "revised_prompt": None,
                                                  "seed": im.info.seed} for im in images])
@@ -428,8 +427,8 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     @openai_errors
     async def unknown_route(request: Request) -> Any:
         await start(request)
-        raise NotFoundRoute(f"There is no {request.method} /v1/{request.path_params['path']} on this server.",
-                            "It offers GET /v1/models, POST /v1/chat/completions and POST /v1/images/generations.")
+        raise NotFoundRoute("error.api.no_route", "hint.api.routes", method=request.method,
+                            path=f"/v1/{request.path_params['path']}")
 
     return router
 

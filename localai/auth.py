@@ -64,8 +64,7 @@ def _check_hash_format(stored: str) -> None:
     except ValueError:
         ok = False
     if not ok:
-        raise UserError("A hashed password is damaged (expected pbkdf2_sha256$iterations$salt$hash).",
-                        "Make it again with: python -m localai.auth hash USER")
+        raise UserError("error.auth.hash_damaged", "hint.auth.hash_again")
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -116,8 +115,7 @@ def parse_login(entry: str) -> tuple[str, str]:
     user, sep, password = entry.partition(":")
     user = user.strip()
     if not sep or not user or not password:
-        raise UserError(f"A login must look like user:password (got '{entry.split(':')[0]}:...').",
-                        "Fix --auth or the --auth-file line.")
+        raise UserError("error.auth.bad_login", "hint.auth.fix_login", user=entry.split(":")[0])
     if is_hashed(password):
         _check_hash_format(password)
     return user, password
@@ -131,13 +129,12 @@ def load_logins(settings: Settings) -> Logins:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise UserError(f"Cannot read the login file {path}: {exc.strerror}.",
-                            "Check the path given to --auth-file.") from None
+            raise UserError("error.auth.unreadable_file", "hint.auth.check_file", path=path,
+                            error=exc.strerror) from None
         entries += [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
     pairs = tuple(parse_login(entry) for entry in entries if entry and not entry.startswith("#"))
     if settings.share and not pairs:
-        raise UserError("--share makes the app reachable from the whole internet, so it needs a login.",
-                        "Add --auth user:password (or --auth-file).")
+        raise UserError("error.auth.share_needs_login", "hint.auth.add_login")
     if pairs or not settings.listen:
         return Logins(pairs, False)
     return Logins(((GENERATED_USER, secrets.token_urlsafe(16)),), True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import InvalidInput
 from .history import Conversation
+from .messages import Message
 
 FORMAT = "localai-conversation"
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
@@ -49,21 +50,19 @@ def to_markdown(conv: Conversation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _bad(why: str) -> InvalidInput:
-    return InvalidInput(f"This file cannot be imported: {why}.",
-                        "Choose a LocalAI conversation export (.json) or ChatGPT's conversations.json. "
-                        "Nothing was changed.")
+def _bad(why: Message) -> InvalidInput:
+    return InvalidInput("error.import.bad_file", "hint.import.choose_file", why=why)
 
 
 def _ours(item: dict[str, Any]) -> dict[str, Any]:
     msgs = item.get("messages")
     if not isinstance(msgs, list):
-        raise _bad("a conversation has no message list")
+        raise _bad(Message("import.why.no_message_list"))
     out = []
     for m in msgs:
         if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant") \
                 or not isinstance(m.get("content"), str):
-            raise _bad("a message has no valid role and text")
+            raise _bad(Message("import.why.bad_message"))
         out.append({"role": m["role"], "content": m["content"], "created": _num(m.get("created")),
                     "meta": m.get("meta") if isinstance(m.get("meta"), dict) else {}})
     settings = item.get("settings") if isinstance(item.get("settings"), dict) else {}
@@ -79,7 +78,7 @@ def _chatgpt(item: dict[str, Any]) -> dict[str, Any]:
     """One conversation of a ChatGPT data export: walk from current_node up to the root."""
     mapping = item.get("mapping")
     if not isinstance(mapping, dict):
-        raise _bad("a ChatGPT conversation has no 'mapping'")
+        raise _bad(Message("import.why.no_mapping"))
     node_id = item.get("current_node") or next((k for k, v in mapping.items()
                                                 if isinstance(v, dict) and not v.get("children")), None)
     chain = []
@@ -88,7 +87,7 @@ def _chatgpt(item: dict[str, Any]) -> dict[str, Any]:
         seen.add(node_id)
         node = mapping[node_id]
         if not isinstance(node, dict):
-            raise _bad("a ChatGPT message node is malformed")
+            raise _bad(Message("import.why.bad_node"))
         chain.append(node)
         node_id = node.get("parent")
     messages = []
@@ -110,22 +109,22 @@ def _chatgpt(item: dict[str, Any]) -> dict[str, Any]:
 def parse_import(raw: bytes) -> list[dict[str, Any]]:
     """Conversations found in an export file, fully checked; raises InvalidInput for anything else."""
     if len(raw) > MAX_IMPORT_BYTES:
-        raise _bad(f"it is larger than {MAX_IMPORT_BYTES // 1024 // 1024} MB")
+        raise _bad(Message("import.why.too_large", mb=MAX_IMPORT_BYTES // 1024 // 1024))
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
-        raise _bad("it is not a JSON file") from None
+        raise _bad(Message("import.why.not_json")) from None
     items = data if isinstance(data, list) else [data]
     if not items:
-        raise _bad("it holds no conversations")
+        raise _bad(Message("import.why.empty"))
     convs = []
     for item in items:
         if not isinstance(item, dict):
-            raise _bad("it is not a list of conversations")
+            raise _bad(Message("import.why.not_a_list"))
         if item.get("format") == FORMAT:
             convs.append(_ours(item))
         elif "mapping" in item:
             convs.append(_chatgpt(item))
         else:
-            raise _bad("it is neither a LocalAI export nor ChatGPT's conversations.json")
+            raise _bad(Message("import.why.unknown_format"))
     return convs

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import doctor
 from .config import Settings
 from .doctor import Problem, SystemFacts
-from .i18n import language_from_environment, normalize, text, translate, translate_plan
+from .messages import Message, language_from_environment, normalize, render, text
 from .sizes import format_bytes
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def _md(value: str) -> str:
     return "`".join(re.sub(r"([\\*_<>\[\]#|])", r"\\\1", p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
-def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: str, lang: str,
+def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: Message | None, lang: str,
                code: Callable[[str], str] = str) -> list[tuple[str, str]]:
     """(label, value) for each thing the check found; ``code`` marks paths (backticks in Markdown)."""
     hw = facts.hardware
@@ -64,26 +64,25 @@ def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: str, lang: str,
         (text(lang, "check.libraries"), libs),
         (text(lang, "check.disk"), text(lang, "check.disk_value", free=format_bytes(facts.free_disk),
                                         path=code(str(models_dir)))),
-        (text(lang, "check.chat_model"), translate_plan(translate(plan, lang), lang) if plan
-         else text(lang, "check.no_default")),
+        (text(lang, "check.chat_model"), render(plan, lang) if plan else text(lang, "check.no_default")),
     ]
 
 
-def check_markdown(facts: SystemFacts, models_dir: Path | str, plan: str, problems: Sequence[Problem],
+def check_markdown(facts: SystemFacts, models_dir: Path | str, plan: Message | None, problems: Sequence[Problem],
                    lang: str) -> str:
     """The page's rendering: each problem with its fix, then what was found on this computer."""
     lines = [text(lang, "check.found", count=len(problems)) if problems else text(lang, "check.ok")]
     for p in problems:
         label = text(lang, "check.blocker" if p.severity == "blocker" else "check.warning")
-        lines.append(f"**{label}:** {_md(translate(p.title, lang))}  \n"
-                     f"**{text(lang, 'check.fix')}:** {_md(translate(p.fix, lang))}")
+        lines.append(f"**{label}:** {_md(render(p.title, lang))}  \n"
+                     f"**{text(lang, 'check.fix')}:** {_md(render(p.fix, lang))}")
     rows = facts_rows(facts, models_dir, plan, lang, code=_code)
     lines.append(f"---\n**{text(lang, 'check.facts')}**\n\n" + "\n".join(f"- **{label}:** {_md(value)}"
                                                                        for label, value in rows))
     return "\n\n".join(lines)
 
 
-def check_text(facts: SystemFacts, models_dir: Path | str, plan: str, problems: Sequence[Problem],
+def check_text(facts: SystemFacts, models_dir: Path | str, plan: Message | None, problems: Sequence[Problem],
                lang: str = "en") -> str:
     """The console rendering (``--check``): what was found, then each problem with its fix."""
     rows = facts_rows(facts, models_dir, plan, lang)
@@ -94,7 +93,7 @@ def check_text(facts: SystemFacts, models_dir: Path | str, plan: str, problems: 
     fix = text(lang, "check.fix")
     for p in problems:
         severity = text(lang, "check.console_blocker" if p.severity == "blocker" else "check.console_warning")
-        lines += [f"{severity}: {translate(p.title, lang)}", f"  {fix}: {translate(p.fix, lang)}"]
+        lines += [f"{severity}: {render(p.title, lang)}", f"  {fix}: {render(p.fix, lang)}"]
     if not problems:
         lines.append(text(lang, "check.console_ok"))
     return "\n".join(lines)

@@ -21,10 +21,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .catalog import ModelSpec
 from .config import Settings
 from .hardware import HardwareInfo
+from .messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +36,8 @@ LIBRARIES = ("torch", "transformers", "diffusers", "gradio", "bitsandbytes", "hu
 # PyTorch CUDA wheel indexes still built for current PyTorch, oldest first.
 CUDA_INDEXES = ((12, 6), (12, 8), (12, 9), (13, 0))
 DRIVERS_URL = "https://www.nvidia.com/drivers"
-PYTHON_FIX = ("Install 64-bit Python 3.11 or 3.12 from https://www.python.org/downloads/ "
-              "(Ubuntu/Debian: sudo apt install python3.11 python3.11-venv; macOS: brew install python@3.11), "
-              "delete the .venv folder, then run ./launch.sh again "
-              "(or LOCALAI_PYTHON=/path/to/python3.11 ./launch.sh).")
+PYTHON_FIX = Message("doctor.python_fix", apt="sudo apt install python3.11 python3.11-venv",
+                     brew="brew install python@3.11", again="LOCALAI_PYTHON=/path/to/python3.11 ./launch.sh")
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,8 @@ class SystemFacts:
 @dataclass(frozen=True)
 class Problem:
     severity: str  # "blocker" | "warning"
-    title: str
-    fix: str
+    title: Message
+    fix: Message
 
 
 # --- gathering (the only part that touches the system) ----------------------------------------
@@ -194,49 +194,41 @@ def _launch(facts: SystemFacts, var: str = "", value: str = "") -> str:
     return f"{var}={shlex.quote(value)} ./launch.sh" if var else "./launch.sh"
 
 
-def _reinstall(facts: SystemFacts, kind: str) -> str:
+def _reinstall(facts: SystemFacts, kind: str) -> Message:
     sep = "\\" if facts.os_name == "Windows" else "/"
     stamp = f"{facts.venv_dir or '.venv'}{sep}.localai-install"
-    return f"delete the file {stamp}, then run: {_launch(facts, 'LOCALAI_TORCH', kind)}"
+    return Message("doctor.reinstall", path=stamp, command=_launch(facts, "LOCALAI_TORCH", kind))
 
 
 def _gpu_problems(facts: SystemFacts) -> list[Problem]:
     build = facts.torch_build or ""
     if facts.nvidia_gpu and not build.startswith("cuda"):
-        kind = "a CPU-only build" if build in ("", "cpu") else f"built for {build.upper()}, not CUDA"
-        return [Problem("warning", f"Your NVIDIA GPU is not used: the installed PyTorch ({facts.version('torch')}) "
-                        f"is {kind}, so everything runs slowly on the processor.",
-                        f"Install the CUDA build of PyTorch: {_reinstall(facts, 'cuda')}.")]
+        kind = Message("doctor.cpu_only_build") if build in ("", "cpu") else Message("doctor.other_build",
+                                                                                    build=build.upper())
+        return [Problem("warning", Message("doctor.nvidia_unused", version=facts.version("torch"), kind=kind),
+                        Message("doctor.install_cuda", how=_reinstall(facts, "cuda")))]
     if facts.amd_gpu and not facts.nvidia_gpu and facts.os_name == "Linux" and not build.startswith("rocm"):
-        return [Problem("warning", f"Your AMD GPU is not used: the installed PyTorch ({facts.version('torch')}) "
-                        "is not the ROCm build, so everything runs slowly on the processor.",
-                        f"Install the ROCm build of PyTorch: {_reinstall(facts, 'rocm')}.")]
+        return [Problem("warning", Message("doctor.amd_unused", version=facts.version("torch")),
+                        Message("doctor.install_rocm", how=_reinstall(facts, "rocm")))]
     problems: list[Problem] = []
     if facts.nvidia_gpu and build.startswith("cuda"):
         want, have = _version_tuple(build), _version_tuple(facts.nvidia_max_cuda)
         if want and have and want > have:
             older = [v for v in CUDA_INDEXES if v <= have]
             index = f"https://download.pytorch.org/whl/cu{older[-1][0]}{older[-1][1]}" if older else ""
-            alt = (" Or install an older CUDA build of PyTorch: delete the .venv folder, then run: "
-                   + _launch(facts, "LOCALAI_TORCH_PIP", f"torch --index-url {index}") + "." if older else "")
-            still = " PyTorch still sees the GPU, but some operations may fail." if facts.cuda_available else (
-                " PyTorch cannot use the GPU, so LocalAI runs slowly on the processor.")
+            alt = Message("doctor.older_cuda", command=_launch(facts, "LOCALAI_TORCH_PIP",
+                                                               f"torch --index-url {index}")) if older else ""
+            key = "doctor.driver_old_works" if facts.cuda_available else "doctor.driver_old_broken"
             problems.append(Problem(
-                "warning", f"Your NVIDIA driver ({facts.nvidia_driver}) is too old for the installed PyTorch: it "
-                f"supports CUDA up to {facts.nvidia_max_cuda}, PyTorch was built for CUDA {build.split()[-1]}.{still}",
-                f"Update the NVIDIA driver ({DRIVERS_URL}) and restart the computer.{alt}"))
+                "warning", Message(key, driver=facts.nvidia_driver, max=facts.nvidia_max_cuda, built=build.split()[-1]),
+                Message("doctor.update_driver_alt", url=DRIVERS_URL, alternative=alt)))
         elif not facts.cuda_available:
-            problems.append(Problem(
-                "warning", "PyTorch cannot use your NVIDIA GPU (torch.cuda.is_available() is False), so LocalAI "
-                "runs slowly on the processor.",
-                f"Update the NVIDIA driver ({DRIVERS_URL}) and restart the computer; check that `nvidia-smi` lists "
-                f"the GPU. If it still fails, {_reinstall(facts, 'cuda')}."))
+            problems.append(Problem("warning", Message("doctor.cuda_unavailable"),
+                                    Message("doctor.update_driver_check", url=DRIVERS_URL,
+                                            how=_reinstall(facts, "cuda"))))
     elif facts.amd_gpu and build.startswith("rocm") and not facts.cuda_available:
-        problems.append(Problem(
-            "warning", "PyTorch cannot use your AMD GPU, so LocalAI runs slowly on the processor.",
-            "Check that `rocminfo` lists your GPU (ROCm driver installed), and add yourself to the render and video "
-            "groups: sudo usermod -aG render,video $USER, then log out and in again. Some Radeon cards also need "
-            "HSA_OVERRIDE_GFX_VERSION."))
+        problems.append(Problem("warning", Message("doctor.rocm_unavailable"),
+                                Message("doctor.rocm_fix", command="sudo usermod -aG render,video $USER")))
     return problems
 
 
@@ -245,64 +237,57 @@ def diagnose(facts: SystemFacts, settings: Settings, model: ModelSpec | None = N
     problems: list[Problem] = []
     py = ".".join(map(str, facts.python))
     if not PYTHON_OK[0] <= facts.python[:2] <= PYTHON_OK[1]:
-        problems.append(Problem("blocker", f"Python {py} is not supported: LocalAI needs Python 3.10 to 3.13.",
-                                PYTHON_FIX))
+        problems.append(Problem("blocker", Message("doctor.python_version", version=py), PYTHON_FIX))
     if not facts.is_64bit:
-        problems.append(Problem("blocker", f"This Python ({facts.executable}) is 32-bit; PyTorch needs 64-bit "
-                                "Python.", PYTHON_FIX))
+        problems.append(Problem("blocker", Message("doctor.python_32bit", path=facts.executable), PYTHON_FIX))
     if facts.version("torch") is None:
-        title = ("PyTorch is installed but does not start: " + facts.torch_error) if facts.torch_error \
-            else "PyTorch is not installed."
-        fix = (f"Delete the .venv folder and run {_launch(facts)} again; it installs the right PyTorch for your "
-               "computer." if facts.torch_error else f"Run {_launch(facts)}: it installs the right PyTorch for "
-               "your computer.")
-        problems.append(Problem("blocker", title, fix))
+        if facts.torch_error:
+            problems.append(Problem("blocker", Message("doctor.torch_broken", error=facts.torch_error),
+                                    Message("doctor.torch_reinstall", command=_launch(facts))))
+        else:
+            problems.append(Problem("blocker", Message("doctor.torch_missing"),
+                                    Message("doctor.torch_install", command=_launch(facts))))
     missing = [name for name in ("transformers", "gradio") if facts.version(name) is None]
     if missing:
-        problems.append(Problem("blocker", f"Required libraries are missing: {', '.join(missing)}.",
-                                f"Run {_launch(facts)}: it installs everything in requirements.txt "
-                                f"(or: {facts.executable} -m pip install -r requirements.txt)."))
+        problems.append(Problem("blocker", Message("doctor.libraries_missing", names=", ".join(missing)),
+                                Message("doctor.libraries_install", command=_launch(facts),
+                                        pip=f"{facts.executable} -m pip install -r requirements.txt")))
     if facts.hardware is None and facts.hardware_error:
-        problems.append(Problem("warning", f"The hardware could not be detected ({facts.hardware_error}).",
-                                f"Run {_launch(facts)} to repair the installation."))
+        problems.append(Problem("warning", Message("doctor.hardware_unknown", error=facts.hardware_error),
+                                Message("doctor.repair", command=_launch(facts))))
     if facts.version("torch") is not None:
         problems.extend(_gpu_problems(facts))
     hw = facts.hardware
     if hw is not None and hw.accelerator in ("cuda", "rocm") and not facts.bnb_ok:
         problems.append(Problem(
-            "warning", f"bitsandbytes does not work on your GPU ({facts.bnb_problem or 'not installed'}): large "
-            "models cannot be loaded in 8-bit or 4-bit, so fewer models fit in GPU memory.",
-            f"Reinstall it: {facts.executable} -m pip install --upgrade --force-reinstall bitsandbytes; "
-            "then run the check again."))
+            "warning", Message("doctor.bnb_broken", why=facts.bnb_problem or Message("plan.bnb.not_installed")),
+            Message("doctor.bnb_reinstall",
+                    command=f"{facts.executable} -m pip install --upgrade --force-reinstall bitsandbytes")))
     need = model.weight_bytes if model is not None and model.source == "hub" else 0
-    where = f"the models folder ({settings.models_dir})"
     if facts.free_disk < 1 * GB:
-        problems.append(Problem("blocker", f"The disk is almost full: {facts.free_disk / GB:.2f} GB free in {where}.",
-                                "Free some disk space (empty the trash, delete large unused files), or put models "
-                                "on another disk with --models-dir D."))
+        problems.append(Problem("blocker", Message("doctor.disk_full", free=f"{facts.free_disk / GB:.2f}",
+                                                   path=settings.models_dir), Message("doctor.disk_full_fix")))
     elif facts.free_disk < need:
         problems.append(Problem(
-            "warning", f"Not enough disk space to download {model.name if model else 'the chat model'}: it needs "
-            f"{need / GB:.1f} GB, and {where} has {facts.free_disk / GB:.1f} GB free.",
-            "Free some disk space, put models on another disk with --models-dir D, or choose a smaller chat model "
-            "with --text-model NAME."))
-    for name, ok, flag in (("models", facts.models_writable, "--models-dir"), ("data", facts.data_writable,
-                           "--data-dir"), ("outputs", facts.outputs_writable, "--outputs-dir")):
+            "warning", Message("doctor.disk_for_model", name=model.name if model else Message("doctor.the_chat_model"),
+                               need=f"{need / GB:.1f}", path=settings.models_dir, free=f"{facts.free_disk / GB:.1f}"),
+            Message("doctor.disk_for_model_fix")))
+    for key, ok, folder, flag in (
+            ("doctor.cannot_write_models", facts.models_writable, settings.models_dir, "--models-dir"),
+            ("doctor.cannot_write_data", facts.data_writable, settings.data_dir, "--data-dir"),
+            ("doctor.cannot_write_outputs", facts.outputs_writable, settings.outputs_dir, "--outputs-dir")):
         if not ok:
-            folder = getattr(settings, f"{name}_dir")
-            problems.append(Problem(
-                "blocker", f"LocalAI cannot write to its {name} folder: {folder}.",
-                f"Give your user write permission to {folder} (Linux/macOS: sudo chown -R $USER \"{folder}\"), "
-                f"or use another folder with {flag} D."))
+            problems.append(Problem("blocker", Message(key, path=folder),
+                                    Message("doctor.cannot_write_fix", path=folder,
+                                            command=f'sudo chown -R $USER "{folder}"', flag=flag)))
     if not facts.port_free:
-        problems.append(Problem("warning", f"Port {settings.port} on {settings.host} is already in use (another "
-                                "program, or LocalAI already running).",
-                                f"Nothing to do: LocalAI will use the next free port. To choose one, pass "
-                                f"--port {settings.port + 1} (or close the other program)."))
+        problems.append(Problem("warning", Message("doctor.port_in_use", port=settings.port, host=settings.host),
+                                Message("doctor.port_fix", port=settings.port + 1)))
     return sorted(problems, key=lambda p: p.severity != "blocker")
 
 
-def plan_default_model(settings: Settings, facts: SystemFacts) -> tuple[str, ModelSpec | None, list[Problem]]:
+def plan_default_model(settings: Settings,
+                       facts: SystemFacts) -> tuple[Message | None, ModelSpec | None, list[Problem]]:
     """(plan line, default chat model, problems from planning it), for ``--check``: the same answer as the
     page's check (``Services.default_chat_plan``), on a state built for the hardware already found."""
     from .state import build_state  # noqa: PLC0415
@@ -312,11 +297,20 @@ def plan_default_model(settings: Settings, facts: SystemFacts) -> tuple[str, Mod
         state = build_state(settings, hardware_info=facts.hardware)
         if facts.hardware is None:
             name = state.services.default_model("text", wait=False)
-            return (f"{name}: not planned, PyTorch is not working", None, []) if name else ("", None, [])
+            return (Message("doctor.plan.not_planned", name=name), None, []) if name else (None, None, [])
         return state.services.default_chat_plan()
     except Exception as exc:  # never a traceback on the console
         log.debug("planning the default chat model failed", exc_info=True)
-        return f"could not be planned ({type(exc).__name__}: {exc})", None, []
+        return Message("doctor.plan.crashed", error=f"{type(exc).__name__}: {exc}"), None, []
     finally:
         if state is not None:
             state.lanes.shutdown()
+
+
+def planning_failed(exc: Any, spec: ModelSpec | None, name: str) -> tuple[Message, list[Problem]]:
+    """The plan line and the problem for a default chat model that cannot be planned (``exc``: its UserError);
+    ``spec`` is None when the name itself did not resolve."""
+    what, *hint = exc.parts
+    title = what if spec is None else Message("doctor.chat_model_broken", problem=what)
+    line = Message("doctor.plan.failed", name=name, error=exc) if name else Message("doctor.plan.error", error=exc)
+    return line, [Problem("warning", title, hint[0] if hint else Message("doctor.choose_other_model"))]

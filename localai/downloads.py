@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 from .catalog import PICKLE_SUFFIXES, ModelSpec
 from .errors import InvalidInput, ModelUnavailable, UnsafeModel, UserError
 from .sizes import format_bytes as gb
+from .messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +122,11 @@ class DownloadPlan:
     def total_bytes(self) -> int:
         return sum(f.size for f in self.files)
 
-    def describe(self) -> str:
-        left_out = f"; left out {len(self.skipped)} files not needed" if self.skipped else ""
-        return f"{len(self.files)} files, {gb(self.total_bytes)}{left_out}"
+    def describe(self) -> Message:
+        if self.skipped:
+            return Message("download.files_skipped", files=len(self.files), size=gb(self.total_bytes),
+                           skipped=len(self.skipped))
+        return Message("download.files", files=len(self.files), size=gb(self.total_bytes))
 
 
 @dataclass(frozen=True)
@@ -141,11 +144,14 @@ class DownloadProgress:
     def fraction(self) -> float:
         return min(1.0, self.done_bytes / self.total_bytes) if self.total_bytes else 0.0
 
-    def text(self) -> str:
-        eta = "" if self.eta is None else f" · {_duration(self.eta)} left"
-        return (f"{gb(self.done_bytes)} of {gb(self.total_bytes)} ({self.fraction:.0%}) · "
-                f"{self.speed / 1e6:.1f} MB/s{eta} · file {min(self.files_done + 1, self.files_total)} of "
-                f"{self.files_total}: {self.file}")
+    def describe(self) -> Message:
+        """"1.20 GB of 2.40 GB (50%) · 12.3 MB/s · 2 min left · file 3 of 5: model.safetensors"."""
+        values = {"done": gb(self.done_bytes), "total": gb(self.total_bytes), "percent": f"{self.fraction:.0%}",
+                  "speed": f"{self.speed / 1e6:.1f}", "number": min(self.files_done + 1, self.files_total),
+                  "count": self.files_total, "file": self.file}
+        if self.eta is None:
+            return Message("download.progress", **values)
+        return Message("download.progress_eta", eta=_duration(self.eta), **values)
 
 
 @dataclass(frozen=True)
@@ -159,13 +165,13 @@ class DownloadResult:
     seconds: float
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float) -> Message:
     seconds = max(0, int(seconds))
     if seconds < 90:
-        return f"{seconds} s"
+        return Message("unit.seconds", n=seconds)
     if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+        return Message("unit.minutes", n=round(seconds / 60))
+    return Message("unit.hours", n=f"{seconds / 3600:.1f}")
 
 
 def hub_endpoint(environ: dict[str, str] | None = None) -> str:
@@ -258,8 +264,7 @@ class NetworkPolicy:
 
     def set_offline(self, offline: bool) -> None:
         if self.forced and not offline:
-            raise InvalidInput("LocalAI was started with --offline, so it stays offline.",
-                               "Restart it without --offline to download models.")
+            raise InvalidInput("error.download.forced_offline", "hint.download.restart_online")
         from huggingface_hub import constants  # noqa: PLC0415
 
         self._offline = bool(offline)
@@ -272,9 +277,9 @@ class NetworkPolicy:
 
     def check(self, what: str) -> None:
         if self._offline:
-            how = "Restart LocalAI without --offline" if self.forced else "Switch off 'Offline mode' in the Models tab"
-            raise OfflineMode(f"Offline mode is on, so {what} cannot be downloaded.",
-                              f"{how} to download it, or copy the model folder into the models folder and press Refresh.")
+            raise OfflineMode("error.download.offline",
+                              "hint.download.offline_forced" if self.forced else "hint.download.offline_switch",
+                              name=what)
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -307,8 +312,7 @@ class _Tracker:
 
     def check_cancel(self) -> None:
         if self.cancelled():
-            raise DownloadStopped(f"The download of {self.name} was stopped.",
-                                  "What was downloaded is kept: press Download again to continue from there.")
+            raise DownloadStopped("error.download.stopped", "hint.download.continue", name=self.name)
 
     def finish_file(self, size: int) -> None:
         self.done_files_bytes += size
@@ -336,7 +340,7 @@ class _Tracker:
         self.on_progress(progress)
         if force and progress.files_done == self.files_total or now - self._last_log >= self.log_every_s:
             self._last_log = now
-            log.info("downloading %s: %s", self.name, progress.text())
+            log.info("downloading %s: %s", self.name, progress.describe())
 
     def bar(self, path: str) -> Callable[..., _FileBar]:
         """What huggingface_hub's ``http_get`` takes as ``tqdm_class``: it builds one bar per file."""
@@ -421,8 +425,7 @@ class Downloader:
     def plan(self, spec: ModelSpec, allow_pickle: bool = False, allow_code: bool = False) -> DownloadPlan:
         """Which files would be fetched and how big they are (one request to the Hub)."""
         if not spec.repo_id:
-            raise InvalidInput(f"{spec.name} has no Hugging Face repository to download from.",
-                               "It is already a local model.")
+            raise InvalidInput("error.download.no_repo", "hint.download.already_local", name=spec.name)
         self.policy.check(spec.name)
         endpoint = self.endpoint or hub_endpoint()
         try:
@@ -434,20 +437,16 @@ class Downloader:
             components = _pipeline_components(api, spec.repo_id, info.sha) if "model_index.json" in siblings else None
             selection = select_files(siblings, allow_pickle=allow_pickle, allow_code=allow_code, components=components)
             if selection.kind != spec.kind:
-                what = {"text": "a chat model", "image": "an image model"}
-                raise InvalidInput(f"{spec.repo_id} is {what[selection.kind]}, not {what[spec.kind]}.",
-                                   "Pick it from the other list.")
+                what = {"text": Message("download.a_chat_model"), "image": Message("download.an_image_model")}
+                raise InvalidInput("error.download.wrong_kind", "hint.download.other_list", repo=spec.repo_id,
+                                   kind=what[selection.kind], other=what[spec.kind])
             if selection.pickle_only:
-                raise UnsafeModel(
-                    f"{spec.name} is only published as pickle weights ({', '.join(selection.pickle_only[:3])}), "
-                    "which can run code on this computer when loaded.",
-                    "Pick a model with .safetensors weights, or, if you trust its authors, tick 'Allow pickle "
-                    "weights' for this model in the Models tab and download again.")
+                raise UnsafeModel("error.download.pickle_only", "hint.download.pickle_opt_in", name=spec.name,
+                                  files=", ".join(selection.pickle_only[:3]))
             files = tuple(RemoteFile(p, int(siblings[p].size or 0), siblings[p].lfs.sha256 if siblings[p].lfs else None)
                           for p in selection.keep)
             if not any(f.path.endswith((".safetensors", *PICKLE_SUFFIXES)) for f in files):
-                raise ModelUnavailable(f"{spec.repo_id} on Hugging Face has no weights LocalAI can use.",
-                                       "Pick another model from the list.")
+                raise ModelUnavailable("error.download.no_weights", "hint.download.pick_another", repo=spec.repo_id)
             params = _params(api, spec.repo_id, info, files)
             license_id = str(getattr(info.card_data, "license", None) or spec.license or "")
         except UserError:
@@ -459,16 +458,16 @@ class Downloader:
 
     # -- the whole download -------------------------------------------------------------------------
     def download(self, spec: ModelSpec, on_progress: Callable[[DownloadProgress], None] = lambda p: None,
-                 on_status: Callable[[str], None] = lambda s: None, cancelled: Callable[[], bool] = lambda: False,
+                 on_status: Callable[[Message], None] = lambda s: None, cancelled: Callable[[], bool] = lambda: False,
                  allow_pickle: bool = False, allow_code: bool = False) -> DownloadResult:
         """Fetch ``spec`` into ``<models-dir>/<kind>/<name>/``; resumes what an earlier try left."""
         if spec.path is not None:
-            raise InvalidInput(f"{spec.name} is already on this computer ({spec.path}).", "Load it, no download needed.")
+            raise InvalidInput("error.download.already_here", "hint.download.just_load", name=spec.name, path=spec.path)
         # 1. offline: refuse before anything else
         self.policy.check(spec.name)
         with self._lock:
             if spec.name in self._active:
-                raise InvalidInput(f"{spec.name} is already being downloaded.", "Wait for that download to finish.")
+                raise InvalidInput("error.download.in_progress", "hint.download.wait", name=spec.name)
             self._active.add(spec.name)
         try:
             return self._download(spec, on_progress, on_status, cancelled, allow_pickle, allow_code)
@@ -477,16 +476,16 @@ class Downloader:
                 self._active.discard(spec.name)
 
     def _download(self, spec: ModelSpec, on_progress: Callable[[DownloadProgress], None],
-                  on_status: Callable[[str], None], cancelled: Callable[[], bool], allow_pickle: bool,
+                  on_status: Callable[[Message], None], cancelled: Callable[[], bool], allow_pickle: bool,
                   allow_code: bool) -> DownloadResult:
         started = time.monotonic()
         # 2. list the files
-        on_status(f"Asking Hugging Face for the files of {spec.name}...")
+        on_status(Message("status.download.listing", name=spec.name))
         plan = self.plan(spec, allow_pickle, allow_code)
         target, staging = self.target(spec, plan.kind), self.staging(spec, plan.kind)
         if target.exists():
-            raise InvalidInput(f"{spec.name} is already in {target}.",
-                               "Press Refresh to see it; delete that folder first to download it again.")
+            raise InvalidInput("error.download.target_exists", "hint.download.refresh_or_delete", name=spec.name,
+                               path=target)
         if plan.gated and self._token() is None:
             raise _gated(spec, has_token=False)
         # 3. free disk for what is still missing, before writing anything
@@ -494,14 +493,12 @@ class Downloader:
         need = plan.total_bytes - have
         free = self.free_disk(staging)
         if need + DISK_MARGIN > free:
-            raise NotEnoughDisk(
-                f"Not enough disk space for {spec.name}: it needs {gb(need)} more"
-                f"{f' ({gb(have)} is already downloaded)' if have else ''}, but only {gb(free)} is free "
-                f"in {_existing(staging)}.",
-                "Free some space (and empty the trash), or start LocalAI with --models-dir on a disk with more room.")
+            raise NotEnoughDisk("error.download.disk", "hint.download.disk", name=spec.name, need=gb(need),
+                                already=Message("download.already_have", have=gb(have)) if have else "",
+                                free=gb(free), path=_existing(staging))
         log.info("downloading %s from %s: %s (%s still to fetch) into %s", spec.name, plan.repo_id, plan.describe(),
                  gb(need), staging)
-        on_status(f"Downloading {spec.name}: {plan.describe()}.")
+        on_status(Message("status.download.start", name=spec.name, plan=plan.describe()))
         # 4. fetch each file (resumable)
         tracker = _Tracker(spec.name, len(plan.files), plan.total_bytes, on_progress, cancelled)
         endpoint, token = self.endpoint or hub_endpoint(), self._token()
@@ -526,7 +523,7 @@ class Downloader:
         return DownloadResult(spec.name, plan.kind, target, tracker.fetched, plan.total_bytes, len(plan.files), seconds)
 
     def _fetch(self, plan: DownloadPlan, f: RemoteFile, staging: Path, tracker: _Tracker, endpoint: str,
-               token: str | None, on_status: Callable[[str], None]) -> None:
+               token: str | None, on_status: Callable[[Message], None]) -> None:
         from huggingface_hub import get_hf_file_metadata, hf_hub_url  # noqa: PLC0415
         from huggingface_hub.file_download import http_get  # noqa: PLC0415
         from huggingface_hub.utils import build_hf_headers  # noqa: PLC0415
@@ -561,11 +558,11 @@ class Downloader:
             http_get(location, out, resume_size=resume, headers=headers, expected_size=size,
                      tqdm_class=tracker.bar(f.path))  # type: ignore[arg-type]
         if resume and f.sha256:
-            on_status(f"Checking {f.path}...")
+            on_status(Message("status.download.checking", path=f.path))
             if _sha256(part) != f.sha256:
                 part.unlink()
-                raise DownloadFailed(f"{f.path} of {plan.spec.name} was damaged while resuming and was deleted.",
-                                     "Press Download again to fetch it anew.")
+                raise DownloadFailed("error.download.damaged", "hint.download.fetch_anew", file=f.path,
+                                     name=plan.spec.name)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, dest)
         tracker.finish_file(size)
@@ -642,14 +639,9 @@ def _params(api: Any, repo_id: str, info: Any, files: tuple[RemoteFile, ...]) ->
 def _gated(spec: ModelSpec, has_token: bool) -> GatedModel:
     page = f"https://huggingface.co/{spec.repo_id}"
     if has_token:
-        return GatedModel(f"{spec.name} is gated, and your Hugging Face account has not been given access to it yet.",
-                          f"Open {page}, accept its license while logged in (approval can take a while), then "
-                          "press Download again.")
-    return GatedModel(
-        f"{spec.name} is gated: its authors only allow downloads after you accept their license on Hugging Face.",
-        f"1) Open {page} and accept the license while logged in. 2) Create a 'read' token at "
-        "https://huggingface.co/settings/tokens. 3) In a terminal run `hf auth login` and paste it (or set the "
-        "HF_TOKEN environment variable). 4) Restart LocalAI and press Download again. Or pick an ungated model.")
+        return GatedModel("error.download.gated_no_access", "hint.download.accept_license", name=spec.name, page=page)
+    return GatedModel("error.download.gated", "hint.download.gated_steps", name=spec.name, page=page,
+                      tokens="https://huggingface.co/settings/tokens")
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:
@@ -675,32 +667,26 @@ def _explain(exc: BaseException, spec: ModelSpec, endpoint: str, has_token: bool
     log.info("download of %s failed: %r", spec.name, exc)
     host = urlsplit(endpoint).netloc or endpoint
     if isinstance(exc, OfflineModeIsEnabled):
-        return OfflineMode(f"{spec.name} cannot be downloaded: the HF_HUB_OFFLINE environment variable is set.",
-                           "Unset HF_HUB_OFFLINE (or switch 'Offline mode' off in the Models tab) and try again.")
+        return OfflineMode("error.download.hf_offline", "hint.download.unset_hf_offline", name=spec.name)
     if isinstance(exc, GatedRepoError):
         return _gated(spec, has_token)
     if isinstance(exc, (RepositoryNotFoundError, RevisionNotFoundError)):
-        return ModelUnavailable(f"{spec.repo_id} was not found on Hugging Face ({host}), or it is private.",
-                                "Check the name; for a private model log in with `hf auth login` and restart LocalAI.")
+        return ModelUnavailable("error.download.not_found", "hint.download.check_name", repo=spec.repo_id, host=host)
     if isinstance(exc, HfHubHTTPError):
         status = getattr(getattr(exc, "response", None), "status_code", "?")
-        return DownloadFailed(f"Hugging Face ({host}) answered with an error (HTTP {status}) while downloading "
-                              f"{spec.name}.", "Try again in a few minutes; finished files are kept.")
+        return DownloadFailed("error.download.http", "hint.download.try_later", host=host, status=status,
+                              name=spec.name)
     if isinstance(exc, _network_errors()):
-        return NoNetwork(f"Could not reach Hugging Face ({host}) to download {spec.name}: "
-                         f"{str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__}.",
-                         "Check the internet connection (and proxy settings), then press Download again; what was "
-                         "downloaded is kept. Or copy the model folder from another computer into "
-                         f"models/{spec.kind}/ and press Refresh.")
+        return NoNetwork("error.download.no_network", "hint.download.no_network", host=host, name=spec.name,
+                         error=str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__,
+                         path=f"models/{spec.kind}/")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return NotEnoughDisk(f"The disk filled up while downloading {spec.name}.",
-                             "Free some space, then press Download again to continue.")
+        return NotEnoughDisk("error.download.disk_full", "hint.download.free_and_continue", name=spec.name)
     if isinstance(exc, OSError) and "Consistency check failed" in str(exc):
-        return DownloadFailed(f"A file of {spec.name} arrived incomplete.",
-                              "Press Download again; it continues from what was received.")
+        return DownloadFailed("error.download.incomplete", "hint.download.continue_received", name=spec.name)
     if isinstance(exc, OSError):
-        return DownloadFailed(f"Downloading {spec.name} failed: {str(exc)[:200]}",
-                              "Press Download again; the console log has the details.")
+        return DownloadFailed("error.download.os_error", "hint.download.again_log", name=spec.name,
+                              error=str(exc)[:200])
     log.exception("unexpected download failure", exc_info=exc)
-    return DownloadFailed(f"Downloading {spec.name} failed ({type(exc).__name__}).",
-                          "The console log has the details; press Download again to retry.")
+    return DownloadFailed("error.download.failed", "hint.download.log_retry", name=spec.name,
+                          error=type(exc).__name__)

@@ -1,25 +1,48 @@
-"""Errors meant for the user: what happened, and what to do about it.
+"""Errors meant for the user: what happened, and what to do about it, by catalog key.
 
-Backends and services raise these; only the edges (UI, HTTP, CLI) turn them into
-``gr.Error``, JSON or a console message. ``status`` is the HTTP status the API uses.
+Backends and services raise ``UserError(key, hint_key, **params)``; only the edges (UI, HTTP, CLI)
+turn them into ``gr.Error``, JSON or a console message, each in its own language
+(``messages.render``). ``status`` is the HTTP status the API uses.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from .messages import Message, render
+
 
 class UserError(Exception):
-    """A problem the user can understand and act on."""
+    """A problem the user can understand and act on: ``key`` says what happened, ``hint_key`` what to do.
+    ``params`` fill the placeholders of both."""
 
     status: int = 400
     code: str = "invalid_request"
 
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, key: str, hint_key: str | None = None, /, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.hint_key = hint_key
+        self.params = params
+
+    @property
+    def parts(self) -> tuple[Message, ...]:
+        """The message, then the hint (when there is one)."""
+        what = Message(self.key, **self.params)
+        return (what,) if self.hint_key is None else (what, Message(self.hint_key, **self.params))
+
+    @property
+    def message(self) -> str:
+        """What happened, in English (logs, tests)."""
+        return render(self.parts[0], "en")
+
+    @property
+    def hint(self) -> str:
+        """What to do, in English ("" when there is no hint)."""
+        return render(self.parts[1], "en") if self.hint_key else ""
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
+        return render(self, "en")
 
 
 class InvalidInput(UserError):

@@ -147,8 +147,7 @@ def read_png_info(path: str | Path) -> PngMetadata:
         with Image.open(path) as im:
             text = {**getattr(im, "text", {}), **{k: v for k, v in im.info.items() if isinstance(v, str)}}
     except (UnidentifiedImageError, OSError) as exc:
-        raise InvalidInput(f"This file is not a readable image ({exc}).", "Drop a PNG made by LocalAI or Stable "
-                           "Diffusion WebUI.") from None
+        raise InvalidInput("error.gallery.unreadable", "hint.gallery.drop_png", error=exc) from None
     parameters = text.get("parameters", "")
     try:
         ours = json.loads(text["localai"]) if "localai" in text else {}
@@ -200,7 +199,7 @@ def delete_saved(outputs_dir: Path, user: str, path: str | Path) -> None:
     root = Path(outputs_dir).resolve()
     target = Path(path).resolve()
     if root not in target.parents or target.suffix.lower() != ".png" or not target.is_file():
-        raise InvalidInput("That image is not in the outputs folder.", "Pick an image from the gallery.")
+        raise InvalidInput("error.gallery.outside", "hint.gallery.pick")
     if image_user(read_png_info(target)) != user:
-        raise InvalidInput("That image is not yours.", "Pick one of your images from the gallery.")
+        raise InvalidInput("error.gallery.not_yours", "hint.gallery.pick_yours")
     target.unlink()

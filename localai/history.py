@@ -107,8 +107,8 @@ class History:
                     self._script(SCHEMA_V1, 1)
                 version = 1
             if version > SCHEMA_VERSION:
-                raise UserError(f"The history database {self.path} was made by a newer LocalAI (schema {version}).",
-                                "Update LocalAI, or move that file away to start a new history.")
+                raise UserError("error.history.newer_schema", "hint.history.update", path=self.path,
+                                version=version)
             while version < SCHEMA_VERSION:
                 self._script(MIGRATIONS[version], version + 1)
                 version += 1
@@ -148,8 +148,7 @@ class History:
         row = self._db.execute("SELECT * FROM conversations WHERE id=?", (conv_id,)).fetchone()
         if row is None or row["owner"] != owner:
             # Same answer for "does not exist" and "belongs to someone else": nothing leaks.
-            raise ConversationNotFound("That conversation does not exist or is not yours.",
-                                       "Pick one from your list of conversations.")
+            raise ConversationNotFound("error.history.not_found", "hint.history.pick")
         return row
 
     def list(self, owner: str, search: str = "") -> list[Summary]:
@@ -179,7 +178,7 @@ class History:
                     meta: dict[str, Any] | None = None, created: float | None = None) -> None:
         """Store one completed message (committed at once). The first user message names the conversation."""
         if role not in ("system", "user", "assistant"):
-            raise InvalidInput(f"Unknown message role '{role}'.")
+            raise InvalidInput("error.chat.unknown_role", "hint.chat.roles", role=role)
         now = created or time.time()
         with self._lock:
             row = self._owned(owner, conv_id)
@@ -209,7 +208,7 @@ class History:
     def rename(self, owner: str, conv_id: str, title: str) -> None:
         title = " ".join((title or "").split())
         if not title:
-            raise InvalidInput("A conversation needs a title.", "Type a name, then press Rename.")
+            raise InvalidInput("error.history.no_title", "hint.history.type_title")
         with self._lock:
             self._owned(owner, conv_id)
             self._db.execute("UPDATE conversations SET title=? WHERE id=?", (title[:200], conv_id))

@@ -121,24 +121,21 @@ class ImageRequest:
     def check(self) -> None:
         """Checks that need no model: each bad field gets its own message."""
         if not (self.prompt or "").strip():
-            raise InvalidInput("The prompt is empty.", "Describe the picture you want, e.g. 'a red fox in the snow'.")
+            raise InvalidInput("error.image.empty_prompt", "hint.image.describe")
         if len(self.prompt) > 4000 or len(self.negative_prompt or "") > 4000:
-            raise InvalidInput("The prompt is too long (more than 4000 characters).", "Shorten it.")
+            raise InvalidInput("error.image.prompt_too_long", "hint.image.shorten", max=4000)
         if not isinstance(self.seed, int) or not -1 <= self.seed <= MAX_SEED:
-            raise InvalidInput(f"Seed must be -1 (random) or a whole number from 0 to {MAX_SEED}.",
-                               "Use -1 for a new random seed, or the seed shown under an earlier image.")
+            raise InvalidInput("error.image.seed", "hint.image.seed", max=MAX_SEED)
         if not isinstance(self.num_images, int) or not 1 <= self.num_images <= MAX_IMAGES:
-            raise InvalidInput(f"Number of images must be between 1 and {MAX_IMAGES} (got {self.num_images}).",
-                               "Ask for fewer images per run; each one can be made again from its seed.")
+            raise InvalidInput("error.image.count", "hint.image.count", max=MAX_IMAGES, value=self.num_images)
         if self.steps is not None and (not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS):
-            raise InvalidInput(f"Steps must be between 1 and {MAX_STEPS} (got {self.steps}).",
-                               "20-30 steps suit most models; Turbo models need only 1-4.")
+            raise InvalidInput("error.image.steps", "hint.image.steps", max=MAX_STEPS, value=self.steps)
         if self.guidance_scale is not None and not 0 <= self.guidance_scale <= MAX_GUIDANCE:
-            raise InvalidInput(f"Guidance scale must be between 0 and {MAX_GUIDANCE:g} (got {self.guidance_scale:g}).",
-                               "5-8 suits most models; Turbo models use 0.")
+            raise InvalidInput("error.image.guidance", "hint.image.guidance", max=f"{MAX_GUIDANCE:g}",
+                               value=f"{self.guidance_scale:g}")
         if self.scheduler not in (DEFAULT_SCHEDULER, *SCHEDULERS, *FLOW_SCHEDULERS):
-            raise InvalidInput(f"Unknown scheduler '{self.scheduler}'.",
-                               f"Choose one of: {', '.join([DEFAULT_SCHEDULER, *SCHEDULERS])}.")
+            raise InvalidInput("error.image.unknown_scheduler", "hint.choose_one", name=self.scheduler,
+                               choices=", ".join([DEFAULT_SCHEDULER, *SCHEDULERS]))
 
     def with_defaults(self, family: str, name: str = "") -> ImageRequest:
         """This request for a model of ``family``: defaults filled, limits checked, seed drawn."""
@@ -154,16 +151,15 @@ class ImageRequest:
             height=fam.size if self.height is None else self.height,
             seed=random.randrange(MAX_SEED + 1) if self.seed == -1 else self.seed,
         )
-        for side, value in (("Width", req.width), ("Height", req.height)):
+        for side, value in (("width", req.width), ("height", req.height)):
             if not isinstance(value, int) or value % fam.multiple or not MIN_SIDE <= value <= fam.max_side:
-                raise InvalidInput(
-                    f"{side} {value} px does not work with {fam.label} models.",
-                    f"Use a multiple of {fam.multiple} from {MIN_SIDE} to {fam.max_side} px "
-                    f"({fam.size} px is this model's native size).")
+                raise InvalidInput("error.image.width" if side == "width" else "error.image.height", "hint.image.side",
+                                   value=value, family=fam.label, multiple=fam.multiple, min=MIN_SIDE,
+                                   max=fam.max_side, size=fam.size)
         if req.steps > fam.max_steps:
-            raise InvalidInput(f"{fam.label} models take at most {fam.max_steps} steps (got {req.steps}).",
-                               f"{fam.steps} is the usual number.")
+            raise InvalidInput("error.image.family_steps", "hint.image.usual_steps", family=fam.label,
+                               max=fam.max_steps, value=req.steps, steps=fam.steps)
         if req.scheduler not in scheduler_names(family):
-            raise InvalidInput(f"The scheduler '{req.scheduler}' does not work with {fam.label} models.",
-                               f"Choose one of: {', '.join(scheduler_names(family))}.")
+            raise InvalidInput("error.image.scheduler_family", "hint.choose_one", name=req.scheduler,
+                               family=fam.label, choices=", ".join(scheduler_names(family)))
         return req

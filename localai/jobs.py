@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from .errors import Busy, InternalError, UserError, first_line
+from .messages import Message
 
 if TYPE_CHECKING:
     from .downloads import DownloadProgress
 
 log = logging.getLogger(__name__)
 
-# A status line or notice: an English sentence today; a keyed message once messages are keyed.
-# The page renders it through ``ui.job_view.message_text`` only.
-Message = str
+# A status line or notice is a ``Message`` (messages/): the page renders it through
+# ``ui.job_view.message_text`` only, the HTTP API does not show it.
 
 
 # -- events ------------------------------------------------------------------------------------------------
@@ -226,10 +226,9 @@ class Lane:
     def submit(self, fn: Callable[[Job], Any], owner: str = "local", description: str = "") -> Job:
         with self._cond:
             if self._stopped:
-                raise Busy("The server is shutting down.", "Try again in a moment.")
+                raise Busy("error.worker.shutting_down", "hint.worker.try_again_moment")
             if len(self._pending) >= self.max_queue:
-                raise Busy(f"The server is busy: {len(self._pending)} jobs are already waiting.",
-                           "Try again in a minute.")
+                raise Busy("error.worker.busy", "hint.worker.try_again_minute", count=len(self._pending))
             job = Job(fn, owner, description, f"{self.name}-{next(self._ids)}")
             job._stop_in_lane = self.cancel_job
             self._pending.append(job)
@@ -327,8 +326,8 @@ class Lane:
             except Exception as exc:  # never let the lane die; the log keeps the traceback
                 log.exception("job %s (%s) crashed", job.id, job.description)
                 first = first_line(exc)  # a plain line, never a traceback
-                job.error = InternalError(f"Something went wrong: {type(exc).__name__}: {first}",
-                                          "The console log has the details; please report it if it repeats.")
+                job.error = InternalError("error.worker.crashed", "hint.worker.report",
+                                          error=f"{type(exc).__name__}: {first}")
                 ending = _Failed(job.error)
             with self._cond:
                 self._running.remove(job)

@@ -1,8 +1,8 @@
 """Hardware -> load plan: pure functions, no torch import.
 
 ``plan_text_load(spec, hw, prefs)`` returns the first way of loading that fits (see
-DESIGN.md), with a one-line human reason, or raises ``NotEnoughMemory`` naming a
-smaller model that would fit.
+DESIGN.md), with a one-line human reason (a ``Message``: the edge puts it in the user's
+language), or raises ``NotEnoughMemory`` naming a smaller model that would fit.
 """
 
 from __future__ import annotations
@@ -17,12 +17,18 @@ from .hardware import HardwareInfo
 from .options import DEVICE, DTYPE, LOAD_CHOICES, OFFLOAD, QUANTIZATION
 from .sizes import format_bytes as gb
 from .sizes import format_params
+from .messages import Message
 
 GIB = 1024**3
 # Bytes per parameter of each weight format, including what stays 16-bit (embeddings,
 # norms, lm_head) and the quantization constants.
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.15, "nf4": 0.6}
-QUANT_NAMES = {"none": "no quantization", "int8": "8-bit (int8)", "nf4": "4-bit NF4"}
+QUANT_KEYS = {"none": "quant.none", "int8": "quant.int8", "nf4": "quant.nf4"}
+
+
+def quant_name(quantization: str) -> Message | str:
+    """A quantization's name for people ("4-bit NF4"); a name this module does not know stays as it is."""
+    return Message(QUANT_KEYS[quantization]) if quantization in QUANT_KEYS else quantization
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class LoadPlan:
     quantization: str = "none"  # "none" | "int8" | "nf4", or a backend's own name (e.g. a GGUF "Q4_K_M")
     offload: str = "none"  # "none" | "model" | "sequential" | "device_map"
     estimated_bytes: int = 0
-    reason: str = ""
+    reason: Message | None = None
     vae_tiling: bool = False
     # Which memory ``estimated_bytes`` is taken from: "gpu" (VRAM or unified memory), "ram", or "none"
     # (another process or machine holds the model). Eviction and held-memory accounting go by it.
@@ -68,11 +74,12 @@ class LoadPlan:
     def extra(self, name: str, default: Any = None) -> Any:
         return dict(self.extras).get(name, default)
 
-    def describe(self) -> str:
-        parts = [self.device, self.dtype, QUANT_NAMES.get(self.quantization, self.quantization)]
+    def describe(self) -> Message:
+        """One line: "cpu · fp32 · no quantization", with " · offload: model" when it offloads."""
         if self.offload != "none":
-            parts.append(f"offload: {self.offload}")
-        return " · ".join(parts)
+            return Message("plan.describe_offload", device=self.device, dtype=self.dtype,
+                           quant=quant_name(self.quantization), offload=self.offload)
+        return Message("plan.describe", device=self.device, dtype=self.dtype, quant=quant_name(self.quantization))
 
 
 def _pool(device: str) -> str:
@@ -80,8 +87,13 @@ def _pool(device: str) -> str:
     return "ram" if device == "cpu" else "gpu"
 
 
-def _params_text(params: int) -> str:
-    return f"{format_params(params)} params"
+def _params_text(params: int) -> Message:
+    return Message("plan.params", count=format_params(params))
+
+
+def _what(way_quantization: str, dtype: str) -> Message | str:
+    """The weight format of a way of loading: its quantization, else its dtype."""
+    return quant_name(way_quantization) if way_quantization != "none" else dtype
 
 
 def text_headroom(weight_bytes: float, on_cpu: bool) -> int:
@@ -130,16 +142,14 @@ def _text_ways(hw: HardwareInfo, device: str, prefs: LoadPrefs) -> list[_Way]:
     if prefs.quantization != "auto":
         ways = [w for w in ways if w.quantization == prefs.quantization]
         if not ways:
-            why = f"({hw.bnb_problem})" if hw.bnb_problem else "(not available on this device)"
-            raise InvalidInput(f"{QUANT_NAMES[prefs.quantization]} needs bitsandbytes, which does not work here {why}.",
-                               "Set quantization to auto or none.")
+            raise InvalidInput("error.prefs.needs_bnb", "hint.prefs.quant_auto", quant=quant_name(prefs.quantization),
+                               why=hw.bnb_problem or Message("plan.bnb.not_on_device"))
     if prefs.offload != "auto":
         if prefs.offload in ("model", "sequential"):
-            raise InvalidInput(f"Offload '{prefs.offload}' is for image models.",
-                               "For chat models use auto, none or device_map.")
+            raise InvalidInput("error.prefs.offload_image_only", "hint.prefs.offload_text", offload=prefs.offload)
         ways = [w for w in ways if w.offload == prefs.offload]
         if not ways:
-            raise InvalidInput("Offloading with device_map needs a CUDA, ROCm or XPU GPU.", "Set offload to auto or none.")
+            raise InvalidInput("error.prefs.device_map_gpu", "hint.prefs.offload_auto")
     return list(dict.fromkeys(ways))
 
 
@@ -153,41 +163,56 @@ def _capacity(hw: HardwareInfo, device: str, way: _Way) -> float:
     return hw.free_vram + (hw.available_ram * 0.8 if way.offload == "device_map" else 0)
 
 
+def _free_where(hw: HardwareInfo, on_cpu: bool) -> Message:
+    key = "plan.free.ram" if on_cpu else "plan.free.unified" if hw.accelerator == "mps" else "plan.free.vram"
+    return Message(key)
+
+
+def _text_prefix(hw: HardwareInfo, on_cpu: bool, chosen_by_user: bool) -> Message:
+    """"CPU only: ", "CPU (your choice): ", then "your choice: " when the user fixed the way of loading."""
+    if on_cpu and not hw.has_gpu:
+        key = "plan.prefix.cpu_only_user" if chosen_by_user else "plan.prefix.cpu_only"
+    elif on_cpu:
+        key = "plan.prefix.cpu_chosen_user" if chosen_by_user else "plan.prefix.cpu_chosen"
+    else:
+        key = "plan.prefix.user" if chosen_by_user else "plan.prefix.none"
+    return Message(key)
+
+
 def _reason(spec: ModelSpec, hw: HardwareInfo, device: str, ways: list[_Way], chosen: _Way, fits: bool,
-            chosen_by_user: bool) -> str:
+            chosen_by_user: bool) -> Message:
     p, on_cpu = spec.params, device == "cpu"
     need = _need(spec, chosen)
-    what = QUANT_NAMES[chosen.quantization] if chosen.quantization != "none" else chosen.dtype
-    where = ("free RAM" if on_cpu else "free unified memory" if hw.accelerator == "mps" else "free VRAM")
-    free = hw.available_ram if on_cpu else hw.free_vram
-    prefix = ("CPU only: " if not hw.has_gpu else "CPU (your choice): ") if on_cpu else ""
-    if chosen_by_user:
-        prefix += "your choice: "
+    what = _what(chosen.quantization, chosen.dtype)
+    where = _free_where(hw, on_cpu)
+    free = gb(hw.available_ram if on_cpu else hw.free_vram)
+    prefix = _text_prefix(hw, on_cpu, chosen_by_user)
     if not fits:
-        return (f"{prefix}{_params_text(p)} in {what} = {gb(need)}, may not fit ({gb(free)} {where}): "
-                "expect an out-of-memory error")
+        return Message("plan.text.may_not_fit", prefix=prefix, params=_params_text(p), what=what, need=gb(need),
+                       free=free, where=where)
     first = ways[0]
-    size = f"{_params_text(p)} x {BYTES_PER_PARAM[first.dtype]:g} B = {gb(_need(spec, first))}"
+    size = Message("plan.text.size", params=_params_text(p), bytes=f"{BYTES_PER_PARAM[first.dtype]:g}",
+                   need=gb(_need(spec, first)))
     if chosen == first:
-        tail = " (fastest on CPU)" if on_cpu and chosen.dtype == "fp32" else ""
-        target = "" if on_cpu else f" on {hw.accelerator.upper()}"
-        return f"{prefix}{size} fits in {gb(free)} {where} -> {what}{target}{tail}"
-    too_big = f"{prefix}{size} > {gb(free)} {where}"
+        extra: Message | str = (Message("plan.extra.fastest_on_cpu") if chosen.dtype == "fp32" else "") if on_cpu \
+            else Message("plan.extra.on_device", device=hw.accelerator.upper())
+        return Message("plan.text.fits", prefix=prefix, size=size, free=free, where=where, what=what, extra=extra)
+    too_big = Message("plan.text.too_big", prefix=prefix, size=size, free=free, where=where)
     if chosen.offload == "device_map":
         if chosen.quantization == "none":
-            why = hw.bnb_problem or "bitsandbytes unavailable"
-            return f"{too_big} and no quantization ({why}) -> {what} split between GPU and RAM, {gb(need)} (slow)"
-        return (f"{too_big}; even {what} ({gb(need)}) does not fit -> {what} split between GPU and "
-                f"{gb(hw.available_ram)} free RAM (slow)")
-    slow = " (slower than fp32)" if on_cpu and chosen.quantization == "none" else " (slow)" if on_cpu else ""
-    return f"{too_big} -> {what}, {gb(need)}{slow}"
+            return Message("plan.text.split_unquantized", too_big=too_big, what=what, need=gb(need),
+                           why=hw.bnb_problem or Message("plan.bnb.unavailable"))
+        return Message("plan.text.split_quantized", too_big=too_big, what=what, need=gb(need),
+                       ram=gb(hw.available_ram))
+    slow = (Message("plan.extra.slower_than_fp32") if chosen.quantization == "none"
+            else Message("plan.extra.slow")) if on_cpu else ""
+    return Message("plan.text.smaller", too_big=too_big, what=what, need=gb(need), slow=slow)
 
 
 def _plan_text_unchecked(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs) -> LoadPlan | None:
     device = hw.torch_device if prefs.device == "auto" else prefs.device
     if device not in ("cpu", hw.torch_device):
-        raise InvalidInput(f"Device '{prefs.device}' was asked for, but this computer has no such GPU.",
-                           "Set device to auto or cpu.")
+        raise InvalidInput("error.prefs.no_such_device", "hint.prefs.device_auto", device=prefs.device)
     ways = _text_ways(hw, device, prefs)
     user_fixed = any(v != "auto" for v in (prefs.dtype, prefs.quantization, prefs.offload))
     for way in ways:
@@ -207,9 +232,9 @@ def plan_text_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPre
     """The first way of loading a chat model that fits, or ``NotEnoughMemory``."""
     _check_prefs(prefs)
     if spec.params <= 0:
-        where = f"The model folder '{spec.path}'" if spec.path else f"'{spec.name}'"
-        raise ModelFolderInvalid(f"{where} has no readable weights (*.safetensors), so its size is unknown.",
-                                 "Copy the model's .safetensors files into the folder, then press Refresh.")
+        if spec.path:
+            raise ModelFolderInvalid("error.plan.folder_size_unknown", "hint.plan.copy_weights", path=spec.path)
+        raise ModelFolderInvalid("error.plan.size_unknown", "hint.plan.copy_weights", name=spec.name)
     plan = _plan_text_unchecked(spec, hw, prefs)
     if plan is not None:
         return plan
@@ -217,16 +242,15 @@ def plan_text_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPre
     smaller = [m for m in pool if m.kind == "text" and 0 < m.params < spec.params and not m.gated]
     plans = [(m, _plan_text_unchecked(m, hw, prefs)) for m in sorted(smaller, key=lambda m: -m.params)]
     fitting = [m for m, p in plans if p and p.offload == "none"] or [m for m, p in plans if p]
-    where = f"{gb(hw.free_vram)} free GPU memory and " if hw.has_gpu else ""
     device = hw.torch_device if prefs.device == "auto" else prefs.device
     smallest = min(_text_ways(hw, device, prefs), key=lambda w: _need(spec, w))
-    what = QUANT_NAMES[smallest.quantization] if smallest.quantization != "none" else smallest.dtype
-    hint = (f"Try a smaller model such as {fitting[0].name} ({_params_text(fitting[0].params)}), "
-            "or close other programs to free memory." if fitting
-            else "Close other programs to free memory, or use a computer with more memory.")
-    raise NotEnoughMemory(
-        f"{spec.name} ({_params_text(spec.params)}) does not fit: even {what} needs about "
-        f"{gb(_need(spec, smallest))}, and this computer has {where}{gb(hw.available_ram)} free RAM.", hint)
+    key = "error.memory.text_too_big_gpu" if hw.has_gpu else "error.memory.text_too_big"
+    hint = "hint.memory.smaller_model" if fitting else "hint.memory.close_programs"
+    raise NotEnoughMemory(key, hint, name=spec.name, params=_params_text(spec.params),
+                          what=_what(smallest.quantization, smallest.dtype), need=gb(_need(spec, smallest)),
+                          vram=gb(hw.free_vram), ram=gb(hw.available_ram),
+                          smaller=fitting[0].name if fitting else "",
+                          smaller_params=_params_text(fitting[0].params) if fitting else "")
 
 
 # --- image models ------------------------------------------------------------------------------------
@@ -294,8 +318,12 @@ def _offload_peak(comps: dict[str, int], bytes_of: dict[str, int], work: tuple[i
     return max(peaks)
 
 
-def _image_text(spec: ModelSpec, label: str) -> str:
-    return f"{label} {_params_text(spec.params)}"
+def _image_text(spec: ModelSpec, label: str) -> Message:
+    return Message("plan.image.model", label=label, params=_params_text(spec.params))
+
+
+def _tiling(tiling: bool) -> Message | str:
+    return Message("plan.extra.vae_tiling") if tiling else ""
 
 
 def _plan_image_gpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], big_transformer: bool,
@@ -304,59 +332,61 @@ def _plan_image_gpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], bi
     # SD / SDXL: fp16, their native precision (the SDXL VAE is upcast where needed); FLUX / SD3: bf16.
     dtype = "bf16" if big_transformer and hw.bf16 and hw.accelerator != "mps" else "fp16"
     free = hw.free_vram - IMAGE_GPU_HEADROOM
-    where = "free unified memory" if hw.accelerator == "mps" else "free VRAM"
+    where = _free_where(hw, False)
     sized = {k: v * 2 for k, v in comps.items()}
     weights = sum(sized.values())
     big_name = max(comps, key=lambda k: comps[k])
     work = image_work_bytes(spec.family, w, h, dtype, tiling, name)
-    tile = ", VAE tiling" if tiling else ""
-    what = f"{_image_text(spec, label)} x 2 B = {gb(weights)} + {gb(max(work))} working memory at {w}x{h}"
+    tile = _tiling(tiling)
+    what = Message("plan.image.size_gpu", model=_image_text(spec, label), weights=gb(weights), work=gb(max(work)),
+                   width=w, height=h)
     if weights + max(work) <= free:
         return LoadPlan(dev, dtype, "none", "none", weights + max(work),
-                        f"{what} fits in {gb(hw.free_vram)} {where} -> {dtype} on {hw.accelerator.upper()}{tile}",
-                        vae_tiling=tiling, pool=_pool(dev))
-    too_big = f"{what} > {gb(hw.free_vram)} {where}"
+                        Message("plan.image.fits_gpu", what=what, free=gb(hw.free_vram), where=where, dtype=dtype,
+                                device=hw.accelerator.upper(), tiling=tile), vae_tiling=tiling, pool=_pool(dev))
+    too_big = Message("plan.image.too_big", what=what, free=gb(hw.free_vram), where=where)
     if hw.accelerator == "mps":  # unified memory: offloading to "CPU" frees nothing
         return None
     ram = hw.available_ram * 0.8  # offloaded weights wait in RAM
     peak = _offload_peak(comps, sized, work)
     if weights <= ram and peak <= free:
         return LoadPlan(dev, dtype, "none", "model", peak,
-                        f"{too_big} -> {dtype} with model CPU offload: one component at a time on the GPU "
-                        f"(largest: {big_name}, {gb(sized[big_name])}){tile}", vae_tiling=tiling, pool=_pool(dev))
+                        Message("plan.image.model_offload", too_big=too_big, dtype=dtype, largest=big_name,
+                                size=gb(sized[big_name]), tiling=tile), vae_tiling=tiling, pool=_pool(dev))
     if big_transformer and hw.bnb_ok and hw.accelerator in ("cuda", "rocm") and "transformer" in comps:
         sized4 = {**sized, "transformer": int(comps["transformer"] * BYTES_PER_PARAM["nf4"])}
         t4 = gb(sized4["transformer"])
         if sum(sized4.values()) + max(work) <= free:
             return LoadPlan(dev, dtype, "nf4", "none", sum(sized4.values()) + max(work),
-                            f"{too_big} -> transformer in 4-bit NF4 ({t4}), the rest {dtype} on the GPU{tile}",
+                            Message("plan.image.nf4", too_big=too_big, size=t4, dtype=dtype, tiling=tile),
                             vae_tiling=tiling, pool=_pool(dev))
         peak4 = _offload_peak(comps, sized4, work)
         if sum(sized4.values()) <= ram and peak4 <= free:
             return LoadPlan(dev, dtype, "nf4", "model", peak4,
-                            f"{too_big} -> transformer in 4-bit NF4 ({t4}) with model CPU offload{tile}",
+                            Message("plan.image.nf4_offload", too_big=too_big, size=t4, tiling=tile),
                             vae_tiling=tiling, pool=_pool(dev))
     work_tiled = image_work_bytes(spec.family, w, h, dtype, True, name)
     if weights <= ram and SEQUENTIAL_GPU_BYTES + max(work_tiled) <= free:
         return LoadPlan(dev, dtype, "none", "sequential", SEQUENTIAL_GPU_BYTES + max(work_tiled),
-                        f"{too_big}; even one component at a time ({big_name}, {gb(sized[big_name])}) does not fit "
-                        "-> sequential CPU offload, layer by layer, and VAE tiling (works, but very slow)",
-                        vae_tiling=True, pool=_pool(dev))
+                        Message("plan.image.sequential", too_big=too_big, largest=big_name,
+                                size=gb(sized[big_name])), vae_tiling=True, pool=_pool(dev))
     return None
 
 
 def _plan_image_cpu(spec: ModelSpec, hw: HardwareInfo, comps: dict[str, int], label: str, w: int, h: int,
-                    tiling: bool, why_cpu: str) -> LoadPlan | None:
+                    tiling: bool, why_cpu: Message) -> LoadPlan | None:
     ram = hw.available_ram - IMAGE_CPU_HEADROOM
     for dtype in ("fp32", "bf16"):  # bf16 halves the memory but is slower on CPUs, even with native bf16
         weights = int(sum(comps.values()) * BYTES_PER_PARAM[dtype])
         work = max(image_work_bytes(spec.family, w, h, dtype, tiling, spec.name))
         if weights + work <= ram:
-            why = "fastest on CPU" if dtype == "fp32" else f"fp32 would need {gb(sum(comps.values()) * 4)}; bf16 is slower"
+            why = Message("plan.image.fastest_on_cpu") if dtype == "fp32" else Message(
+                "plan.image.bf16_is_slower", need=gb(sum(comps.values()) * 4))
             return LoadPlan("cpu", dtype, "none", "none", weights + work,
-                            f"{why_cpu}: {_image_text(spec, label)} in {dtype} = {gb(weights)} + {gb(work)} working "
-                            f"memory at {w}x{h} fits in {gb(hw.available_ram)} free RAM -> {dtype} ({why})"
-                            + (", VAE tiling" if tiling else ""), vae_tiling=tiling, pool="ram")
+                            Message("plan.image.fits_cpu", why_cpu=why_cpu, model=_image_text(spec, label),
+                                    dtype=dtype, weights=gb(weights), work=gb(work), width=w, height=h,
+                                    free=gb(hw.available_ram), why=why, tiling=_tiling(tiling)),
+                            vae_tiling=tiling, pool="ram")
     return None
 
 
@@ -366,23 +396,22 @@ def _forced_image(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs, device: s
         return None
     on_cpu = device == "cpu"
     dtype = prefs.dtype if prefs.dtype != "auto" else ("fp32" if on_cpu else _gpu_dtype(hw))
-    notes = []
+    notes: list[Message] = []
     quant = prefs.quantization if prefs.quantization in ("int8", "nf4") else "none"
     if quant != "none" and not big_transformer:
-        notes.append(f"{QUANT_NAMES[quant]} applies only to FLUX / SD3-class transformers, so it is not used")
+        notes.append(Message("plan.note.quant_big_only", quant=quant_name(quant)))
         quant = "none"
     elif quant != "none" and device != "cuda":
-        notes.append(f"{QUANT_NAMES[quant]} image transformers need an NVIDIA or AMD GPU, so it is not used")
+        notes.append(Message("plan.note.quant_needs_gpu", quant=quant_name(quant)))
         quant = "none"
     if quant != "none" and not hw.bnb_ok:
-        raise InvalidInput(f"{QUANT_NAMES[quant]} needs bitsandbytes, which does not work here "
-                           f"({hw.bnb_problem or 'not installed'}).", "Set quantization to auto or none.")
+        raise InvalidInput("error.prefs.needs_bnb", "hint.prefs.quant_auto", quant=quant_name(quant),
+                           why=hw.bnb_problem or Message("plan.bnb.not_installed"))
     offload = prefs.offload if prefs.offload != "auto" else "none"
     if offload == "device_map":
-        raise InvalidInput("Image models cannot be split with device_map.",
-                           "Choose offload 'model' (one component at a time on the GPU) or 'sequential'.")
+        raise InvalidInput("error.prefs.image_device_map", "hint.prefs.image_offload")
     if on_cpu and offload != "none":
-        notes.append("offload does nothing on the CPU")
+        notes.append(Message("plan.note.offload_on_cpu"))
         offload = "none"
     bpp = 4 if dtype == "fp32" else 2
     sized = {k: int(v * (BYTES_PER_PARAM[quant] if quant != "none" and k == "transformer" else bpp))
@@ -392,13 +421,22 @@ def _forced_image(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs, device: s
     need = {"none": sum(sized.values()) + max(work), "model": _offload_peak(comps, sized, work),
             "sequential": SEQUENTIAL_GPU_BYTES + max(work)}[offload]
     free = hw.available_ram - IMAGE_CPU_HEADROOM if on_cpu else hw.free_vram - IMAGE_GPU_HEADROOM
-    verdict = "fits" if need <= free else f"may not fit ({gb(free)} free): expect an out-of-memory error"
-    what = dtype + (f", transformer {QUANT_NAMES[quant]}" if quant != "none" else "") + (
-        f", offload {offload}" if offload != "none" else "")
-    reason = f"your choice: {_params_text(spec.params)} as {what} needs {gb(need)} at {w}x{h}, {verdict}"
-    if notes:
-        reason += f" ({'; '.join(notes)})"
+    verdict = Message("plan.forced.fits") if need <= free else Message("plan.forced.may_not_fit", free=gb(free))
+    reason = Message("plan.forced", params=_params_text(spec.params), dtype=dtype,
+                     quant=Message("plan.forced.transformer", quant=quant_name(quant)) if quant != "none" else "",
+                     offload=Message("plan.forced.offload", offload=offload) if offload != "none" else "",
+                     need=gb(need), width=w, height=h, verdict=verdict,
+                     notes=_notes(notes))
     return LoadPlan(device, dtype, quant, offload, need, reason, vae_tiling=tiling, pool=_pool(device))
+
+
+def _notes(notes: Sequence[Message]) -> Message | str:
+    """" (note)" or " (note; note)" after a reason: at most two notes come up."""
+    if not notes:
+        return ""
+    if len(notes) == 1:
+        return Message("plan.notes.one", note=notes[0])
+    return Message("plan.notes.two", first=notes[0], second=notes[1])
 
 
 def plan_image_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPrefs(), width: int | None = None,
@@ -410,8 +448,7 @@ def plan_image_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPr
 
     _check_prefs(prefs)
     if spec.params <= 0 and not spec.components:
-        raise InvalidInput(f"The size of '{spec.name}' is unknown: no readable .safetensors weights were found.",
-                           "Check that the model folder holds its *.safetensors files.")
+        raise InvalidInput("error.plan.image_size_unknown", "hint.plan.check_weights", name=spec.name)
     fam = family_of(spec.family, spec.name)
     w, h = width or fam.size, height or fam.size
     comps = image_components(spec)
@@ -425,23 +462,21 @@ def plan_image_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPr
     fitting = [m for m in smaller if _plan_image_unchecked(
         m, hw, prefs, image_components(m), family_of(m.family, m.name).big_transformer, family_of(m.family, m.name).label,
         family_of(m.family, m.name).size, family_of(m.family, m.name).size, False)]
-    where = f"{gb(hw.free_vram)} free GPU memory and " if hw.has_gpu else ""
-    hint = "Try a smaller image size" + (f", or a smaller model such as {fitting[0].name}" if fitting else "") + \
-        ", and close other programs to free memory."
-    raise NotEnoughMemory(f"{spec.name} ({_params_text(spec.params)}) does not fit for {w}x{h} images: this computer "
-                          f"has {where}{gb(hw.available_ram)} free RAM.", hint)
+    key = "error.memory.image_too_big_gpu" if hw.has_gpu else "error.memory.image_too_big"
+    hint = "hint.memory.smaller_image_or_model" if fitting else "hint.memory.smaller_image"
+    raise NotEnoughMemory(key, hint, name=spec.name, params=_params_text(spec.params), width=w, height=h,
+                          vram=gb(hw.free_vram), ram=gb(hw.available_ram), smaller=fitting[0].name if fitting else "")
 
 
 def _plan_image_unchecked(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs, comps: dict[str, int],
                           big_transformer: bool, label: str, w: int, h: int, tiling: bool) -> LoadPlan | None:
     device = hw.torch_device if prefs.device == "auto" else prefs.device
     if device not in ("cpu", hw.torch_device):
-        raise InvalidInput(f"Device '{prefs.device}' was asked for, but this computer has no such GPU.",
-                           "Set device to auto or cpu.")
+        raise InvalidInput("error.prefs.no_such_device", "hint.prefs.device_auto", device=prefs.device)
     forced = _forced_image(spec, hw, prefs, device, comps, big_transformer, w, h, tiling)
     if forced is not None:
         return forced
     if device == "cpu":
         return _plan_image_cpu(spec, hw, comps, label, w, h, tiling,
-                               "CPU only" if not hw.has_gpu else "CPU (your choice)")
+                               Message("plan.image.cpu_only" if not hw.has_gpu else "plan.image.cpu_chosen"))
     return _plan_image_gpu(spec, hw, comps, big_transformer, label, w, h, tiling)

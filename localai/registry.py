@@ -23,6 +23,7 @@ from .catalog import ModelSpec, builtin_catalog
 from .config import Settings
 from .errors import UnknownModel
 from .hardware import HardwareInfo
+from .messages import Message
 from .model_settings import ModelSettingsStore
 from .plan import LoadPlan, LoadPrefs
 from .sizes import format_bytes
@@ -143,10 +144,12 @@ class Registry:
             if name in (spec.name, spec.repo_id):
                 return spec
         known = ", ".join(s.name for s in specs) or "none"
-        what = "chat" if kind == "text" else "image"
         if not name:
-            raise UnknownModel(f"No {what} model was chosen.", f"Pick one of: {known}.")
-        raise UnknownModel(f"Unknown {what} model '{name}'.", f"Known {what} models: {known}.")
+            raise UnknownModel("error.model.none_chosen_text" if kind == "text" else "error.model.none_chosen_image",
+                               "hint.model.pick_one", names=known)
+        if kind == "text":
+            raise UnknownModel("error.model.unknown_text", "hint.model.known_text", name=name, names=known)
+        raise UnknownModel("error.model.unknown_image", "hint.model.known_image", name=name, names=known)
 
     def default_name(self, kind: str, wait: bool = True) -> str | None:
         """The model selected at start: the CLI's choice, else the first on disk, else the one the catalog
@@ -194,7 +197,7 @@ class Registry:
         # Say so when the models loaded now would have to go first (chat and images share the memory).
         in_pool = [b.spec.name for b in held if b.plan.pool == plan.pool != "none"]
         if in_pool and _free_in(now, plan.pool) < plan.estimated_bytes * 1.1:
-            plan = replace(plan, reason=f"{plan.reason}; {', '.join(in_pool)} will be unloaded first to make room")
+            plan = replace(plan, reason=Message("plan.will_unload", reason=plan.reason, names=", ".join(in_pool)))
         return plan
 
     # -- loading (call these on the inference worker) ------------------------------------------------
@@ -211,21 +214,21 @@ class Registry:
             entry = self._loaded.get(self._key(spec))
             return entry.backend if entry else None
 
-    def ensure_chat(self, spec: ModelSpec, on_status: Callable[[str], None] = lambda s: None,
+    def ensure_chat(self, spec: ModelSpec, on_status: Callable[[Message], None] = lambda s: None,
                     prefs: LoadPrefs | None = None) -> ChatBackend:
         """``ensure_loaded`` for a chat model."""
         if spec.kind != "text":
             raise ValueError(f"{spec.name} is an {spec.kind} model, not a chat model")
         return cast(ChatBackend, self.ensure_loaded(spec, on_status, prefs))
 
-    def ensure_image(self, spec: ModelSpec, on_status: Callable[[str], None] = lambda s: None,
+    def ensure_image(self, spec: ModelSpec, on_status: Callable[[Message], None] = lambda s: None,
                      prefs: LoadPrefs | None = None) -> ImageBackend:
         """``ensure_loaded`` for an image model."""
         if spec.kind != "image":
             raise ValueError(f"{spec.name} is a {spec.kind} model, not an image model")
         return cast(ImageBackend, self.ensure_loaded(spec, on_status, prefs))
 
-    def ensure_loaded(self, spec: ModelSpec, on_status: Callable[[str], None] = lambda s: None,
+    def ensure_loaded(self, spec: ModelSpec, on_status: Callable[[Message], None] = lambda s: None,
                       prefs: LoadPrefs | None = None) -> LoadedBackend:
         """The loaded backend for ``spec``: loads it once (evicting others if memory is short).
 
@@ -236,7 +239,7 @@ class Registry:
             entry = self._loaded.get(key)
         # Same way of loading = reuse; the reason text differs (it quotes the free memory of the moment).
         if entry is not None and (
-                prefs is None or replace(entry.backend.plan, reason="") == replace(self.plan(spec, prefs), reason="")):
+                prefs is None or replace(entry.backend.plan, reason=None) == replace(self.plan(spec, prefs), reason=None)):
             entry.last_used = time.monotonic()
             return entry.backend
         if entry is not None:
@@ -244,10 +247,10 @@ class Registry:
         plan = self.plan(spec, prefs)
         evicted = self.evict_for(plan, keep=key)
         if evicted:
-            on_status(f"Unloaded {', '.join(evicted)} to make room.")
+            on_status(Message("status.unloaded_for_room", names=", ".join(evicted)))
             plan = self.plan(spec, prefs)
-            plan = replace(plan, reason=f"{plan.reason}; unloaded {', '.join(evicted)} to make room")
-        on_status(f"Loading {spec.name}: {plan.describe()} ({plan.reason})")
+            plan = replace(plan, reason=Message("plan.unloaded", reason=plan.reason, names=", ".join(evicted)))
+        on_status(Message("status.loading", name=spec.name, plan=plan.describe(), reason=plan.reason))
         backend = self.backend(spec.backend).factory(spec, plan)
         started = time.monotonic()
         backend.load(on_status)

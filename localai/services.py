@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from .backends.base import ChatResult, GeneratedImage, ImageBackend, ImageResult, StepProgress
@@ -23,6 +23,7 @@ from .hardware import HardwareInfo
 from .history import History
 from .image_request import Family, ImageRequest, family_of, scheduler_names
 from .jobs import DownloadStep, Generating, ImageReady, Job, Lanes, Notice, Status, Step, TextDelta
+from .messages import Message, render
 from .model_settings import ModelSettings
 from .options import ChatOptions
 from .plan import LoadPlan, LoadPrefs
@@ -39,7 +40,7 @@ class ModelInfo:
     spec: ModelSpec
     loaded: bool
     plan: LoadPlan | None
-    problem: str  # why it cannot be planned, if so
+    problem: UserError | None  # why it cannot be planned, if so
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class SystemCheck:
     """The page's system check: what was found, how the default chat model would load, the problems."""
 
     facts: SystemFacts
-    plan_line: str
+    plan_line: Message | None
     problems: list[Problem]
 
 
@@ -76,17 +77,17 @@ class Services:
         return self.registry.default_name(kind, wait=wait)
 
     def loaded_models(self) -> list[ModelInfo]:
-        return [ModelInfo(b.spec, True, b.plan, "") for b in self.registry.loaded()]
+        return [ModelInfo(b.spec, True, b.plan, None) for b in self.registry.loaded()]
 
     def model_info(self, name: str, kind: str) -> ModelInfo:
         spec = self.registry.resolve(name, kind)
         loaded = self.registry.get_loaded(spec)
         if loaded is not None:
-            return ModelInfo(spec, True, loaded.plan, "")
+            return ModelInfo(spec, True, loaded.plan, None)
         try:
-            return ModelInfo(spec, False, self.registry.plan(spec), "")
+            return ModelInfo(spec, False, self.registry.plan(spec), None)
         except UserError as exc:
-            return ModelInfo(spec, False, None, str(exc))
+            return ModelInfo(spec, False, None, exc)
 
     def load(self, name: str, kind: str, owner: str = "local") -> Job:
         spec = self.registry.resolve(name, kind)
@@ -94,7 +95,7 @@ class Services:
         def run(job: Job) -> LoadPlan:
             loaded = self.registry.get_loaded(spec)
             if loaded is not None and not _honours(loaded.plan, self.registry.prefs_for(spec)):
-                job.emit(Status(f"Reloading {spec.name} with your new settings..."))
+                job.emit(Status(Message("status.reloading", name=spec.name)))
                 self.registry.unload(spec.name, spec.kind)  # the user changed this model's overrides
             return self.registry.ensure_loaded(spec, lambda s: job.emit(Status(s))).plan
 
@@ -114,7 +115,7 @@ class Services:
         ``Done`` with a ``DownloadResult``; the model is listed as on disk afterwards."""
         spec = self.registry.resolve(name, kind)
         if spec.path is not None:
-            raise InvalidInput(f"{spec.name} is already on this computer ({spec.path}).", "Load it, no download needed.")
+            raise InvalidInput("error.download.already_here", "hint.download.just_load", name=spec.name, path=spec.path)
         self.downloader.policy.check(spec.name)
         opts = self.registry.model_settings.get(spec.kind, spec.name)
 
@@ -177,24 +178,23 @@ class Services:
 
         return self.lanes.torch.submit(run, owner, "system check")
 
-    def default_chat_plan(self) -> tuple[str, ModelSpec | None, list[Problem]]:
+    def default_chat_plan(self) -> tuple[Message | None, ModelSpec | None, list[Problem]]:
         """(how the default chat model would load, that model, problems planning it): this app's own
         registry, so a model already loaded shows the plan it got."""
-        from .doctor import Problem  # noqa: PLC0415
+        from .doctor import planning_failed  # noqa: PLC0415
 
         spec = None
         try:
             name = self.registry.default_name("text")  # --text-model may name an unknown model
             if name is None:
-                return "", None, []
+                return None, None, []
             spec = self.registry.resolve(name, "text")
             loaded = self.registry.get_loaded(spec)
             plan = loaded.plan if loaded is not None else self.registry.plan(spec)
-            return f"{spec.name}: {plan.describe()} ({plan.reason})", spec, []
+            return Message("doctor.plan.line", name=spec.name, plan=plan.describe(), reason=plan.reason), spec, []
         except UserError as exc:
-            title = exc.message if spec is None else f"The chat model cannot be loaded: {exc.message}"
-            return (f"{spec.name + ': ' if spec else ''}{exc}", spec,
-                    [Problem("warning", title, exc.hint or "Choose another chat model.")])
+            line, problems = planning_failed(exc, spec, spec.name if spec else "")
+            return line, spec, problems
 
     # -- chat --------------------------------------------------------------------------------------
     def chat_defaults(self, model: str, base: ChatOptions = ChatOptions()) -> ChatOptions:
@@ -220,7 +220,7 @@ class Services:
         options.validate()
         msgs = normalize_messages(messages)
         if not msgs or msgs[-1]["role"] != "user" or not msgs[-1]["content"].strip():
-            raise InvalidInput("The message is empty.", "Type something to send.")
+            raise InvalidInput("error.chat.empty_message", "hint.chat.type_something")
         spec = self.registry.resolve(model, "text")
 
         def run(job: Job) -> ChatResult:
@@ -261,7 +261,7 @@ class Services:
                 if image.finished:  # an image stopped early is shown, not saved
                     image = replace(image, path=save_png(image.image, image.info, outputs, {
                         "model": spec.name, "repo_id": spec.repo_id, "family": spec.family, "user": user,
-                        "plan": asdict(backend.plan)}))
+                        "plan": plan_record(backend.plan)}))
                 job.emit(ImageReady(image))
                 return image
 
@@ -300,6 +300,16 @@ class Services:
         for job in jobs:
             job.stop()
         return len(jobs)
+
+
+def plan_record(plan: LoadPlan) -> dict[str, Any]:
+    """A plan as saved with an image: its fields, the reason in English, and the reason as a message (so
+    the page can show it in the reader's language)."""
+    record: dict[str, Any] = {f.name: getattr(plan, f.name) for f in fields(plan) if f.name != "reason"}
+    record["reason"] = render(plan.reason, "en")
+    if plan.reason is not None:
+        record["reason_message"] = plan.reason.as_record()
+    return record
 
 
 def _honours(plan: LoadPlan, prefs: LoadPrefs) -> bool:

@@ -13,16 +13,17 @@ from collections.abc import Iterable, Sequence
 
 from .catalog import ModelSpec
 from .hardware import HardwareInfo
+from .messages import Message
 
 GIB = 1024**3
 
 TIERS = ("cpu", "6gb", "12gb", "24gb", "48gb")  # the catalog's ``tier`` values, smallest first
 TIER_LABELS = {
-    "cpu": "CPU only",
-    "6gb": "GPU with up to 6 GB",
-    "12gb": "GPU with 8-12 GB",
-    "24gb": "GPU with 16-24 GB",
-    "48gb": "GPU with more than 24 GB",
+    "cpu": "tier.cpu",
+    "6gb": "tier.6gb",
+    "12gb": "tier.12gb",
+    "24gb": "tier.24gb",
+    "48gb": "tier.48gb",
 }
 # Upper bounds of total accelerator memory per tier. Cards report a little less than their
 # label (a "24 GB" card shows ~23.6 GiB), and in-between sizes (7 GB, 14 GB) go to the lower tier.
@@ -46,8 +47,9 @@ def tier_of(hw: HardwareInfo) -> str:
     return "48gb"
 
 
-def tier_label(tier: str) -> str:
-    return TIER_LABELS.get(tier, tier)
+def tier_label(tier: str) -> Message | str:
+    """The tier's name for people ("GPU with 8-12 GB"), to render in the page's language."""
+    return Message(TIER_LABELS[tier]) if tier in TIER_LABELS else tier
 
 
 def is_open_license(license_id: str) -> bool:

@@ -20,10 +20,11 @@ from ..catalog import ModelSpec
 from ..gallery import GenerationInfo
 from ..image_request import ImageRequest
 from ..jobs import CancelToken
+from ..messages import Message
 from ..options import ChatOptions
 from ..plan import LoadPlan
 
-OnStatus = Callable[[str], None]
+OnStatus = Callable[[Message], None]
 
 
 # -- results ------------------------------------------------------------------------------------------------
@@ -76,7 +77,7 @@ class ImageResult:
     cancelled: bool
     plan: LoadPlan | None = None
     model: str = ""
-    notice: str = ""
+    notice: Message | None = None
 
 
 # -- contracts ----------------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class ChatBackend(Protocol):
         """Free what ``load`` took."""
 
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
-                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None,
+                    on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
                     on_start: Callable[[], None] | None = None) -> ChatResult:
         """Answer ``messages`` (role/content dicts, the last one the user's): build the prompt, generate until
         done, ``cancel`` or a stop string, handing new text to ``on_text``. ``on_notice`` gets what the user

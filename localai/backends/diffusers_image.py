@@ -25,6 +25,7 @@ from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UnsafeModel
 from ..gallery import GenerationInfo
 from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest, family_of, scheduler_name_of, scheduler_table
 from ..jobs import CancelToken
+from ..messages import Message
 from ..plan import LoadPlan, vae_tiling_needed
 from .base import GeneratedImage, ImageResult, StepProgress
 from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
@@ -85,31 +86,28 @@ class DiffusersImageBackend:
         self._accepts: set[str] = set()
 
     # -- loading --------------------------------------------------------------------------------------
-    def load(self, on_status: Callable[[str], None] = lambda s: None) -> None:
+    def load(self, on_status: Callable[[Message], None] = lambda s: None) -> None:
         source = self._source()
         import torch
 
         dtype = getattr(torch, TORCH_DTYPES[self.plan.dtype])
         try:
-            on_status(f"Loading {self.spec.name} ({self.plan.describe()})...")
+            on_status(Message("status.loading_image_model", name=self.spec.name, plan=self.plan.describe()))
             if source.is_file():
                 self.pipe = self._load_single_file(source, dtype)
             else:
                 self.pipe = self._load_folder(source, dtype)
-            on_status(f"Placing {self.spec.name} on {self.plan.device}...")
+            on_status(Message("status.placing", name=self.spec.name, device=self.plan.device))
             self._place(self.pipe)
         except Exception as exc:
             self.unload()
             raise load_failure(
-                exc, name=self.spec.name, plan_text=self.plan.describe(), source=source,
-                oom_hint="Choose offload 'model' or 'sequential' in the Models tab, close other programs, or pick a "
-                         "smaller model.",
-                broken=f"Could not load the image model '{source}'",
-                broken_hint="Check that it is a complete diffusers folder (model_index.json and each component's "
-                            "files) or an SD 1.x / SDXL .safetensors checkpoint.") from None
+                exc, name=self.spec.name, plan=self.plan.describe(), source=source,
+                oom_hint_key="hint.memory.load_oom_image", broken_key="error.load.image_failed",
+                broken_hint_key="hint.load.image_folder") from None
         self._base_scheduler = self.pipe.scheduler
         self._accepts = set(inspect.signature(self.pipe.__call__).parameters)
-        on_status(f"{self.spec.name} is ready.")
+        on_status(Message("status.ready", name=self.spec.name))
 
     def _source(self) -> Path:
         if self.spec.path is not None and self.spec.path.is_file():
@@ -120,10 +118,9 @@ class DiffusersImageBackend:
         from diffusers import DiffusionPipeline
 
         index = read_folder_json(folder / "model_index.json",
-                                 f"The image model folder '{folder}' has no model_index.json.",
-                                 "An image model folder must be a diffusers folder as downloaded from Hugging Face, "
-                                 "or put a single .safetensors checkpoint in the image folder instead.",
-                                 "Download the model again.")
+                                 ModelFolderInvalid("error.folder.no_model_index", "hint.folder.image_needs",
+                                                    folder=folder),
+                                 "hint.folder.download_again")
         self.family = self.family or image_family_from_folder(folder, self.spec.name)
         components = [k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v[0]]
         plain_everywhere, fp16_everywhere = True, True
@@ -134,8 +131,8 @@ class DiffusersImageBackend:
             files = [p for p in sub.glob("*.safetensors") if p.is_file()]
             if not files:
                 if any(p.suffix in PICKLE_SUFFIXES for p in sub.iterdir()):
-                    raise UnsafeModel(f"The '{comp}' of {self.spec.name} only has pickle weights, which can run code "
-                                      "when loaded.", "Use a safetensors version of this model.")
+                    raise UnsafeModel("error.unsafe.component_pickle", "hint.unsafe.use_safetensors",
+                                      component=comp, name=self.spec.name)
                 continue  # tokenizer, scheduler: no weights
             plain_everywhere &= any(p.name.count(".") == 1 or "-of-" in p.name.split(".")[0] for p in files)
             fp16_everywhere &= any(".fp16." in p.name or ".fp16-" in p.name for p in files)
@@ -166,8 +163,7 @@ class DiffusersImageBackend:
         import diffusers
 
         if file.suffix != ".safetensors":
-            raise UnsafeModel(f"'{file.name}' is a pickle checkpoint, which can run code when loaded.",
-                              "Use the .safetensors version of this model (most models offer one).")
+            raise UnsafeModel("error.unsafe.pickle_checkpoint", "hint.unsafe.use_safetensors_file", file=file.name)
         sidecar = file.with_name(file.stem + ".config")
         shipped = SINGLE_FILE_CONFIGS.get(self.family)
         if sidecar.is_dir():
@@ -176,10 +172,9 @@ class DiffusersImageBackend:
             config_dir = CONFIGS_DIR / shipped
         else:
             what = family_of(self.family).label if self.family in ("sd2", "sd-turbo", "sd3", "flux") else \
-                "not a checkpoint we can recognise" if not self.family else self.family
-            raise ModelFolderInvalid(
-                f"'{file.name}' is {what}: only SD 1.x and SDXL checkpoints load from a single file.",
-                f"Put the model's diffusers folder (with model_index.json) at image/{file.stem}/ instead.")
+                Message("image.unknown_checkpoint") if not self.family else self.family
+            raise ModelFolderInvalid("error.folder.single_file_family", "hint.folder.use_diffusers_folder",
+                                     file=file.name, what=what, path=f"image/{file.stem}/")
         index = json.loads((config_dir / "model_index.json").read_text(encoding="utf-8"))
         cls = getattr(diffusers, index["_class_name"])
         kwargs: dict[str, Any] = {"config": str(config_dir), "local_files_only": True, "dtype": dtype}
@@ -234,8 +229,8 @@ class DiffusersImageBackend:
             self.pipe.scheduler = self._base_scheduler
             return
         if name not in self.scheduler_names():
-            raise InvalidInput(f"The scheduler '{name}' does not work with {self.spec.name}.",
-                               f"Choose one of: {', '.join(self.scheduler_names())}.")
+            raise InvalidInput("error.image.scheduler_model", "hint.choose_one", name=name, model=self.spec.name,
+                               choices=", ".join(self.scheduler_names()))
         import diffusers
 
         cls_name, options = scheduler_table(family_of(self.family).flow)[name]
@@ -250,7 +245,7 @@ class DiffusersImageBackend:
 
         req = request
         if None in (req.steps, req.guidance_scale, req.width, req.height) or req.seed < 0:
-            raise InvalidInput("The request has unset fields.", "Fill its defaults with ImageRequest.with_defaults.")
+            raise InvalidInput("error.image.unset_fields", "hint.image.with_defaults")
         # 1. scheduler and VAE tiling for this request (nothing changes if the scheduler is refused)
         self._use_scheduler(req.scheduler)
         sampler = scheduler_name_of(type(self.pipe.scheduler).__name__, dict(self.pipe.scheduler.config))
@@ -258,10 +253,10 @@ class DiffusersImageBackend:
         if vae is not None and hasattr(vae, "enable_tiling"):
             tiling = self.plan.vae_tiling or vae_tiling_needed(self.family, req.width, req.height, self.spec.name)
             vae.enable_tiling() if tiling else vae.disable_tiling()
-        notice = ""
+        notice = None
         negative = "negative_prompt" in self._accepts and family_of(self.family, self.spec.name).negative_prompt
         if req.negative_prompt and not negative:
-            notice = f"{self.spec.name} does not use a negative prompt; it was ignored."
+            notice = Message("notice.no_negative_prompt", name=self.spec.name)
         # 2. one image at a time, seed + i, with progress and cancel at every step (a step is one call of
         #    the denoiser: PLMS makes steps + 1 of them, the count is read from the pipeline's timesteps)
         total, done, started = req.steps * req.num_images, 0, time.perf_counter()
@@ -297,10 +292,8 @@ class DiffusersImageBackend:
             except Exception as exc:
                 if is_oom(exc):
                     free_memory()
-                    raise OutOfMemory(
-                        f"Ran out of memory while drawing a {req.width}x{req.height} image with {self.spec.name}.",
-                        "The memory was freed and the model stays loaded. Try a smaller size or fewer images, or "
-                        "choose offload 'model' in the Models tab.") from None
+                    raise OutOfMemory("error.memory.image_oom", "hint.memory.image_oom", width=req.width,
+                                      height=req.height, name=self.spec.name) from None
                 raise
             info = GenerationInfo(prompt=req.prompt, negative_prompt=req.negative_prompt, steps=req.steps,
                                   sampler=sampler, cfg_scale=float(req.guidance_scale), seed=seed, width=req.width,

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from ..errors import ModelFolderInvalid, OutOfMemory, UserError, first_line
+from ..messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +33,12 @@ def free_memory() -> None:
         torch.mps.empty_cache()
 
 
-def load_failure(exc: BaseException, *, name: str, plan_text: str, source: Path, oom_hint: str, broken: str,
-                 broken_hint: str) -> UserError:
+def load_failure(exc: BaseException, *, name: str, plan: Message, source: Path, oom_hint_key: str, broken_key: str,
+                 broken_hint_key: str) -> UserError:
     """The user's error for a failed load (the memory has already been freed by the caller)."""
     if isinstance(exc, UserError):
         return exc
     if is_oom(exc):
-        return OutOfMemory(f"Ran out of memory while loading {name} ({plan_text}).", f"The memory was freed. {oom_hint}")
+        return OutOfMemory("error.memory.load_oom", oom_hint_key, name=name, plan=plan)
     log.exception("loading %s failed", source, exc_info=exc)
-    return ModelFolderInvalid(f"{broken}: {first_line(exc)}", broken_hint)
+    return ModelFolderInvalid(broken_key, broken_hint_key, source=source, error=first_line(exc))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import PICKLE_SUFFIXES, ModelSpec
-from ..errors import ModelFolderInvalid, ModelUnavailable, UnsafeModel
+from ..errors import ModelFolderInvalid, ModelUnavailable, UnsafeModel, UserError
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")
 
@@ -16,8 +16,7 @@ def local_folder(spec: ModelSpec) -> Path:
     """The folder holding the model: its own path, or its snapshot in the Hugging Face cache."""
     if spec.path is not None:
         if not spec.path.exists():
-            raise ModelFolderInvalid(f"The model folder {spec.path} no longer exists.",
-                                     "Press Refresh in the Models tab, or put the model back.")
+            raise ModelFolderInvalid("error.folder.gone", "hint.folder.refresh_or_restore", path=spec.path)
         return spec.path
     if spec.repo_id:
         from huggingface_hub import snapshot_download  # noqa: PLC0415
@@ -27,44 +26,39 @@ def local_folder(spec: ModelSpec) -> Path:
             return Path(snapshot_download(spec.repo_id, local_files_only=True))
         except (LocalEntryNotFoundError, OSError, ValueError):
             pass
-    raise ModelUnavailable(
-        f"{spec.name} is not downloaded yet.",
-        "Download it in the Models tab, or put a Hugging Face model folder at "
-        f"models/{spec.kind}/{spec.name}/ and press Refresh.",
-    )
+    raise ModelUnavailable("error.model.not_downloaded", "hint.model.download_or_copy", name=spec.name,
+                           path=f"models/{spec.kind}/{spec.name}/")
 
 
-def read_folder_json(path: Path, missing: str, missing_hint: str, broken_hint: str) -> dict[str, Any]:
-    """A model folder's JSON file (config.json, model_index.json) as a dict, or a clear error naming it."""
+def read_folder_json(path: Path, missing: UserError, broken_hint_key: str) -> dict[str, Any]:
+    """A model folder's JSON file (config.json, model_index.json) as a dict, or a clear error naming it:
+    ``missing`` when there is no such file."""
     if not path.is_file():
-        raise ModelFolderInvalid(missing, missing_hint)
+        raise missing
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
     except ValueError as exc:  # includes UnicodeDecodeError
-        raise ModelFolderInvalid(f"The {path.name} in '{path.parent}' is broken ({exc}).", broken_hint) from None
+        raise ModelFolderInvalid("error.folder.json_broken", broken_hint_key, file=path.name, folder=path.parent,
+                                 error=exc) from None
     return data
 
 
 def check_text_folder(folder: Path, allow_pickle: bool = False) -> None:
     """Raise a clear error naming the folder and what is missing or broken."""
-    name = f"'{folder}'"
-    read_folder_json(folder / "config.json", f"The model folder {name} has no config.json.",
-                     "A chat model folder needs config.json, *.safetensors weights and tokenizer files, "
-                     "as downloaded from Hugging Face.", "Download the model again or fix the file.")
+    read_folder_json(folder / "config.json",
+                     ModelFolderInvalid("error.folder.no_config", "hint.folder.text_needs", folder=folder),
+                     "hint.folder.download_again_or_fix")
     if not any(folder.glob("*.safetensors")):
         pickles = sorted(p.name for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
         if pickles and not allow_pickle:
-            raise UnsafeModel(
-                f"The model in {name} only has pickle weights ({', '.join(pickles[:3])}), which can run code when loaded.",
-                "Use a safetensors version of this model, or opt in to pickle files for this model in the Models tab.")
+            raise UnsafeModel("error.unsafe.folder_pickle", "hint.unsafe.safetensors_or_opt_in", folder=folder,
+                              files=", ".join(pickles[:3]))
         if not pickles:
-            raise ModelFolderInvalid(f"The model folder {name} has no weights (*.safetensors).",
-                                     "Copy the model's .safetensors files into it.")
+            raise ModelFolderInvalid("error.folder.no_weights", "hint.folder.copy_weights", folder=folder)
     if not any((folder / f).is_file() for f in TOKENIZER_FILES):
-        raise ModelFolderInvalid(f"The model folder {name} has no tokenizer (tokenizer.json or tokenizer.model).",
-                                 "Copy the tokenizer files of this model into the folder.")
+        raise ModelFolderInvalid("error.folder.no_tokenizer", "hint.folder.copy_tokenizer", folder=folder)
 
 
 def needs_remote_code(folder: Path) -> bool:
@@ -86,8 +80,5 @@ def check_remote_code(folder: Path, allowed: bool) -> None:
     if allowed or not needs_remote_code(folder):
         return
     py = sorted(p.name for p in folder.glob("*.py"))
-    raise UnsafeModel(
-        f"The model in '{folder}' needs to run its own Python code ({', '.join(py[:3]) or 'trust_remote_code'}), "
-        "which could do anything on this computer.",
-        "Use a model that transformers supports directly, or, if you trust its authors, tick 'Trust remote code' "
-        "for this model in the Models tab.")
+    raise UnsafeModel("error.unsafe.remote_code", "hint.unsafe.remote_code", folder=folder,
+                      files=", ".join(py[:3]) or "trust_remote_code")

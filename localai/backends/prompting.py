@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidInput, first_line
+from ..messages import Message
 
 FALLBACK_STOPS = ("\nUser:", "\nSystem:")
 ROLES = ("system", "user", "assistant")
@@ -39,7 +40,7 @@ def normalize_messages(messages: Sequence[dict]) -> list[dict[str, str]]:
     for m in messages:
         role = m.get("role")
         if role not in ROLES:
-            raise InvalidInput(f"Unknown message role '{role}'.", "Use system, user or assistant.")
+            raise InvalidInput("error.chat.unknown_role", "hint.chat.roles", role=role)
         out.append({"role": role, "content": flatten_content(m.get("content"))})
     return out
 
@@ -125,10 +126,9 @@ def find_adaptation(tokenizer: Any, messages: Sequence[dict[str, str]]
     raise TemplateRefused(first_line(refusal or Exception("the template failed"), 200))
 
 
-def dropped_notice(model_name: str, context_length: int, dropped: int) -> str:
+def dropped_notice(model_name: str, context_length: int, dropped: int) -> Message:
     """What the user is told when the oldest messages were left out to fit the context."""
-    return (f"The conversation is longer than {model_name} can read at once ({context_length} tokens): "
-            f"the {dropped} oldest messages were left out of its view (the system prompt is kept).")
+    return Message("notice.messages_left_out", name=model_name, n=context_length, k=dropped)
 
 
 def build_prompt(tokenizer: Any, messages: Sequence[dict], context_length: int, max_new_tokens: int,
@@ -137,7 +137,7 @@ def build_prompt(tokenizer: Any, messages: Sequence[dict], context_length: int, 
     prompt plus ``max_new_tokens`` fits the context. The system prompt is always kept."""
     msgs = normalize_messages(messages)
     if not msgs or msgs[-1]["role"] != "user" or not msgs[-1]["content"].strip():
-        raise InvalidInput("There is no message to answer.", "Type a message first.")
+        raise InvalidInput("error.chat.nothing_to_answer", "hint.chat.type_first")
     try:
         return _fit(tokenizer, msgs, context_length, max_new_tokens, count_tokens, find_adaptation(tokenizer, msgs))
     except TemplateRefused as exc:
@@ -145,8 +145,7 @@ def build_prompt(tokenizer: Any, messages: Sequence[dict], context_length: int, 
 
 
 def _refused(model_name: str, reason: str) -> InvalidInput:
-    return InvalidInput(f"The chat template of {model_name} refused this conversation: {reason}",
-                        "Send a plain conversation of user and assistant turns, or use another model.")
+    return InvalidInput("error.chat.template_refused", "hint.chat.template_refused", name=model_name, reason=reason)
 
 
 def _fit(tokenizer: Any, msgs: list[dict[str, str]], context_length: int, max_new_tokens: int,
@@ -171,10 +170,8 @@ def _fit(tokenizer: Any, msgs: list[dict[str, str]], context_length: int, max_ne
             stops = () if templated else FALLBACK_STOPS
             return Prompt(text, shown, dropped, templated, stops, min(max_new_tokens, context_length - n))
         if len(turns) <= 1:
-            raise InvalidInput(
-                f"Your message is too long for this model: about {n} tokens, but only {budget} fit "
-                f"(context {context_length} minus {reserve} tokens kept for the answer).",
-                "Shorten the message or the system prompt, or lower 'Max new tokens'.")
+            raise InvalidInput("error.chat.too_long", "hint.chat.shorten", n=n, budget=budget, context=context_length,
+                               reserve=reserve)
         # Drop the oldest turn; never leave an assistant message first.
         turns = turns[1:]
         dropped += 1

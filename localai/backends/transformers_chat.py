@@ -20,6 +20,7 @@ from ..catalog import ModelSpec
 from ..errors import ModelFolderInvalid, OutOfMemory, first_line
 from ..jobs import CancelToken
 from ..options import ChatOptions
+from ..messages import Message
 from ..plan import LoadPlan
 from .base import ChatResult
 from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
@@ -111,7 +112,7 @@ class TransformersChatBackend:
         self.use_safetensors = True
 
     # -- loading ------------------------------------------------------------------------------------
-    def load(self, on_status: Callable[[str], None] = lambda s: None) -> None:
+    def load(self, on_status: Callable[[Message], None] = lambda s: None) -> None:
         folder = local_folder(self.spec)
         check_text_folder(folder, allow_pickle=self.plan.allow_pickle)
         check_remote_code(folder, allowed=self.plan.trust_remote_code)
@@ -120,17 +121,16 @@ class TransformersChatBackend:
         import torch  # noqa: PLC0415
         from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
 
-        on_status(f"Loading the tokenizer of {self.spec.name}...")
+        on_status(Message("status.loading_tokenizer", name=self.spec.name))
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True,
                                                            trust_remote_code=self.plan.trust_remote_code)
         except Exception as exc:
             log.exception("loading the tokenizer in %s failed", folder)
-            raise ModelFolderInvalid(f"The tokenizer files (tokenizer.json, tokenizer_config.json) in '{folder}' "
-                                     f"could not be read: {first_line(exc, 200)}",
-                                     "Copy this model's tokenizer files again from its download.") from None
+            raise ModelFolderInvalid("error.load.tokenizer", "hint.load.tokenizer", folder=folder,
+                                     error=first_line(exc, 200)) from None
         try:
-            on_status(f"Loading the weights of {self.spec.name} ({self.plan.describe()})...")
+            on_status(Message("status.loading_weights", name=self.spec.name, plan=self.plan.describe()))
             self.model = AutoModelForCausalLM.from_pretrained(folder, **self._load_kwargs(torch))
             if self.plan.offload != "device_map" and self.plan.quantization in ("none",) and self.plan.device != "cpu":
                 self.model.to(self.plan.device)
@@ -140,16 +140,14 @@ class TransformersChatBackend:
         except Exception as exc:
             self.unload()
             raise load_failure(
-                exc, name=self.spec.name, plan_text=self.plan.describe(), source=folder,
-                oom_hint="Try 4-bit quantization in the Models tab, close other programs, or pick a smaller model.",
-                broken=f"Could not load the model in '{folder}'",
-                broken_hint="Check that the folder is a complete Hugging Face model (config.json, *.safetensors, "
-                            "tokenizer files) and that its files are not damaged.") from None
+                exc, name=self.spec.name, plan=self.plan.describe(), source=folder,
+                oom_hint_key="hint.memory.load_oom_text", broken_key="error.load.text_failed",
+                broken_hint_key="hint.load.text_folder") from None
         cfg = self.model.config
         self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or self.spec.context_length or 2048)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        on_status(f"{self.spec.name} is ready.")
+        on_status(Message("status.ready", name=self.spec.name))
 
     def _load_kwargs(self, torch: Any) -> dict[str, Any]:
         plan = self.plan
@@ -187,7 +185,7 @@ class TransformersChatBackend:
                             model_name=self.spec.name)
 
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
-                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None,
+                    on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
                     on_start: Callable[[], None] | None = None) -> ChatResult:
         """Answer ``messages``, handing text to ``on_text`` as it is produced."""
         prompt = self.prepare(messages, options)
@@ -238,9 +236,7 @@ class TransformersChatBackend:
         except Exception as exc:
             if is_oom(exc):
                 free_memory()
-                raise OutOfMemory("Ran out of memory while writing the answer.",
-                                  "The memory was freed. Lower 'Max new tokens', start a new conversation, "
-                                  "or use 4-bit quantization or a smaller model.") from None
+                raise OutOfMemory("error.memory.chat_oom", "hint.memory.chat_oom") from None
             raise
         stream.end()
         n = len(stream.ids)

@@ -4,8 +4,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..i18n import TOAST_TITLES_CSS, Translator
 from ..state import AppState
+from .translator import TOAST_TITLES_CSS, Translator
 
 CSS = """
 #chat-status { min-height: 2.5em; font-size: 0.9em; }

@@ -14,7 +14,7 @@ import gradio as gr
 from ..backends.base import ChatResult
 from ..backends.prompting import flatten_content
 from ..conversations import SAVED_OPTIONS
-from ..i18n import Translator, text, translate_error, translate_plan
+from ..messages import render, text
 from ..jobs import CancelledBeforeStart, Done, Notice, TextDelta
 from ..options import CHAT_NUMBERS, CHAT_SEED, PAGE_SAMPLING, ChatOptions
 from ..state import AppState
@@ -22,6 +22,7 @@ from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
 from .job_view import Failed, JobTexts, JobView, TabJobs
 from .option_inputs import slider
+from .translator import Translator, plan_summary
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
     plan = result.plan
     parts = []
     if plan is not None:
-        parts.append(f"**{result.model}** · {translate_plan(f'{plan.describe()} — {plan.reason}', lang)}")
+        parts.append(f"**{result.model}** · {plan_summary(plan, lang)}")
     speed = text(lang, "chat.speed", tokens=result.completion_tokens, speed=f"{result.tokens_per_second:.1f}")
     if result.finish_reason == "cancelled":
         speed += text(lang, "chat.stopped")
@@ -203,11 +204,11 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         try:
             info = services.model_info(model_name, "text")
         except Exception as exc:
-            return f"⚠️ {translate_error(exc, lang)}"
+            return f"⚠️ {render(exc, lang)}"
         if info.problem:
             return f"⚠️ {tr.msg(lang, info.problem)}"
         verb = tr(lang, "common.loaded" if info.loaded else "common.will_load")
-        return f"{verb}: **{info.spec.name}** · {translate_plan(f'{info.plan.describe()} — {info.plan.reason}', lang)}"
+        return f"{verb}: **{info.spec.name}** · {plan_summary(info.plan, lang)}"
 
     @ui_handler
     def open_conversation(cid: str | None, request: gr.Request) -> tuple[Any, ...]:

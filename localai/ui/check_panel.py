@@ -10,11 +10,12 @@ import gradio as gr
 
 from ..check_report import check_markdown
 from ..errors import UserError
-from ..i18n import Translator, translate_error
 from ..jobs import Done
+from ..messages import render
 from ..state import AppState
 from .common import owner_of
 from .job_view import Failed, JobTexts, JobView
+from .translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def build_check_panel(state: AppState) -> None:
             yield check_markdown(check.facts, state.settings.models_dir, check.plan_line, check.problems, lang)
         except Exception as exc:  # the page gets one plain line, the log the details
             log.info("the system check failed", exc_info=True)
-            why = translate_error(exc, lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+            why = render(exc, lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
             yield tr(lang, "check.failed", error=why)
 
     run_btn.click(run, None, result)

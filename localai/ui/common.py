@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import UserError
-from ..i18n import language_of, text, translate_error
+from ..messages import language_of, render, text
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def user_error(exc: BaseException, lang: str = "en") -> Exception:
     if isinstance(exc, gr.Error):  # already a message for the page
         return exc
     if isinstance(exc, UserError):
-        return gr.Error(translate_error(exc, lang), title="LocalAI", print_exception=False)
+        return gr.Error(render(exc, lang), title="LocalAI", print_exception=False)
     log.exception("unexpected error in the UI", exc_info=exc)
     return gr.Error(text(lang, "error.unexpected", name=type(exc).__name__), title="LocalAI")
 

@@ -4,10 +4,10 @@ from typing import Any
 
 import gradio as gr
 
-from ..i18n import Translator
 from ..state import AppState
 from .common import ui_handler, user_of
 from .image_tab import ImageFormHooks
+from .translator import Translator
 
 ALL_DAYS = "All dates"
 SHOWN = 200  # newest images shown at once

@@ -9,8 +9,9 @@ from typing import Any
 import gradio as gr
 
 from ..conversations import Conversations
-from ..i18n import Translator, text
+from ..messages import text
 from .common import ui_handler, user_of
+from .translator import Translator
 
 
 @dataclass

@@ -9,10 +9,9 @@ from typing import Any
 
 import gradio as gr
 
-from .. import i18n
 from ..errors import UserError
 from ..gallery import read_png_info
-from ..i18n import Translator, translate_error, translate_plan
+from ..messages import Message, render, text
 from ..backends.base import ImageResult
 from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, MAX_STEPS, MIN_SIDE, ImageRequest
 from ..jobs import Done, ImageReady, Step
@@ -21,6 +20,7 @@ from ..state import AppState
 from .common import owner_of, ui_handler, user_error, user_of
 from .job_view import Failed, JobTexts, JobView, TabJobs, message_text
 from .option_inputs import slider
+from .translator import Translator, plan_summary
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ def progress_html(step: int, total: int, text: str) -> str:
 
 def _eta(seconds: float, lang: str = "en") -> str:
     if seconds < 90:
-        return i18n.text(lang, "image.eta_s", seconds=f"{seconds:.0f}")
-    return i18n.text(lang, "image.eta_min", minutes=f"{seconds / 60:.0f}")
+        return text(lang, "image.eta_s", seconds=f"{seconds:.0f}")
+    return text(lang, "image.eta_min", minutes=f"{seconds / 60:.0f}")
 
 
 @dataclass(frozen=True)
@@ -112,11 +112,11 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
             info = services.model_info(name, "image")
             f = services.image_defaults(name)[1]
         except Exception as exc:  # noqa: BLE001 - shown in the plan line; nothing else changes
-            return f"⚠️ {translate_error(exc, lang)}"
+            return f"⚠️ {render(exc, lang)}"
         if info.problem:
             return f"⚠️ {tr.msg(lang, info.problem)}"
         return (f"{tr(lang, 'common.loaded' if info.loaded else 'common.will_load')}: **{info.spec.name}** "
-                f"({f.label}) · {translate_plan(f'{info.plan.describe()} — {info.plan.reason}', lang)}")
+                f"({f.label}) · {plan_summary(info.plan, lang)}")
 
     def family_defaults(name: str) -> tuple[Any, ...]:
         """A model picked by hand: its family's size, steps, guidance and schedulers."""
@@ -176,7 +176,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
         if r.cancelled:
             line = tr(lang, "image.cancelled", count=sum(i.finished for i in r.images))
         else:
-            where = tr(lang, "image.done_on", plan=translate_plan(r.plan.describe(), lang)) if r.plan else ""
+            where = tr(lang, "image.done_on", plan=render(r.plan.describe(), lang)) if r.plan else ""
             line = tr(lang, "image.done", count=len(r.images), seconds=f"{r.seconds:.1f}", sampler=r.sampler,
                       where=where, folder=state.settings.outputs_dir)
         steps_total = r.request.steps * r.request.num_images
@@ -212,7 +212,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
         if meta.localai.get("plan"):
             plan, lang = meta.localai["plan"], tr.lang(request)
             text += (f"\n\n{tr(lang, 'image.png_loaded_as')}: {plan.get('device')} {plan.get('dtype')} — "
-                     f"{translate_plan(plan.get('reason', ''), lang)}")
+                     f"{render(Message.from_record(plan.get('reason_message')) or plan.get('reason', ''), lang)}")
         return text, meta.info
 
     def send(info: Any, current_model: str, request: gr.Request = None) -> tuple[Any, ...]:

@@ -18,14 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Union
 
-from ..i18n import Translator, translate, translate_error
-from ..jobs import CancelledBeforeStart, Generating, Job, JobEvent, Message, Notice, Queued, Status, Stopping
+from ..jobs import CancelledBeforeStart, Generating, Job, JobEvent, Notice, Queued, Status, Stopping
+from ..messages import Message, render
 from .common import user_error
+from .translator import Translator
 
 
 def message_text(message: Message, lang: str) -> str:
     """A status line or notice from the core, in ``lang``: the one place the page renders them."""
-    return translate(message, lang)
+    return render(message, lang)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class JobView:
             key = optional[type(shown)]
             return tr(lang, key) if key else None
         if isinstance(shown, Failed):
-            return f"⚠️ {translate_error(shown.error, lang)}"
+            return f"⚠️ {render(shown.error, lang)}"
         return None
 
 

@@ -10,7 +10,7 @@ import gradio as gr
 from ..catalog import ModelSpec, builtin_catalog
 from ..downloads import DownloadProgress, DownloadResult, DownloadStopped
 from ..errors import InvalidInput, UserError
-from ..i18n import LANGS, Translator, text, translate, translate_error, translate_plan
+from ..messages import LANGS, render, text
 from ..jobs import Done, DownloadStep
 from ..model_settings import ModelSettings
 from ..options import DEVICE, DTYPE, OFFLOAD, QUANTIZATION
@@ -21,6 +21,7 @@ from ..tiers import default_model, recommended, tier_label, tier_of
 from .common import owner_of, ui_handler, user_error
 from .job_view import Failed, JobTexts, JobView, TabJobs
 from .option_inputs import dropdown
+from .translator import Translator
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def hardware_markdown(state: AppState, lang: str = "en") -> str:
         accel = text(lang, "models.no_accel")
     bnb = text(lang, "models.bnb_works") if hw.bnb_ok else text(
         lang, "models.bnb_broken", why=hw.bnb_problem or text(lang, "models.not_installed"))
-    return text(lang, "models.hardware", tier=translate(tier_label(tier_of(hw)), lang), device=device, accel=accel,
+    return text(lang, "models.hardware", tier=render(tier_label(tier_of(hw)), lang), device=device, accel=accel,
                 ram_free=format_bytes(hw.available_ram), ram_total=format_bytes(hw.total_ram),
                 bf16=text(lang, "common.yes" if hw.bf16 else "common.no"), bnb=bnb,
                 disk=format_bytes(services.free_disk()),
@@ -67,7 +68,7 @@ def memory_markdown(state: AppState, lang: str = "en") -> str:
     loaded = state.services.loaded_models()
     if not loaded:
         return text(lang, "models.memory_none")
-    parts = [f"**{b.spec.name}** ({translate_plan(b.plan.describe(), lang)}, ~{format_bytes(b.plan.estimated_bytes)})"
+    parts = [f"**{b.spec.name}** ({render(b.plan.describe(), lang)}, ~{format_bytes(b.plan.estimated_bytes)})"
              for b in loaded]
     total = sum(b.plan.estimated_bytes for b in loaded if b.plan.pool != "none")  # a remote model holds none here
     return text(lang, "models.memory", models=", ".join(parts), total=format_bytes(total))
@@ -88,8 +89,8 @@ def model_rows(state: AppState, lang: str = "en") -> list[list[str]]:
     rows = []
     for spec in _ordered(state):
         info = state.services.model_info(spec.name, spec.kind)
-        plan = ((text(lang, "models.loaded_prefix") if info.loaded else "") + translate_plan(info.plan.describe(), lang)
-                if info.plan else f"⚠️ {translate(info.problem, lang)[:80]}")
+        plan = ((text(lang, "models.loaded_prefix") if info.loaded else "") + render(info.plan.describe(), lang)
+                if info.plan else f"⚠️ {render(info.problem, lang)[:80]}")
         star = " ★" if (spec.kind, spec.name) in defaults else ""
         rows.append([spec.name + star, _kind(spec.kind, lang), _where(spec.source, lang),
                      format_params(spec.params), format_bytes(spec.weight_bytes) if spec.weight_bytes else "?",
@@ -110,7 +111,7 @@ def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
     try:
         info = state.services.model_info(name, kind)
     except UserError as exc:
-        return f"⚠️ {translate_error(exc, lang)}"
+        return f"⚠️ {render(exc, lang)}"
     s = info.spec
     where = text(lang, "models.on_disk_at", path=s.path) if s.path else text(lang, "models.not_downloaded")
     partial = state.services.partial_download_bytes(s.name, s.kind)
@@ -123,10 +124,10 @@ def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
     lines = [f"### {s.name}", s.description or "", facts]
     if info.plan is not None:
         verb = text(lang, "models.loaded_as" if info.loaded else "models.would_load_as")
-        lines.append(f"**{verb}:** {translate_plan(info.plan.describe(), lang)}  \n"
-                     f"**{text(lang, 'models.why')}:** {translate_plan(info.plan.reason, lang)}")
+        lines.append(f"**{verb}:** {render(info.plan.describe(), lang)}  \n"
+                     f"**{text(lang, 'models.why')}:** {render(info.plan.reason, lang)}")
     else:
-        lines.append(f"⚠️ {translate(info.problem, lang)}")
+        lines.append(f"⚠️ {render(info.problem, lang)}")
     return "\n\n".join(x for x in lines if x)
 
 
@@ -225,7 +226,7 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         try:
             job = services.download(name, kind, owner=owner)
         except Exception as exc:
-            yield f"⚠️ {translate_error(exc, lang)}"
+            yield f"⚠️ {render(exc, lang)}"
             raise user_error(exc, lang) from None
         view = JobView(tr, lang, DOWNLOAD_TEXTS)
         with download_jobs.running(owner, job):
@@ -234,13 +235,13 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
                 if isinstance(shown, DownloadStep):
                     p: DownloadProgress = shown.progress
                     progress(p.fraction, desc=tr(lang, "models.downloading", name=name))
-                    yield tr(lang, "models.downloading_progress", name=name, progress=view.message(p.text()))
+                    yield tr(lang, "models.downloading_progress", name=name, progress=view.message(p.describe()))
                 elif isinstance(shown, Done):
                     r: DownloadResult = shown.result
                     yield tr(lang, "models.downloaded", name=r.name, size=format_bytes(r.total_bytes), files=r.files,
                              seconds=f"{r.seconds:.0f}", path=r.path)
                 elif isinstance(shown, Failed) and isinstance(shown.error, DownloadStopped):
-                    yield f"⏸️ {translate_error(shown.error, lang)}"  # stopped by the user: not an error
+                    yield f"⏸️ {render(shown.error, lang)}"  # stopped by the user: not an error
                     return
                 elif (line := view.line(shown)) is not None:
                     yield line
@@ -260,14 +261,14 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         try:
             job = services.load(name, kind, owner=owner_of(request))
         except Exception as exc:
-            yield f"⚠️ {translate_error(exc, lang)}"
+            yield f"⚠️ {render(exc, lang)}"
             raise user_error(exc, lang) from None
         view = JobView(tr, lang, LOAD_TEXTS)
         for shown in view.follow(job):
             if isinstance(shown, Done):
                 plan: LoadPlan = shown.result
-                yield tr(lang, "models.is_loaded", name=name, plan=translate_plan(plan.describe(), lang),
-                         reason=translate_plan(plan.reason, lang))
+                yield tr(lang, "models.is_loaded", name=name, plan=render(plan.describe(), lang),
+                         reason=render(plan.reason, lang))
             elif (line := view.line(shown)) is not None:
                 yield line
             if isinstance(shown, Failed):

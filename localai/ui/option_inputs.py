@@ -7,8 +7,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..i18n import Translator
 from ..options import Choice, Number
+from .translator import Translator
 
 
 def slider(option: Number, tr: Translator, value: float | None = None, **kwargs: Any) -> Any:
