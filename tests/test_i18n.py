@@ -1,5 +1,6 @@
-"""English and Russian: every UI string in both, the messages of services and the system check
-translated with their names and numbers intact, and how each request's language is picked."""
+"""English and Russian on the page, in errors and in the system check: texts by key, rendered in each
+request's language with their names and numbers intact, and how each request's language is picked.
+(tests/test_messages.py checks the catalogs against the code.)"""
 
 from __future__ import annotations
 
@@ -10,49 +11,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from localai.errors import InvalidInput, NotEnoughMemory, UnknownModel, UserError
-from localai.i18n import (
-    LANGS,
-    MESSAGES,
-    STRINGS,
-    ForcedLanguage,
-    Translator,
-    gradio_translations,
-    language_from_header,
-    language_of,
-    placeholders,
-    text,
-    translate,
-    translate_error,
-    translate_plan,
-)
+from localai.errors import InvalidInput, ModelUnavailable, NotEnoughMemory, UnknownModel, UserError
+from localai.messages import LANGS, Message, language_from_header, language_of, render, text
+from localai.serving import ForcedLanguage
+from localai.ui.translator import Translator, gradio_translations
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]")
-SAME_IN_BOTH = {"chat.top_p", "check.python", "common.info"}  # names, not words
+G = 1024**3
 
 
 def request(accept_language: str | None = None) -> SimpleNamespace:
     return SimpleNamespace(headers={} if accept_language is None else {"accept-language": accept_language})
-
-
-# --- the tables ------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("key", sorted(STRINGS))
-def test_every_key_has_both_languages_with_the_same_placeholders(key: str) -> None:
-    english, russian = STRINGS[key]
-    assert english.strip() and russian.strip()
-    assert placeholders(english) == placeholders(russian), key
-    if key not in SAME_IN_BOTH and key != "hist.date":
-        assert CYRILLIC.search(russian), f"{key}: the Russian text is not in Russian: {russian!r}"
-
-
-def test_message_templates_have_matching_placeholders_and_no_duplicates() -> None:
-    seen = set()
-    for english, russian in MESSAGES:
-        assert placeholders(english) == placeholders(russian), english
-        assert CYRILLIC.search(russian), english
-        assert english not in seen, f"listed twice: {english}"
-        seen.add(english)
 
 
 def test_text_fills_placeholders_in_each_language() -> None:
@@ -109,56 +78,52 @@ def test_ui_keys_are_checked_when_the_page_is_built() -> None:
 
 # --- messages from services and backends ----------------------------------------------------------
 
-def test_unknown_model_keeps_the_list_of_names() -> None:
-    exc = UnknownModel("Unknown chat model 'gpt-5'.", "Known chat models: tiny-llama, Qwen2.5-0.5B-Instruct.")
-    ru = translate_error(exc, "ru")
-    assert ru == "Неизвестная модель для чата: «gpt-5». Доступные модели для чата: tiny-llama, Qwen2.5-0.5B-Instruct."
-    assert translate_error(exc, "en") == str(exc)
+def test_unknown_model_keeps_the_list_of_names(state) -> None:
+    with pytest.raises(UnknownModel) as info:
+        state.services.chat("gpt-5", [{"role": "user", "content": "hi"}])
+    exc = info.value
+    ru = render(exc, "ru")
+    assert ru.startswith("Неизвестная модель для чата: «gpt-5». Доступные модели для чата: tiny-llama")
+    assert render(exc, "en") == str(exc) and str(exc).startswith("Unknown chat model 'gpt-5'. Known chat models:")
 
 
 def test_not_enough_memory_keeps_numbers_and_model_names() -> None:
-    exc = NotEnoughMemory("Qwen2.5-14B-Instruct (14.8B) does not fit: even 4-bit NF4 needs about 9.85 GB, and this "
-                          "computer has 5.90 GB free GPU memory and 3.10 GB free RAM.",
-                          "Try a smaller model such as Qwen2.5-7B-Instruct (7.6B), or close other programs to free "
-                          "memory.")
-    ru = translate_error(exc, "ru")
-    for kept in ("Qwen2.5-14B-Instruct", "14.8B", "9.85 GB", "5.90 GB", "3.10 GB", "Qwen2.5-7B-Instruct", "7.6B"):
+    from localai.catalog import ModelSpec
+    from localai.hardware import HardwareInfo
+    from localai.plan import plan_text_load
+
+    hw = HardwareInfo("cuda", "GeForce GTX 1650", 4 * G, int(3.4 * G), 16 * G, 3 * G, bnb_ok=True)
+    big = ModelSpec("Qwen2.5-14B-Instruct", "text", "hub", params=int(14.8e9))
+    smaller = ModelSpec("Qwen2.5-1.5B-Instruct", "text", "hub", params=int(1.5e9))
+    with pytest.raises(NotEnoughMemory) as info:
+        plan_text_load(big, hw, alternatives=[big, smaller])
+    exc = info.value
+    ru = render(exc, "ru")
+    for kept in ("Qwen2.5-14B-Instruct", "14.8B", "Qwen2.5-1.5B-Instruct", "1.5B", "4 бита NF4"):
         assert kept in ru
+    for number in re.findall(r"\d+\.\d+ GB", str(exc)):
+        assert number in ru
     assert "не помещается" in ru and "видеопамяти" in ru and "Попробуйте модель поменьше" in ru
-    assert not re.search(r"\b(does|fit|free|Try|programs)\b", ru), ru
+    assert not re.search(r"\b(does|fit|free|Try|programs|params)\b", ru), ru
 
 
 def test_paths_and_commands_stay_intact() -> None:
-    hint = ("Download it in the Models tab, or put a Hugging Face model folder at models/text/My_Model-7B/ "
-            "and press Refresh.")
-    ru = translate(hint, "ru")
-    assert "models/text/My_Model-7B/" in ru and "«Обновить»" in ru
-    gated = ("1) Open https://huggingface.co/meta/llama and accept the license while logged in. 2) Create a 'read' "
-             "token at https://huggingface.co/settings/tokens. 3) In a terminal run `hf auth login` and paste it (or "
-             "set the HF_TOKEN environment variable). 4) Restart LocalAI and press Download again. Or pick an ungated "
-             "model.")
-    ru = translate(gated, "ru")
+    from localai.backends.model_files import local_folder
+    from localai.catalog import ModelSpec
+    from localai.downloads import _gated
+
+    with pytest.raises(ModelUnavailable) as info:
+        local_folder(ModelSpec("My_Model-7B", "text", "hub"))
+    ru = render(info.value, "ru")
+    assert ru == ("Модель My_Model-7B ещё не скачана. Скачайте её на вкладке «Модели» или положите папку модели "
+                  "Hugging Face в models/text/My_Model-7B/ и нажмите «Обновить».")
+    gated = render(_gated(ModelSpec("llama", "text", "hub", repo_id="meta/llama", gated=True), False), "ru")
     for kept in ("https://huggingface.co/meta/llama", "https://huggingface.co/settings/tokens", "`hf auth login`",
                  "HF_TOKEN"):
-        assert kept in ru
+        assert kept in gated
 
 
-def test_a_message_and_its_hint_in_one_string_are_both_translated() -> None:
-    joined = "tiny is not downloaded yet. Download it in the Models tab, or put a Hugging Face model folder at " \
-             "models/text/tiny/ and press Refresh."
-    assert translate(joined, "ru") == ("Модель tiny ещё не скачана. Скачайте её на вкладке «Модели» или положите "
-                                       "папку модели Hugging Face в models/text/tiny/ и нажмите «Обновить».")
-    assert translate("⚠️ The prompt is empty.", "ru") == "⚠️ Описание картинки пустое."
-
-
-def test_unknown_messages_stay_english() -> None:
-    assert translate("A brand-new problem nobody has seen.", "ru") == "A brand-new problem nobody has seen."
-    exc = UserError("A brand-new problem.", "Do the new thing.")
-    assert translate_error(exc, "ru") == "A brand-new problem. Do the new thing."
-    assert translate_error(ValueError("boom"), "ru") == "boom"
-
-
-def test_the_common_errors_of_the_app_are_all_in_the_table(state) -> None:
+def test_the_common_errors_of_the_app_are_all_in_russian(state) -> None:
     """Real errors raised by the code itself, not copies of their texts."""
     from localai.options import ChatOptions
     from localai.image_request import ImageRequest
@@ -183,7 +148,7 @@ def test_the_common_errors_of_the_app_are_all_in_the_table(state) -> None:
     catch(lambda: ImageRequest(prompt="x", width=65).with_defaults("sd15", "tiny-sd"))
     catch(lambda: services.generate_images("no-such-image-model", ImageRequest(prompt="x")))
     for exc in errors:
-        ru = translate_error(exc, "ru")
+        ru = render(exc, "ru")
         assert ru != str(exc) and CYRILLIC.search(ru), f"not translated: {exc}"
         words = re.sub("«[^»]*»", "", ru)  # quoted examples stay as they are
         assert not re.search(r"\b(the|is|must|Use|Choose|Unknown)\b", words), f"English left in: {ru}"
@@ -191,26 +156,52 @@ def test_the_common_errors_of_the_app_are_all_in_the_table(state) -> None:
             assert number in ru, f"{number} lost in {ru}"
 
 
-def test_download_errors_are_in_the_table() -> None:
+def test_download_errors_are_in_russian() -> None:
     from localai.catalog import ModelSpec
     from localai.downloads import _gated
 
     spec = ModelSpec("Llama-3-8B", "text", "hub", repo_id="meta-llama/Meta-Llama-3-8B", gated=True)
     for has_token in (False, True):
         exc = _gated(spec, has_token)
-        ru = translate_error(exc, "ru")
+        ru = render(exc, "ru")
         assert "Llama-3-8B" in ru and "https://huggingface.co/meta-llama/Meta-Llama-3-8B" in ru
         assert "закрытая" in ru and "Open" not in ru
 
 
 def test_plan_lines_keep_numbers() -> None:
-    reason = "CPU only: 181K params x 4 B = 0.7 MB fits in 22.6 GB free RAM -> fp32 (fastest on CPU)"
-    ru = translate_plan(reason, "ru")
-    assert ru == ("только процессор: 181K параметров x 4 B = 0.7 MB помещается в 22.6 GB свободной ОЗУ -> fp32 "
-                  "(так быстрее всего на процессоре)")
-    assert translate_plan("cpu · bf16 · 4-bit NF4 · offload: device_map", "ru") == \
+    from localai.catalog import ModelSpec
+    from localai.hardware import HardwareInfo
+    from localai.plan import LoadPlan, LoadPrefs, plan_text_load
+
+    hw = HardwareInfo("cpu", "Ryzen 7", 0, 0, 32 * G, int(22.6e9), bnb_ok=True)
+    plan = plan_text_load(ModelSpec("tiny", "text", "local", params=181_000), hw)
+    assert render(plan.reason, "en") == \
+        "CPU only: 181K params x 4 B = 0.7 MB fits in 22.6 GB free RAM -> fp32 (fastest on CPU)"
+    assert render(plan.reason, "ru") == ("только процессор: 181K параметров x 4 B = 0.7 MB помещается в 22.6 GB "
+                                         "свободной ОЗУ -> fp32 (так быстрее всего на процессоре)")
+    assert render(LoadPlan("cpu", "bf16", "nf4", "device_map").describe(), "ru") == \
         "cpu · bf16 · 4 бита NF4 · выгрузка: device_map"
-    assert translate_plan(reason, "en") == reason
+    forced = plan_text_load(ModelSpec("tiny", "text", "local", params=181_000), hw, LoadPrefs(dtype="bf16"))
+    assert render(forced.reason, "ru").startswith("только процессор: ваш выбор: 181K параметров")
+
+
+def test_image_plan_reasons_are_russian_in_russian() -> None:
+    from localai.catalog import ModelSpec
+    from localai.hardware import HardwareInfo
+    from localai.plan import LoadPrefs, plan_image_load
+
+    sd = ModelSpec("SD 1.5", "image", "hub", params=1_066_235_307, family="sd15")
+    cases = [HardwareInfo("cpu", "Ryzen 7", 0, 0, 32 * G, 24 * G),
+             HardwareInfo("cuda", "RTX 3060", 12 * G, 11 * G, 32 * G, 24 * G, bnb_ok=True),
+             HardwareInfo("cuda", "GTX 1050", 2 * G, int(1.9 * G), 32 * G, 24 * G, bnb_ok=True)]
+    reasons = [plan_image_load(sd, hw).reason for hw in cases]
+    reasons.append(plan_image_load(sd, cases[1], LoadPrefs(quantization="nf4", offload="model")).reason)
+    for reason in reasons:
+        en, ru = render(reason, "en"), render(reason, "ru")
+        assert CYRILLIC.search(ru) and en != ru
+        assert not re.search(r"\b(fits|free|working|memory|with|offload|your)\b", ru), ru
+        for number in re.findall(r"\d+(?:\.\d+)?", en):
+            assert number in ru, f"{number} lost in {ru}"
 
 
 # --- the system check, in Russian -----------------------------------------------------------------
@@ -241,8 +232,8 @@ def test_every_problem_of_the_system_check_is_translated() -> None:
     for f in broken:
         for p in diagnose(f, SETTINGS, HUB_7B):
             seen += 1
-            for part in (p.title, p.fix):
-                ru = translate(part, "ru")
+            for message in (p.title, p.fix):
+                part, ru = render(message, "en"), render(message, "ru")
                 assert ru != part and CYRILLIC.search(ru), f"not translated: {part}"
                 words = re.sub(r"`[^`]*`|\([^)]*\)|\S*[/\\=]\S*", "", ru)  # commands, paths, details
                 assert not re.search(r"\b(the|is|and|your|to|of)\b", words), f"English left in: {ru}"
@@ -255,19 +246,23 @@ def test_every_problem_of_the_system_check_is_translated() -> None:
 
 def test_check_panel_shows_problems_and_facts_in_russian() -> None:
     from localai.doctor import Problem
+    from localai.plan import LoadPlan
     from localai.ui.check_panel import check_markdown
     from tests.test_doctor import HEALTHY_CPU
 
-    md = check_markdown(dataclasses.replace(HEALTHY_CPU, port_free=True), Path("/data/models"),
-                        "tiny-llama: cpu · fp32 · no quantization (CPU only: 181K params x 4 B = 0.7 MB fits in "
-                        "22.6 GB free RAM -> fp32 (fastest on CPU))",
-                        [Problem("warning", "Port 7860 on 127.0.0.1 is already in use (another program, or LocalAI "
-                                 "already running).", "Nothing to do: LocalAI will use the next free port. To choose "
-                                 "one, pass --port 7861 (or close the other program).")], "ru")
+    reason = Message("plan.text.fits", prefix=Message("plan.prefix.cpu_only"), what="fp32",
+                     size=Message("plan.text.size", params=Message("plan.params", count="181K"), bytes="4",
+                                  need="0.7 MB"), free="22.6 GB", where=Message("plan.free.ram"),
+                     extra=Message("plan.extra.fastest_on_cpu"))
+    plan = Message("doctor.plan.line", name="tiny-llama", plan=LoadPlan("cpu", "fp32").describe(), reason=reason)
+    md = check_markdown(dataclasses.replace(HEALTHY_CPU, port_free=True), Path("/data/models"), plan,
+                        [Problem("warning", Message("doctor.port_in_use", port=7860, host="127.0.0.1"),
+                                 Message("doctor.port_fix", port=7861))], "ru")
     assert "Найдено проблем: 1" in md and "⚠️ Предупреждение" in md and "Как исправить" in md
     assert "Порт 7860" in md and "--port 7861" in md
     assert "Только процессор: Ryzen 7" in md and "без квантования" in md and "`/data/models`" in md
-    assert "Проблем не найдено" in check_markdown(HEALTHY_CPU, Path("m"), "", [], "ru")
+    assert "так быстрее всего на процессоре" in md
+    assert "Проблем не найдено" in check_markdown(HEALTHY_CPU, Path("m"), None, [], "ru")
 
 
 # --- the UI edge ------------------------------------------------------------------------------------
@@ -277,7 +272,7 @@ def test_user_error_becomes_a_message_in_the_request_language() -> None:
 
     from localai.ui.common import ui_handler, user_error
 
-    exc = InvalidInput("The message is empty.", "Type something to send.")
+    exc = InvalidInput("error.chat.empty_message", "hint.chat.type_something")
     assert user_error(exc, "ru").message == "Сообщение пустое. Напишите что-нибудь, чтобы отправить."
     assert user_error(exc).message == "The message is empty. Type something to send."
     assert "Что-то пошло не так (KeyError)" in user_error(KeyError("x"), "ru").message
