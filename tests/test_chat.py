@@ -11,6 +11,7 @@ from localai.backends.transformers_chat import _Stream
 from localai.options import ChatOptions
 from localai.errors import InvalidInput, OutOfMemory
 from localai.jobs import Done, Notice, Status, TextDelta
+from localai.messages import render
 
 MODELS = ["tiny-llama", "tiny-qwen2"]  # with and without a chat template
 
@@ -39,7 +40,8 @@ def test_answer_streams_in_many_chunks(state, model):
     assert "".join(chunks) == result.text
     assert result.completion_tokens == 40 and result.finish_reason == "length"
     assert result.tokens_per_second > 0 and result.plan.device == "cpu"
-    assert any(isinstance(e, Status) and "Loading" in e.message for e in others), "first use shows loading progress"
+    statuses = [render(e.message, "en") for e in others if isinstance(e, Status)]
+    assert any("Loading" in s for s in statuses), "first use shows loading progress"
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -90,7 +92,7 @@ def test_long_conversation_is_trimmed_from_the_oldest_turns_and_user_is_told(sta
         history.append({"role": "assistant", "content": f"Answer {i}: " + "the lazy dog sleeps " * 3})
     history.append({"role": "user", "content": "LAST-QUESTION?"})
     _, others, result = run(state.services.chat(model, history, ChatOptions(max_new_tokens=64)))
-    notices = [e.message for e in others if isinstance(e, Notice)]
+    notices = [render(e.message, "en") for e in others if isinstance(e, Notice)]
     assert notices and "left out" in notices[0]
     assert result.dropped_messages > 0
     backend = state.registry.get_loaded(state.registry.resolve(model, "text"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from localai.config import Settings
 from localai.check_report import check_text, run_check
 from localai.doctor import Problem, SystemFacts, diagnose, parse_nvidia_smi
 from localai.hardware import HardwareInfo
+from localai.messages import render
 
 G = 1024**3
 VERSIONS = (("torch", "2.13.0+cu128"), ("transformers", "5.24.0"), ("diffusers", "0.42.1"),
@@ -46,9 +48,19 @@ def facts(base: SystemFacts = HEALTHY_GPU, versions: dict[str, str | None] | Non
     return dataclasses.replace(base, **changes)
 
 
-def only(problems: list[Problem]) -> Problem:
+@dataclass(frozen=True)
+class Shown:
+    """A problem as the English console shows it."""
+
+    severity: str
+    title: str
+    fix: str
+
+
+def only(problems: list[Problem]) -> Shown:
     assert len(problems) == 1, problems
-    return problems[0]
+    p = problems[0]
+    return Shown(p.severity, render(p.title, "en"), render(p.fix, "en"))
 
 
 def no_torch(**changes) -> SystemFacts:
@@ -239,7 +251,7 @@ def test_console_report_in_russian_translates_labels_problems_and_fixes() -> Non
 
 
 def test_console_language_is_lang_flag_then_the_locale() -> None:
-    from localai.i18n import language_from_environment
+    from localai.messages import language_from_environment
 
     assert language_from_environment({"LANG": "ru_RU.UTF-8"}) == "ru"
     assert language_from_environment({"LC_ALL": "en_US.UTF-8", "LANG": "ru_RU.UTF-8"}) == "en"

@@ -24,6 +24,7 @@ from localai.downloads import (
     select_files,
 )
 from localai.errors import InvalidInput, UnsafeModel
+from localai.messages import render
 from tests.hub_server import FakeHub, FakeRepo, repo_from_folder
 
 NEEDED = {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
@@ -72,7 +73,8 @@ def files_under(folder: Path) -> list[Path]:
 def test_download_fetches_only_the_needed_files_with_progress(tmp_path: Path, hub: FakeHub, tiny: Path) -> None:
     events: list[DownloadProgress] = []
     statuses: list[str] = []
-    result = make(tmp_path, hub).download(SPEC, on_progress=events.append, on_status=statuses.append)
+    result = make(tmp_path, hub).download(SPEC, on_progress=events.append,
+                                          on_status=lambda status: statuses.append(render(status, "en")))
     assert result.path == tmp_path / "models" / "text" / "Tiny Chat"
     assert {p.name for p in result.path.iterdir() if not p.name.startswith(".")} == NEEDED
     assert (result.path / "model.safetensors").read_bytes() == (tiny / "model.safetensors").read_bytes()
@@ -84,7 +86,8 @@ def test_download_fetches_only_the_needed_files_with_progress(tmp_path: Path, hu
     assert done == sorted(done) and done[-1] == result.total_bytes and len(events) >= 5
     assert events[-1].files_done == events[-1].files_total == len(NEEDED)
     assert any(e.speed > 0 for e in events) and any(e.eta is not None for e in events)
-    assert "of" in events[-1].text() and "MB/s" in events[-1].text()
+    line = render(events[-1].describe(), "en")
+    assert " of " in line and "MB/s" in line and render(events[-1].describe(), "ru").count("МБ/с") == 1
     assert any("6 files" in s and "left out" in s for s in statuses)
     assert not (tmp_path / "models" / ".downloads" / "text" / "Tiny Chat").exists(), "staging is cleaned up"
 

@@ -16,6 +16,7 @@ from localai.errors import InvalidInput, ModelFolderInvalid, OutOfMemory, Unsafe
 from localai.gallery import read_png_info
 from localai.image_request import ImageRequest
 from localai.jobs import CancelledBeforeStart, Generating, ImageReady, Notice, Step
+from localai.messages import render
 
 FAST = {"steps": 3, "width": 64, "height": 64}
 
@@ -125,7 +126,7 @@ def test_generate_saves_pngs_and_reports_every_step(istate, image_settings) -> N
         assert g.path.is_file() and g.path.parent.parent == image_settings.outputs_dir
         assert g.image.size == (64, 64)
     assert [type(e) for e in events if not isinstance(e, (Step, ImageReady))][-1] is Generating, "no notice"
-    assert "CPU only" in result.plan.reason
+    assert "CPU only" in render(result.plan.reason, "en")
 
 
 def test_plms_reports_each_call_of_the_denoiser(istate) -> None:
@@ -138,13 +139,13 @@ def test_plms_reports_each_call_of_the_denoiser(istate) -> None:
 def test_sdxl_and_single_file_checkpoints_generate(istate, model: str) -> None:
     _, result = draw(istate, model, seed=3, negative_prompt="blurry")
     assert result.images[0].image.size == (64, 64) and result.images[0].path.is_file()
-    assert result.model == model and not result.notice
+    assert result.model == model and not render(result.notice, "en")
 
 
 def test_flux_class_models_use_the_flow_sampler_and_no_negative_prompt(istate) -> None:
     events, result = draw(istate, "tiny-flux", seed=5, negative_prompt="dogs", steps=2)
     assert result.sampler == "Euler" and result.images[0].image.size == (64, 64)
-    assert result.notice == "tiny-flux does not use a negative prompt; it was ignored."
+    assert render(result.notice, "en") == "tiny-flux does not use a negative prompt; it was ignored."
     assert Notice(result.notice) in events
     assert istate.services.image_defaults("tiny-flux")[2] == ["Default", "Euler"]
     with pytest.raises(InvalidInput, match="multiple of 16"):
@@ -398,15 +399,15 @@ def test_loading_an_image_model_unloads_the_chat_model_when_both_do_not_fit(imag
     chat, image = registry.resolve("tiny-llama", "text"), registry.resolve("tiny-sd", "image")
     registry.ensure_loaded(chat)
     before = registry.plan(image)
-    assert "tiny-llama will be unloaded first to make room" in before.reason
+    assert "tiny-llama will be unloaded first to make room" in render(before.reason, "en")
     statuses: list[str] = []
-    backend = registry.ensure_loaded(image, statuses.append)
-    assert "unloaded tiny-llama to make room" in backend.plan.reason
+    backend = registry.ensure_loaded(image, lambda status: statuses.append(render(status, "en")))
+    assert "unloaded tiny-llama to make room" in render(backend.plan.reason, "en")
     assert any("Unloaded tiny-llama" in s for s in statuses)
     assert [b.spec.name for b in registry.loaded()] == ["tiny-sd"]
     # ... and the other way round.
     text_backend = registry.ensure_loaded(chat)
-    assert "unloaded tiny-sd to make room" in text_backend.plan.reason
+    assert "unloaded tiny-sd to make room" in render(text_backend.plan.reason, "en")
     assert [b.spec.name for b in registry.loaded()] == ["tiny-llama"]
     registry.unload_all()
 
@@ -415,9 +416,9 @@ def test_both_stay_loaded_when_the_budget_allows(image_settings) -> None:
     registry = _budget_registry(image_settings, ram_gib=48)
     chat, image = registry.resolve("tiny-llama", "text"), registry.resolve("tiny-sd", "image")
     registry.ensure_loaded(chat)
-    assert "unloaded" not in registry.plan(image).reason
+    assert "unloaded" not in render(registry.plan(image).reason, "en")
     backend = registry.ensure_loaded(image)
-    assert "unloaded" not in backend.plan.reason
+    assert "unloaded" not in render(backend.plan.reason, "en")
     assert sorted(b.spec.name for b in registry.loaded()) == ["tiny-llama", "tiny-sd"]
     registry.unload_all()
 

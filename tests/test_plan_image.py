@@ -22,6 +22,7 @@ from localai.catalog import ModelSpec, builtin_catalog
 from localai.errors import InvalidInput, NotEnoughMemory
 from localai.hardware import HardwareInfo
 from localai.plan import LoadPrefs, image_components, plan_image_load, vae_tiling_needed
+from localai.messages import render
 
 G = 1024**3
 NO_BNB = "bitsandbytes is not installed"
@@ -87,12 +88,12 @@ def test_plan_matrix(hw: str, model: str, expected: str) -> None:
         assert "does not fit" in err.value.message and err.value.hint
         return
     plan = plan_image_load(spec, machine)
-    assert _short(plan) == expected, plan.reason
-    assert plan.reason and plan.estimated_bytes > 0
+    assert _short(plan) == expected, render(plan.reason, "en")
+    assert render(plan.reason, "en") and plan.estimated_bytes > 0
     # The reason names the size it planned for and, when it offloads or quantizes, says so.
-    assert "x" in plan.reason and ("offload" in plan.reason) == (plan.offload != "none")
+    assert "x" in render(plan.reason, "en") and ("offload" in render(plan.reason, "en")) == (plan.offload != "none")
     if plan.quantization == "nf4":
-        assert "4-bit NF4" in plan.reason
+        assert "4-bit NF4" in render(plan.reason, "en")
     # What the plan keeps on the device fits there.
     free = machine.available_ram if plan.device == "cpu" else machine.free_vram
     assert plan.estimated_bytes <= free
@@ -117,7 +118,7 @@ def test_components_come_from_the_spec_when_known() -> None:
 
 def test_model_offload_peak_is_the_largest_component_not_the_sum() -> None:
     plan = plan_image_load(CATALOG["SDXL 1.0"], HW["rtx3070-8gb"])
-    assert plan.offload == "model" and "largest: unet" in plan.reason
+    assert plan.offload == "model" and "largest: unet" in render(plan.reason, "en")
     unet = image_components(CATALOG["SDXL 1.0"])["unet"] * 2
     assert unet < plan.estimated_bytes < CATALOG["SDXL 1.0"].params * 2
 
@@ -127,9 +128,9 @@ def test_large_images_get_vae_tiling_and_say_so() -> None:
     assert vae_tiling_needed("sd15", 1024, 1024)
     assert vae_tiling_needed("sdxl", 2048, 2048) and not vae_tiling_needed("sdxl", 1024, 1024)
     plan = plan_image_load(CATALOG["Stable Diffusion 1.5"], HW["rtx4090-24gb"], width=1024, height=1024)
-    assert plan.vae_tiling and "VAE tiling" in plan.reason and "1024x1024" in plan.reason
+    assert plan.vae_tiling and "VAE tiling" in render(plan.reason, "en") and "1024x1024" in render(plan.reason, "en")
     small = plan_image_load(CATALOG["Stable Diffusion 1.5"], HW["rtx4090-24gb"])
-    assert not small.vae_tiling and "512x512" in small.reason
+    assert not small.vae_tiling and "512x512" in render(small.reason, "en")
     # Bigger images need more working memory.
     assert plan.estimated_bytes > small.estimated_bytes
 
@@ -143,17 +144,17 @@ def test_a_bigger_image_can_need_a_lower_tier() -> None:
 def test_cpu_plans_are_fp32_when_they_fit_even_with_native_bf16() -> None:
     amx = HardwareInfo("cpu", "Xeon with AMX", 0, 0, 64 * G, 48 * G, bf16=True)
     plan = plan_image_load(CATALOG["Stable Diffusion 1.5"], amx)
-    assert plan.dtype == "fp32" and "fastest on CPU" in plan.reason
+    assert plan.dtype == "fp32" and "fastest on CPU" in render(plan.reason, "en")
 
 
 def test_user_choices_are_honoured_with_a_verdict() -> None:
     plan = plan_image_load(CATALOG["SDXL 1.0"], HW["rtx4090-24gb"], LoadPrefs(offload="sequential"))
-    assert plan.offload == "sequential" and plan.vae_tiling and "your choice" in plan.reason and "fits" in plan.reason
+    assert plan.offload == "sequential" and plan.vae_tiling and "your choice" in render(plan.reason, "en") and "fits" in render(plan.reason, "en")
     tight = plan_image_load(CATALOG["SDXL 1.0"], HW["gtx1650-4gb"], LoadPrefs(dtype="fp16", offload="none"))
-    assert "may not fit" in tight.reason
+    assert "may not fit" in render(tight.reason, "en")
     # 4-bit is only for FLUX / SD3-class transformers: ignored for SD, with a note (the CLI flag is global).
     sd = plan_image_load(CATALOG["Stable Diffusion 1.5"], HW["rtx3060-12gb"], LoadPrefs(quantization="nf4"))
-    assert sd.quantization == "none" and "only to FLUX" in sd.reason
+    assert sd.quantization == "none" and "only to FLUX" in render(sd.reason, "en")
     flux = plan_image_load(CATALOG["FLUX.1-schnell"], HW["rtx4090-24gb"], LoadPrefs(quantization="nf4",
                                                                                      offload="model"))
     assert (flux.quantization, flux.offload) == ("nf4", "model")
@@ -181,10 +182,10 @@ def test_not_enough_memory_suggests_a_smaller_model_that_fits() -> None:
 
 def test_cpu_device_choice_on_a_gpu_machine() -> None:
     plan = plan_image_load(CATALOG["Stable Diffusion 1.5"], HW["rtx3060-12gb"], LoadPrefs(device="cpu"))
-    assert plan.device == "cpu" and plan.dtype == "fp32" and "CPU (your choice)" in plan.reason
+    assert plan.device == "cpu" and plan.dtype == "fp32" and "CPU (your choice)" in render(plan.reason, "en")
 
 
 def test_four_bit_image_transformers_only_on_cuda() -> None:
     cpu_bnb = HardwareInfo("cpu", "Ryzen", 0, 0, 128 * G, 120 * G, bnb_ok=True)
     plan = plan_image_load(CATALOG["FLUX.1-schnell"], cpu_bnb, LoadPrefs(quantization="nf4"))
-    assert plan.quantization == "none" and "need an NVIDIA or AMD GPU" in plan.reason
+    assert plan.quantization == "none" and "need an NVIDIA or AMD GPU" in render(plan.reason, "en")

@@ -18,6 +18,7 @@ from localai.catalog import ModelSpec, builtin_catalog
 from localai.errors import InvalidInput, ModelFolderInvalid, NotEnoughMemory
 from localai.hardware import HardwareInfo
 from localai.plan import LoadPrefs, gb, plan_text_load
+from localai.messages import render
 
 G = 1024**3
 NO_BNB = "bitsandbytes is not installed"
@@ -95,7 +96,7 @@ def test_matrix(hw_id: str, size: str, expected: str) -> None:
             plan_text_load(spec, hw)
         return
     plan = plan_text_load(spec, hw)
-    assert (plan.device, plan.dtype, plan.quantization, plan.offload) == parse(expected), plan.reason
+    assert (plan.device, plan.dtype, plan.quantization, plan.offload) == parse(expected), render(plan.reason, "en")
     figure = BYTES_PER_PARAM[plan.quantization if plan.quantization != "none" else plan.dtype]
     assert plan.estimated_bytes == int(spec.params * figure)
 
@@ -104,7 +105,7 @@ def test_matrix(hw_id: str, size: str, expected: str) -> None:
 def test_plan_invariants(hw_id: str, size: str, expected: str) -> None:
     hw = HW[hw_id]
     plan = plan_text_load(text_model(SIZES[size]), hw)
-    assert plan.reason.strip() and gb(plan.estimated_bytes) in plan.reason
+    assert render(plan.reason, "en").strip() and gb(plan.estimated_bytes) in render(plan.reason, "en")
     if plan.dtype == "bf16" and plan.device != "cpu":  # CPU bf16 is the RAM-saving fallback (DESIGN.md)
         assert hw.bf16
     if hw.has_gpu and plan.device != "cpu" and hw.accelerator != "mps":
@@ -114,7 +115,7 @@ def test_plan_invariants(hw_id: str, size: str, expected: str) -> None:
     if plan.quantization != "none":
         assert hw.bnb_ok
     if plan.offload == "device_map":
-        assert "slow" in plan.reason
+        assert "slow" in render(plan.reason, "en")
 
 
 @pytest.mark.parametrize(("hw_id", "size", "expected"), NEM_CASES)
@@ -143,37 +144,37 @@ def test_cpu_fp32_by_default_and_bf16_when_ram_is_short() -> None:
     assert plan_text_load(spec, hw.with_free(available_ram=32 * 10**9)).dtype == "fp32"
     short = plan_text_load(spec, hw.with_free(available_ram=30 * 10**9))
     assert (short.dtype, short.quantization) == ("bf16", "none")
-    assert "x 4 B = 28.0 GB > 30.0 GB free RAM" in short.reason and "slower than fp32" in short.reason
+    assert "x 4 B = 28.0 GB > 30.0 GB free RAM" in render(short.reason, "en") and "slower than fp32" in render(short.reason, "en")
 
 
 def test_override_dtype_fp16_on_bf16_gpu() -> None:
     plan = plan_text_load(text_model(7e9), HW["rtx4090-24gb"], LoadPrefs(dtype="fp16"))
     assert (plan.device, plan.dtype, plan.quantization, plan.offload) == ("cuda", "fp16", "none", "none")
-    assert "your choice" in plan.reason and "14.0 GB" in plan.reason
+    assert "your choice" in render(plan.reason, "en") and "14.0 GB" in render(plan.reason, "en")
 
 
 def test_override_nf4_where_16bit_fits() -> None:
     plan = plan_text_load(text_model(7e9), HW["rtx4090-24gb"], LoadPrefs(quantization="nf4"))
     assert (plan.device, plan.dtype, plan.quantization) == ("cuda", "bf16", "nf4")
-    assert plan.estimated_bytes == int(7e9 * 0.6) and "4.2 GB" in plan.reason
+    assert plan.estimated_bytes == int(7e9 * 0.6) and "4.2 GB" in render(plan.reason, "en")
 
 
 def test_override_device_cpu_on_gpu_machine() -> None:
     plan = plan_text_load(text_model(7e9), HW["rtx4090-24gb"], LoadPrefs(device="cpu"))
     assert (plan.device, plan.dtype, plan.quantization, plan.offload) == ("cpu", "fp32", "none", "none")
-    assert "your choice" in plan.reason
+    assert "your choice" in render(plan.reason, "en")
 
 
 def test_fixed_dtype_leaves_quantization_automatic() -> None:
     plan = plan_text_load(text_model(14e9), HW["rtx3060-12gb"], LoadPrefs(dtype="fp16"))
     assert (plan.dtype, plan.quantization, plan.offload) == ("fp16", "nf4", "none")
-    assert "your choice" in plan.reason
+    assert "your choice" in render(plan.reason, "en")
 
 
 def test_override_that_does_not_fit_warns() -> None:
     plan = plan_text_load(text_model(14e9), HW["rtx3060-12gb"], LoadPrefs(quantization="none", offload="none"))
     assert (plan.dtype, plan.quantization, plan.offload) == ("bf16", "none", "none")
-    assert "may not fit" in plan.reason
+    assert "may not fit" in render(plan.reason, "en")
 
 
 def test_override_nf4_without_bitsandbytes_is_invalid() -> None:

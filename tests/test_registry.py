@@ -15,6 +15,7 @@ from localai.errors import ModelFolderInvalid, UnknownModel, UnsafeModel, UserEr
 from localai.hardware import HardwareInfo
 from localai.jobs import Done, TextDelta
 from localai.plan import LoadPlan, LoadPrefs, plan_text_load
+from localai.messages import render
 from localai.registry import Registry, UnknownBackend
 from tests.fake_backends import FakeBehaviour, FakeChatBackend
 
@@ -73,7 +74,8 @@ def fake(tmp_path: Path):
                                    scanners=(lambda s: list(SPECS),))
 
         def load(self, name: str, **kw):
-            return self.registry.ensure_loaded(self.registry.resolve(name, "text"), self.statuses.append, **kw)
+            return self.registry.ensure_loaded(self.registry.resolve(name, "text"),
+                                               lambda status: self.statuses.append(render(status, "en")), **kw)
 
         def loaded_names(self) -> list[str]:
             return sorted(b.spec.name for b in self.registry.loaded())
@@ -144,7 +146,7 @@ def test_short_memory_evicts_the_other_model_and_the_plan_says_so(fake) -> None:
     beta = fake.load("beta")
     assert fake.calls == [("load", "alpha"), ("unload", "alpha"), ("load", "beta")]
     assert fake.loaded_names() == ["beta"]
-    assert "unloaded alpha to make room" in beta.plan.reason
+    assert "unloaded alpha to make room" in render(beta.plan.reason, "en")
     assert beta.plan.dtype == "fp32"  # memory held by alpha counted as reclaimable: no needless downgrade
     assert any("Unloaded alpha" in s for s in fake.statuses)
 
@@ -158,7 +160,7 @@ def test_eviction_takes_the_least_recently_used_model_first(fake) -> None:
     gamma = fake.load("gamma")  # 12 GB (+10%) needed, 12 GB free: one must go
     assert fake.loaded_names() == ["alpha", "gamma"]
     assert ("unload", "beta") in fake.calls and ("unload", "alpha") not in fake.calls
-    assert "unloaded beta to make room" in gamma.plan.reason
+    assert "unloaded beta to make room" in render(gamma.plan.reason, "en")
 
 
 def test_enough_memory_keeps_both_loaded(fake) -> None:
@@ -166,7 +168,7 @@ def test_enough_memory_keeps_both_loaded(fake) -> None:
     beta = fake.load("beta")
     assert fake.loaded_names() == ["alpha", "beta"]
     assert fake.calls == [("load", "alpha"), ("load", "beta")]
-    assert "unloaded" not in alpha.plan.reason and "unloaded" not in beta.plan.reason
+    assert "unloaded" not in render(alpha.plan.reason, "en") and "unloaded" not in render(beta.plan.reason, "en")
     fake.registry.unload_all()
     assert fake.registry.loaded() == []
     assert fake.hw.info.available_ram == 30 * GB
