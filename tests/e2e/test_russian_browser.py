@@ -92,6 +92,7 @@ def test_russian_image_error_system_check_and_models(russian_app: RunningApp, en
     assert "Проблем не найдено" in text or "Найдено проблем" in text
     for words in ("Оборудование", "Библиотеки", "Диск", "Модель для чата", "torch"):
         assert words in text
+    assert "без квантования" in text and "помещается в" in text, "the plan and its reason in Russian too"
     assert "Port" not in text, "the app's own port is not reported as taken"
     screenshot(page, "check-ru")
     page.get_by_role("tab", name="Модели").click()
