@@ -118,8 +118,8 @@ def _number(body: dict, name: str, option: Number) -> float | int | None:
         return None
     if not option.allows(value):
         if option.lo_open and value == option.lo:
-            raise BadField(name, f"'{name}' must be above {option.lo:g}.")
-        raise BadField(name, f"'{name}' must be between {option.lo:g} and {option.hi:g} (got {value:g}).")
+            raise BadField(name, "error.api.field_above", lo=f"{option.lo:g}")
+        raise BadField(name, "error.api.field_range", lo=f"{option.lo:g}", hi=f"{option.hi:g}", value=f"{value:g}")
     return value if option.whole else float(value)
 
 
@@ -182,7 +182,7 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
         raise BadField("n", "error.api.only_n1")
     fmt = _get(body, "response_format", dict, {"type": "text"})
     if fmt.get("type", "text") != "text":
-        raise BadField("response_format", "Only text answers are supported (no JSON mode).")
+        raise BadField("response_format", "error.api.text_only")
     sampling: dict[str, Any] = {}
     for name, option_name in SAMPLING_FIELDS.items():
         value = _number(body, name, CHAT_NUMBERS[option_name])
@@ -192,7 +192,7 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     stop = [stop] if isinstance(stop, str) else stop
     if stop is not None and (not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop)
                              or len(stop) > MAX_STOP_STRINGS):
-        raise BadField("stop", f"'stop' must be a string or a list of up to {MAX_STOP_STRINGS} non-empty strings.")
+        raise BadField("stop", "error.api.stop", max=MAX_STOP_STRINGS)
     if stop:
         sampling["stop"] = tuple(stop)
     max_tokens = _number(body, "max_completion_tokens", MAX_NEW_TOKENS) or _number(body, "max_tokens", MAX_NEW_TOKENS)

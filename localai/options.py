@@ -13,13 +13,14 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from .errors import InvalidInput
+from .messages import Message
 
 
 @dataclass(frozen=True)
 class Number:
-    """A bounded number. ``rule`` is the English "must be ..." phrase (``{lo}`` / ``{hi}`` filled in)."""
+    """A bounded number. ``error_key`` names the catalog text saying what it takes (``{lo}`` / ``{hi}``)."""
 
-    title: str  # English name in messages ("Temperature")
+    error_key: str  # e.g. "error.option.temperature": "Temperature must be between {lo} and {hi}."
     default: float | int | None
     lo: float | int
     hi: float | int
@@ -29,18 +30,17 @@ class Number:
     label_key: str = ""  # the page's label (i18n STRINGS key); ``<label_key>_info`` is its help line
     info_key: str = ""
     page_range: tuple[float, float] | None = None  # the page's slider range, when narrower than what is accepted
-    rule: str = "between {lo} and {hi}"
 
     def allows(self, value: float) -> bool:
         return (self.lo < value if self.lo_open else self.lo <= value) and value <= self.hi
 
-    def problem(self) -> str:
-        """The English sentence saying what this option takes."""
-        return f"{self.title} must be {self.rule.format(lo=f'{self.lo:g}', hi=f'{self.hi:g}')}."
+    def problem(self) -> Message:
+        """What this option takes, e.g. "Temperature must be between 0 and 2."."""
+        return Message(self.error_key, lo=f"{self.lo:g}", hi=f"{self.hi:g}")
 
     def check(self, value: float) -> None:
         if not self.allows(value):
-            raise InvalidInput(self.problem())
+            raise InvalidInput(self.error_key, lo=f"{self.lo:g}", hi=f"{self.hi:g}")
 
     @property
     def slider_range(self) -> tuple[float, float]:
@@ -51,7 +51,7 @@ class Number:
 class Choice:
     """One of a fixed set of names; ``default`` is one of them (or None: left to something else)."""
 
-    title: str
+    title: str  # its name in messages ("device"), the same in every language
     default: str | None
     choices: tuple[str, ...]
     label_key: str = ""
@@ -60,24 +60,27 @@ class Choice:
 
     def check(self, value: str) -> None:
         if value not in self.choices:
-            raise InvalidInput(f"Unknown {self.title} '{value}'.", f"Choose one of: {', '.join(self.choices)}.")
+            raise InvalidInput("error.prefs.unknown_value", "hint.choose_one", name=self.title, value=value,
+                               choices=", ".join(self.choices))
 
 
 # -- chat sampling (the page's defaults; the API starts from the model's own or neutral ones) -------------
-TEMPERATURE = Number("Temperature", 0.7, 0, 2, step=0.05, label_key="chat.temperature",
+TEMPERATURE = Number("error.option.temperature", 0.7, 0, 2, step=0.05, label_key="chat.temperature",
                      info_key="chat.temperature_info")
-TOP_P = Number("Top-p", 0.9, 0, 1, step=0.05, lo_open=True, label_key="chat.top_p", info_key="chat.top_p_info",
-               page_range=(0.05, 1), rule="above {lo} and at most {hi}")
-TOP_K = Number("Top-k", 40, 0, 1000, whole=True, label_key="chat.top_k", info_key="chat.top_k_info",
-               page_range=(0, 200), rule="between {lo} (off) and {hi}")
-MAX_NEW_TOKENS = Number("Max new tokens", 512, 1, 32768, step=16, whole=True, label_key="chat.max_new",
-                        info_key="chat.max_new_info", page_range=(16, 4096))
-REPETITION_PENALTY = Number("Repetition penalty", 1.1, 0.5, 3, step=0.01, label_key="chat.repetition",
-                            info_key="chat.repetition_info", page_range=(1.0, 2.0))
-FREQUENCY_PENALTY = Number("Frequency penalty", 0.0, -2, 2, step=0.1)  # OpenAI's: by count of each token so far
-PRESENCE_PENALTY = Number("Presence penalty", 0.0, -2, 2, step=0.1)  # OpenAI's: once a token has appeared
-CHAT_SEED = Number("Seed", -1, -1, 2**63 - 1, whole=True, label_key="common.seed", info_key="common.seed_info",
-                   rule="-1 (random) or a number from 0 up")
+TOP_P = Number("error.option.top_p", 0.9, 0, 1, step=0.05, lo_open=True, label_key="chat.top_p",
+               info_key="chat.top_p_info", page_range=(0.05, 1))
+TOP_K = Number("error.option.top_k", 40, 0, 1000, whole=True, label_key="chat.top_k", info_key="chat.top_k_info",
+               page_range=(0, 200))
+MAX_NEW_TOKENS = Number("error.option.max_new_tokens", 512, 1, 32768, step=16, whole=True,
+                        label_key="chat.max_new", info_key="chat.max_new_info", page_range=(16, 4096))
+REPETITION_PENALTY = Number("error.option.repetition_penalty", 1.1, 0.5, 3, step=0.01,
+                            label_key="chat.repetition", info_key="chat.repetition_info",
+                            page_range=(1.0, 2.0))
+# OpenAI's penalties: by the count of each token so far, and once a token has appeared.
+FREQUENCY_PENALTY = Number("error.option.frequency_penalty", 0.0, -2, 2, step=0.1)
+PRESENCE_PENALTY = Number("error.option.presence_penalty", 0.0, -2, 2, step=0.1)
+CHAT_SEED = Number("error.option.seed", -1, -1, 2**63 - 1, whole=True, label_key="common.seed",
+                   info_key="common.seed_info")
 MAX_STOP_STRINGS = 4
 
 
@@ -99,7 +102,7 @@ class ChatOptions:
         for name, option in CHAT_NUMBERS.items():
             option.check(getattr(self, name))
         if len(self.stop) > MAX_STOP_STRINGS or not all(self.stop):
-            raise InvalidInput(f"Give at most {MAX_STOP_STRINGS} non-empty stop strings.")
+            raise InvalidInput("error.option.stop", max=MAX_STOP_STRINGS)
 
     def with_values(self, values: Mapping[str, Any]) -> ChatOptions:
         """These options with ``values`` (field name -> value) set; unknown names are ignored."""
@@ -122,13 +125,15 @@ MODEL_SAMPLING = ("temperature", "top_p", "top_k", "repetition_penalty")
 NEUTRAL_SAMPLING = ChatOptions(temperature=1.0, top_p=1.0, top_k=0, repetition_penalty=1.0)
 
 # -- image requests (each model family narrows steps and sizes further: image_request.FAMILIES) ----------
-IMAGE_SEED = Number("Seed", -1, -1, 2**32 - 1, whole=True, label_key="common.seed", info_key="common.seed_info",
-                    rule="-1 (random) or a whole number from 0 to {hi}")
-IMAGE_STEPS = Number("Steps", None, 1, 150, whole=True, label_key="image.steps", info_key="image.steps_info")
-GUIDANCE = Number("Guidance scale", None, 0, 30.0, step=0.5, label_key="image.guidance", info_key="image.guidance_info",
+IMAGE_SEED = Number("error.option.image_seed", -1, -1, 2**32 - 1, whole=True, label_key="common.seed",
+                    info_key="common.seed_info")
+IMAGE_STEPS = Number("error.option.image_steps", None, 1, 150, whole=True, label_key="image.steps",
+                     info_key="image.steps_info")
+GUIDANCE = Number("error.option.guidance", None, 0, 30.0, step=0.5, label_key="image.guidance",
+                  info_key="image.guidance_info",
                   page_range=(0, 20))
-IMAGE_COUNT = Number("Number of images", 1, 1, 8, whole=True, label_key="image.count")
-IMAGE_SIDE = Number("Width and height", None, 64, 2048, step=8, whole=True)  # max: the family's, at most this
+IMAGE_COUNT = Number("error.option.image_count", 1, 1, 8, whole=True, label_key="image.count")
+IMAGE_SIDE = Number("error.option.image_side", None, 64, 2048, step=8, whole=True)  # max: the family's, at most this
 DEFAULT_SCHEDULER = "Default"  # the model's own scheduler
 
 # -- loading: the planner's overrides (Models tab, per model) and the command line's ---------------------
@@ -144,5 +149,5 @@ LOAD_CHOICES: dict[str, Choice] = {"device": DEVICE, "dtype": DTYPE, "quantizati
 
 # -- serving --------------------------------------------------------------------------------------------
 LANGUAGE = Choice("language", None, ("en", "ru"), help="UI language (default: the browser's)")
-PORT = Number("Port", 7860, 1, 65535, whole=True)
-MAX_QUEUE = Number("Queue length", 16, 1, 10_000, whole=True)
+PORT = Number("error.option.port", 7860, 1, 65535, whole=True)
+MAX_QUEUE = Number("error.option.queue", 16, 1, 10_000, whole=True)

@@ -239,7 +239,8 @@ class Registry:
             entry = self._loaded.get(key)
         # Same way of loading = reuse; the reason text differs (it quotes the free memory of the moment).
         if entry is not None and (
-                prefs is None or replace(entry.backend.plan, reason=None) == replace(self.plan(spec, prefs), reason=None)):
+                prefs is None
+                or replace(entry.backend.plan, reason=None) == replace(self.plan(spec, prefs), reason=None)):
             entry.last_used = time.monotonic()
             return entry.backend
         if entry is not None:

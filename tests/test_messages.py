@@ -68,6 +68,8 @@ def _constants(node: ast.expr) -> tuple[str, ...]:
         return (node.value,)
     if isinstance(node, ast.IfExp):
         return _constants(node.body) + _constants(node.orelse)
+    if isinstance(node, (ast.JoinedStr, ast.BinOp)):  # a sentence put together in the code: never a key
+        return (ast.unparse(node),)
     return ()
 
 

@@ -112,6 +112,6 @@ def test_the_planner_refuses_what_the_declarations_refuse() -> None:
 
 
 def test_the_language_choices_are_the_languages_the_page_speaks() -> None:
-    from localai.i18n import LANGS
+    from localai.messages import LANGS
 
     assert set(LANGUAGE.choices) == set(LANGS)

@@ -4,6 +4,7 @@ check show the same number the same way."""
 from __future__ import annotations
 
 from localai.downloads import DownloadProgress
+from localai.messages import render
 from localai.sizes import format_bytes, format_params
 
 
@@ -17,6 +18,6 @@ def test_a_download_and_the_models_tab_write_a_size_alike(state) -> None:
     from localai.ui.models_tab import memory_markdown
 
     progress = DownloadProgress("m", "model.safetensors", 0, 2, int(0.55e9), int(1.55e9), 2e6, None)
-    assert progress.text().startswith("0.6 GB of 1.6 GB (35%)"), "the same rounding as plans (was 0.55 / 1.55)"
+    assert render(progress.describe(), "en").startswith("0.6 GB of 1.6 GB (35%)"), "the same rounding as plans (was 0.55 / 1.55)"
     plan = state.services.load("tiny-llama", "text").wait()
     assert f"~{format_bytes(plan.estimated_bytes)}" in memory_markdown(state)
