@@ -55,7 +55,7 @@ from .options import (
     ChatOptions,
     Number,
 )
-from .messages import Message
+from .messages import Message, render
 
 log = logging.getLogger(__name__)
 
@@ -99,15 +99,20 @@ def error_response(exc: UserError) -> JSONResponse:
 
 
 # -- reading request fields ------------------------------------------------------------------------------
+JSON_TYPE_KEYS = {str: "api.type.str", int: "api.type.int", float: "api.type.float", bool: "api.type.bool",
+                  list: "api.type.list", dict: "api.type.dict"}
+
+
 def _get(body: dict, name: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
     value = body.get(name)
     if value is None:
         return default
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-        what = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
-                list: "a list", dict: "an object"}
-        raise BadField(name, "error.api.field_type", kinds=" or ".join(what.get(k, k.__name__) for k in kinds))
+        what = [Message(JSON_TYPE_KEYS[k]) if k in JSON_TYPE_KEYS else k.__name__ for k in kinds]
+        if len(what) == 1:
+            raise BadField(name, "error.api.field_type", kind=what[0])
+        raise BadField(name, "error.api.field_types", kind=what[0], other=what[1])
     return value
 
 
@@ -445,7 +450,7 @@ class NoRemoteFetch:
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] == "http" and self.REFUSED.match(scope.get("path", "")):
-            await Response("Fetching other hosts' files is switched off on this server.", status_code=403,
+            await Response(render(Message("error.api.no_proxy"), "en"), status_code=403,
                            media_type="text/plain")(scope, receive, send)
             return
         await self.app(scope, receive, send)
