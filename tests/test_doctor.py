@@ -328,8 +328,9 @@ def test_the_pages_check_plans_the_default_model_as_the_console_does(tmp_path: P
         line, spec, problems = state.services.default_chat_plan()
     finally:
         state.lanes.shutdown()
-    assert line.startswith("Unknown chat model 'no-such-model'") and spec is None
-    assert [p.severity for p in problems] == ["warning"] and "Known chat models" in problems[0].fix
+    assert render(line, "en").startswith("Unknown chat model 'no-such-model'") and spec is None
+    assert [p.severity for p in problems] == ["warning"] and "Known chat models" in render(problems[0].fix, "en")
+    assert render(line, "ru").startswith("Неизвестная модель для чата: «no-such-model»")
 
 
 def test_run_check_never_prints_a_traceback(monkeypatch: pytest.MonkeyPatch,
