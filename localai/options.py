@@ -27,7 +27,7 @@ class Number:
     step: float | int = 1
     whole: bool = False  # a whole number (int)
     lo_open: bool = False  # ``lo`` itself is not allowed (top-p > 0)
-    label_key: str = ""  # the page's label (i18n STRINGS key); ``<label_key>_info`` is its help line
+    label_key: str = ""  # the page's label (a catalog key, messages/en.py)
     info_key: str = ""
     page_range: tuple[float, float] | None = None  # the page's slider range, when narrower than what is accepted
 

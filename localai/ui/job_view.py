@@ -31,7 +31,7 @@ def message_text(message: Message, lang: str) -> str:
 
 @dataclass(frozen=True)
 class JobTexts:
-    """The i18n keys of one tab's lines for the events every job has."""
+    """The catalog keys of one tab's lines for the events every job has."""
 
     queued: str = "common.queued"  # takes {position}
     generating: str | None = None  # None (for each of these): the line before it stays
