@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 TEXTS: Mapping[str, str] = MappingProxyType({
-    # -- app -------------------------------------------------------------------------------------------------
+    # -- app ----------------------------------------------------------------------------------------
     "app.heading": "## LocalAI — private chat and images on this computer",
-    # -- tab -------------------------------------------------------------------------------------------------
+    # -- tab ----------------------------------------------------------------------------------------
     "tab.chat": "Chat",
     "tab.image": "Image",
     "tab.gallery": "Gallery",
     "tab.models": "Models",
     "tab.check": "System check",
-    # -- common ----------------------------------------------------------------------------------------------
+    # -- common -------------------------------------------------------------------------------------
     "common.unload": "Unload",
     "common.seed": "Seed (-1 = random)",
     "common.seed_info": "The same seed with the same settings gives the same result.",
@@ -29,9 +29,9 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "common.info": "LocalAI",
     "common.yes": "yes",
     "common.no": "no",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.unexpected": "Something went wrong ({name}). The console log has the details.",
-    # -- chat ------------------------------------------------------------------------------------------------
+    "hint.choose_one": "Choose one of: {choices}.",
+    # -- chat ---------------------------------------------------------------------------------------
     "chat.model": "Chat model",
     "chat.conversation": "Conversation",
     "chat.placeholder": "Pick a model and say hello.",
@@ -62,7 +62,24 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "chat.length": " · reached 'Max new tokens'",
     "chat.empty": "Type a message first, then press Enter or Send.",
     "chat.nothing_to_regenerate": "There is nothing to regenerate yet.",
-    # -- hist ------------------------------------------------------------------------------------------------
+    "error.chat.unknown_role": "Unknown message role '{role}'.",
+    "hint.chat.roles": "Use system, user or assistant.",
+    "error.chat.nothing_to_answer": "There is no message to answer.",
+    "hint.chat.type_first": "Type a message first.",
+    "error.chat.too_long": (
+        "Your message is too long for this model: about {n} tokens, but only {budget} fit (context {context} "
+        "minus {reserve} tokens kept for the answer)."
+    ),
+    "hint.chat.shorten": "Shorten the message or the system prompt, or lower 'Max new tokens'.",
+    "error.chat.empty_message": "The message is empty.",
+    "hint.chat.type_something": "Type something to send.",
+    "notice.messages_left_out": (
+        "The conversation is longer than {name} can read at once ({n} tokens): the {k} oldest messages were "
+        "left out of its view (the system prompt is kept)."
+    ),
+    "error.chat.template_refused": "The chat template of {name} refused this conversation: {reason}",
+    "hint.chat.template_refused": "Send a plain conversation of user and assistant turns, or use another model.",
+    # -- hist ---------------------------------------------------------------------------------------
     "hist.heading": "**Conversations**",
     "hist.new": "+ New chat",
     "hist.search": "Search conversations",
@@ -80,7 +97,26 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hist.imported_one": "Imported 1 conversation.",
     "hist.imported": "Imported {count} conversations.",
     "hist.date": "%b %d, %H:%M",
-    # -- models ----------------------------------------------------------------------------------------------
+    "error.history.newer_schema": "The history database {path} was made by a newer LocalAI (schema {version}).",
+    "hint.history.update": "Update LocalAI, or move that file away to start a new history.",
+    "error.history.not_found": "That conversation does not exist or is not yours.",
+    "hint.history.pick": "Pick one from your list of conversations.",
+    "error.history.no_title": "A conversation needs a title.",
+    "hint.history.type_title": "Type a name, then press Rename.",
+    "error.import.bad_file": "This file cannot be imported: {why}.",
+    "hint.import.choose_file": (
+        "Choose a LocalAI conversation export (.json) or ChatGPT's conversations.json. Nothing was changed."
+    ),
+    "import.why.no_message_list": "a conversation has no message list",
+    "import.why.bad_message": "a message has no valid role and text",
+    "import.why.no_mapping": "a ChatGPT conversation has no 'mapping'",
+    "import.why.bad_node": "a ChatGPT message node is malformed",
+    "import.why.too_large": "it is larger than {mb} MB",
+    "import.why.not_json": "it is not a JSON file",
+    "import.why.empty": "it holds no conversations",
+    "import.why.not_a_list": "it is not a list of conversations",
+    "import.why.unknown_format": "it is neither a LocalAI export nor ChatGPT's conversations.json",
+    # -- models -------------------------------------------------------------------------------------
     "models.detecting": "Detecting this computer's hardware...",
     "models.offline": "Offline mode (never use the network)",
     "models.refresh": "Refresh",
@@ -164,7 +200,20 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "models.load_stopped": "Loading was stopped.",
     "models.is_loaded": "✅ **{name}** is loaded: {plan} — {reason}",
     "models.pick_unload": "Pick a model to unload.",
-    # -- image -----------------------------------------------------------------------------------------------
+    "status.loading_tokenizer": "Loading the tokenizer of {name}...",
+    "status.loading_weights": "Loading the weights of {name} ({plan})...",
+    "status.ready": "{name} is ready.",
+    "status.loading_image_model": "Loading {name} ({plan})...",
+    "status.placing": "Placing {name} on {device}...",
+    "status.unloaded_for_room": "Unloaded {names} to make room.",
+    "status.loading": "Loading {name}: {plan} ({reason})",
+    "status.reloading": "Reloading {name} with your new settings...",
+    "tier.cpu": "CPU only",
+    "tier.6gb": "GPU with up to 6 GB",
+    "tier.12gb": "GPU with 8-12 GB",
+    "tier.24gb": "GPU with 16-24 GB",
+    "tier.48gb": "GPU with more than 24 GB",
+    # -- image --------------------------------------------------------------------------------------
     "image.model": "Image model",
     "image.prompt": "Prompt",
     "image.prompt_placeholder": "a lighthouse on a cliff at sunset, oil painting",
@@ -213,7 +262,31 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "image.png_loaded_as": "Loaded as",
     "image.png_first": "Drop a PNG with generation parameters first.",
     "image.png_model_missing": "The model '{model}' is not here; the other settings were filled in.",
-    # -- gallery ---------------------------------------------------------------------------------------------
+    "error.image.scheduler_model": "The scheduler '{name}' does not work with {model}.",
+    "error.image.unset_fields": "The request has unset fields.",
+    "hint.image.with_defaults": "Fill its defaults with ImageRequest.with_defaults.",
+    "notice.no_negative_prompt": "{name} does not use a negative prompt; it was ignored.",
+    "image.unknown_checkpoint": "not a checkpoint we can recognise",
+    "error.image.empty_prompt": "The prompt is empty.",
+    "hint.image.describe": "Describe the picture you want, e.g. 'a red fox in the snow'.",
+    "error.image.prompt_too_long": "The prompt is too long (more than {max} characters).",
+    "hint.image.shorten": "Shorten it.",
+    "error.image.seed": "Seed must be -1 (random) or a whole number from 0 to {max}.",
+    "hint.image.seed": "Use -1 for a new random seed, or the seed shown under an earlier image.",
+    "error.image.count": "Number of images must be between 1 and {max} (got {value}).",
+    "hint.image.count": "Ask for fewer images per run; each one can be made again from its seed.",
+    "error.image.steps": "Steps must be between 1 and {max} (got {value}).",
+    "hint.image.steps": "20-30 steps suit most models; Turbo models need only 1-4.",
+    "error.image.guidance": "Guidance scale must be between 0 and {max} (got {value}).",
+    "hint.image.guidance": "5-8 suits most models; Turbo models use 0.",
+    "error.image.unknown_scheduler": "Unknown scheduler '{name}'.",
+    "error.image.width": "Width {value} px does not work with {family} models.",
+    "error.image.height": "Height {value} px does not work with {family} models.",
+    "hint.image.side": "Use a multiple of {multiple} from {min} to {max} px ({size} px is this model's native size).",
+    "error.image.family_steps": "{family} models take at most {max} steps (got {value}).",
+    "hint.image.usual_steps": "{steps} is the usual number.",
+    "error.image.scheduler_family": "The scheduler '{name}' does not work with {family} models.",
+    # -- gallery ------------------------------------------------------------------------------------
     "gallery.day": "Date",
     "gallery.all_days": "All dates",
     "gallery.images": "Your images",
@@ -225,7 +298,13 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "gallery.model": "Model",
     "gallery.select_first": "Select an image first.",
     "gallery.deleted": "The image was deleted.",
-    # -- check -----------------------------------------------------------------------------------------------
+    "error.gallery.unreadable": "This file is not a readable image ({error}).",
+    "hint.gallery.drop_png": "Drop a PNG made by LocalAI or Stable Diffusion WebUI.",
+    "error.gallery.outside": "That image is not in the outputs folder.",
+    "hint.gallery.pick": "Pick an image from the gallery.",
+    "error.gallery.not_yours": "That image is not yours.",
+    "hint.gallery.pick_yours": "Pick one of your images from the gallery.",
+    # -- check --------------------------------------------------------------------------------------
     "check.intro": (
         "Checks Python, PyTorch, the GPU driver, bitsandbytes, free disk space and the folders, and says how "
         "to fix each problem it finds. It takes a few seconds."
@@ -268,85 +347,27 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "The system check itself failed: {error}. Run ./launch.sh to repair the installation, and report "
         "this if it persists."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
+    # -- worker -------------------------------------------------------------------------------------
     "error.worker.shutting_down": "The server is shutting down.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.worker.try_again_moment": "Try again in a moment.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.worker.busy": "The server is busy: {count} jobs are already waiting.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.worker.try_again_minute": "Try again in a minute.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.worker.crashed": "Something went wrong: {error}",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.worker.report": "The console log has the details; please report it if it repeats.",
-    # -- error -----------------------------------------------------------------------------------------------
+    # -- serving ------------------------------------------------------------------------------------
     "error.serving.ports_in_use": "Ports {first}-{last} are all in use.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.serving.other_port": "Pass a different one with --port.",
-    # -- error -----------------------------------------------------------------------------------------------
+    # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "A hashed password is damaged (expected pbkdf2_sha256$iterations$salt$hash).",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.auth.hash_again": "Make it again with: python -m localai.auth hash USER",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.auth.bad_login": "A login must look like user:password (got '{user}:...').",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.auth.fix_login": "Fix --auth or the --auth-file line.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.auth.unreadable_file": "Cannot read the login file {path}: {error}.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.auth.check_file": "Check the path given to --auth-file.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.auth.share_needs_login": "--share makes the app reachable from the whole internet, so it needs a login.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.auth.add_login": "Add --auth user:password (or --auth-file).",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.history.newer_schema": "The history database {path} was made by a newer LocalAI (schema {version}).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.history.update": "Update LocalAI, or move that file away to start a new history.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.history.not_found": "That conversation does not exist or is not yours.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.history.pick": "Pick one from your list of conversations.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.chat.unknown_role": "Unknown message role '{role}'.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.chat.roles": "Use system, user or assistant.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.history.no_title": "A conversation needs a title.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.history.type_title": "Type a name, then press Rename.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.gallery.unreadable": "This file is not a readable image ({error}).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.gallery.drop_png": "Drop a PNG made by LocalAI or Stable Diffusion WebUI.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.gallery.outside": "That image is not in the outputs folder.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.gallery.pick": "Pick an image from the gallery.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.gallery.not_yours": "That image is not yours.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.gallery.pick_yours": "Pick one of your images from the gallery.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.import.bad_file": "This file cannot be imported: {why}.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.import.choose_file": (
-        "Choose a LocalAI conversation export (.json) or ChatGPT's conversations.json. Nothing was changed."
-    ),
-    # -- import ----------------------------------------------------------------------------------------------
-    "import.why.no_message_list": "a conversation has no message list",
-    "import.why.bad_message": "a message has no valid role and text",
-    "import.why.no_mapping": "a ChatGPT conversation has no 'mapping'",
-    "import.why.bad_node": "a ChatGPT message node is malformed",
-    "import.why.too_large": "it is larger than {mb} MB",
-    "import.why.not_json": "it is not a JSON file",
-    "import.why.empty": "it holds no conversations",
-    "import.why.not_a_list": "it is not a list of conversations",
-    "import.why.unknown_format": "it is neither a LocalAI export nor ChatGPT's conversations.json",
-    # -- error -----------------------------------------------------------------------------------------------
+    # -- memory -------------------------------------------------------------------------------------
     "error.memory.load_oom": "Ran out of memory while loading {name} ({plan}).",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.memory.load_oom_text": (
         "The memory was freed. Try 4-bit quantization in the Models tab, close other programs, or pick a "
         "smaller model."
@@ -355,183 +376,128 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "The memory was freed. Choose offload 'model' or 'sequential' in the Models tab, close other "
         "programs, or pick a smaller model."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.load.text_failed": "Could not load the model in '{source}': {error}",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.load.text_folder": (
-        "Check that the folder is a complete Hugging Face model (config.json, *.safetensors, tokenizer "
-        "files) and that its files are not damaged."
-    ),
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.load.image_failed": "Could not load the image model '{source}': {error}",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.load.image_folder": (
-        "Check that it is a complete diffusers folder (model_index.json and each component's files) or an SD "
-        "1.x / SDXL .safetensors checkpoint."
-    ),
-    # -- status ----------------------------------------------------------------------------------------------
-    "status.loading_tokenizer": "Loading the tokenizer of {name}...",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.load.tokenizer": (
-        "The tokenizer files (tokenizer.json, tokenizer_config.json) in '{folder}' could not be read: {error}"
-    ),
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.load.tokenizer": "Copy this model's tokenizer files again from its download.",
-    # -- status ----------------------------------------------------------------------------------------------
-    "status.loading_weights": "Loading the weights of {name} ({plan})...",
-    "status.ready": "{name} is ready.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.memory.chat_oom": "Ran out of memory while writing the answer.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.memory.chat_oom": (
         "The memory was freed. Lower 'Max new tokens', start a new conversation, or use 4-bit quantization "
         "or a smaller model."
     ),
-    # -- status ----------------------------------------------------------------------------------------------
-    "status.loading_image_model": "Loading {name} ({plan})...",
-    "status.placing": "Placing {name} on {device}...",
-    # -- error -----------------------------------------------------------------------------------------------
+    "error.memory.image_oom": "Ran out of memory while drawing a {width}x{height} image with {name}.",
+    "hint.memory.image_oom": (
+        "The memory was freed and the model stays loaded. Try a smaller size or fewer images, or choose "
+        "offload 'model' in the Models tab."
+    ),
+    "error.memory.text_too_big_gpu": (
+        "{name} ({params}) does not fit: even {what} needs about {need}, and this computer has {vram} free "
+        "GPU memory and {ram} free RAM."
+    ),
+    "error.memory.text_too_big": (
+        "{name} ({params}) does not fit: even {what} needs about {need}, and this computer has {ram} free "
+        "RAM."
+    ),
+    "hint.memory.smaller_model": (
+        "Try a smaller model such as {smaller} ({smaller_params}), or close other programs to free memory."
+    ),
+    "hint.memory.close_programs": "Close other programs to free memory, or use a computer with more memory.",
+    "error.memory.image_too_big_gpu": (
+        "{name} ({params}) does not fit for {width}x{height} images: this computer has {vram} free GPU "
+        "memory and {ram} free RAM."
+    ),
+    "error.memory.image_too_big": (
+        "{name} ({params}) does not fit for {width}x{height} images: this computer has {ram} free RAM."
+    ),
+    "hint.memory.smaller_image_or_model": (
+        "Try a smaller image size, or a smaller model such as {smaller}, and close other programs to free "
+        "memory."
+    ),
+    "hint.memory.smaller_image": "Try a smaller image size, and close other programs to free memory.",
+    # -- load ---------------------------------------------------------------------------------------
+    "error.load.text_failed": "Could not load the model in '{source}': {error}",
+    "hint.load.text_folder": (
+        "Check that the folder is a complete Hugging Face model (config.json, *.safetensors, tokenizer "
+        "files) and that its files are not damaged."
+    ),
+    "error.load.image_failed": "Could not load the image model '{source}': {error}",
+    "hint.load.image_folder": (
+        "Check that it is a complete diffusers folder (model_index.json and each component's files) or an SD "
+        "1.x / SDXL .safetensors checkpoint."
+    ),
+    "error.load.tokenizer": (
+        "The tokenizer files (tokenizer.json, tokenizer_config.json) in '{folder}' could not be read: {error}"
+    ),
+    "hint.load.tokenizer": "Copy this model's tokenizer files again from its download.",
+    # -- folder -------------------------------------------------------------------------------------
     "error.folder.no_model_index": "The image model folder '{folder}' has no model_index.json.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.folder.image_needs": (
         "An image model folder must be a diffusers folder as downloaded from Hugging Face, or put a single "
         ".safetensors checkpoint in the image folder instead."
     ),
     "hint.folder.download_again": "Download the model again.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.unsafe.component_pickle": (
-        "The '{component}' of {name} only has pickle weights, which can run code when loaded."
-    ),
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.unsafe.use_safetensors": "Use a safetensors version of this model.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.unsafe.pickle_checkpoint": "'{file}' is a pickle checkpoint, which can run code when loaded.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.unsafe.use_safetensors_file": "Use the .safetensors version of this model (most models offer one).",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.scheduler_model": "The scheduler '{name}' does not work with {model}.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.choose_one": "Choose one of: {choices}.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.unset_fields": "The request has unset fields.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.with_defaults": "Fill its defaults with ImageRequest.with_defaults.",
-    # -- notice ----------------------------------------------------------------------------------------------
-    "notice.no_negative_prompt": "{name} does not use a negative prompt; it was ignored.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.memory.image_oom": "Ran out of memory while drawing a {width}x{height} image with {name}.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.memory.image_oom": (
-        "The memory was freed and the model stays loaded. Try a smaller size or fewer images, or choose "
-        "offload 'model' in the Models tab."
-    ),
-    # -- image -----------------------------------------------------------------------------------------------
-    "image.unknown_checkpoint": "not a checkpoint we can recognise",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.folder.single_file_family": "'{file}' is {what}: only SD 1.x and SDXL checkpoints load from a single file.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.folder.use_diffusers_folder": "Put the model's diffusers folder (with model_index.json) at {path} instead.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.folder.gone": "The model folder {path} no longer exists.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.folder.refresh_or_restore": "Press Refresh in the Models tab, or put the model back.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.model.not_downloaded": "{name} is not downloaded yet.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.model.download_or_copy": (
-        "Download it in the Models tab, or put a Hugging Face model folder at {path} and press Refresh."
-    ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.folder.json_broken": "The {file} in '{folder}' is broken ({error}).",
     "error.folder.no_config": "The model folder '{folder}' has no config.json.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.folder.text_needs": (
         "A chat model folder needs config.json, *.safetensors weights and tokenizer files, as downloaded "
         "from Hugging Face."
     ),
     "hint.folder.download_again_or_fix": "Download the model again or fix the file.",
-    # -- error -----------------------------------------------------------------------------------------------
+    "error.folder.no_weights": "The model folder '{folder}' has no weights (*.safetensors).",
+    "hint.folder.copy_weights": "Copy the model's .safetensors files into it.",
+    "error.folder.no_tokenizer": "The model folder '{folder}' has no tokenizer (tokenizer.json or tokenizer.model).",
+    "hint.folder.copy_tokenizer": "Copy the tokenizer files of this model into the folder.",
+    # -- unsafe -------------------------------------------------------------------------------------
+    "error.unsafe.component_pickle": (
+        "The '{component}' of {name} only has pickle weights, which can run code when loaded."
+    ),
+    "hint.unsafe.use_safetensors": "Use a safetensors version of this model.",
+    "error.unsafe.pickle_checkpoint": "'{file}' is a pickle checkpoint, which can run code when loaded.",
+    "hint.unsafe.use_safetensors_file": "Use the .safetensors version of this model (most models offer one).",
     "error.unsafe.folder_pickle": (
         "The model in '{folder}' only has pickle weights ({files}), which can run code when loaded."
     ),
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.unsafe.safetensors_or_opt_in": (
         "Use a safetensors version of this model, or opt in to pickle files for this model in the Models tab."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.folder.no_weights": "The model folder '{folder}' has no weights (*.safetensors).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.folder.copy_weights": "Copy the model's .safetensors files into it.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.folder.no_tokenizer": "The model folder '{folder}' has no tokenizer (tokenizer.json or tokenizer.model).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.folder.copy_tokenizer": "Copy the tokenizer files of this model into the folder.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.unsafe.remote_code": (
         "The model in '{folder}' needs to run its own Python code ({files}), which could do anything on this "
         "computer."
     ),
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.unsafe.remote_code": (
         "Use a model that transformers supports directly, or, if you trust its authors, tick 'Trust remote "
         "code' for this model in the Models tab."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.chat.nothing_to_answer": "There is no message to answer.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.chat.type_first": "Type a message first.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.chat.too_long": (
-        "Your message is too long for this model: about {n} tokens, but only {budget} fit (context {context} "
-        "minus {reserve} tokens kept for the answer)."
+    # -- model --------------------------------------------------------------------------------------
+    "error.model.not_downloaded": "{name} is not downloaded yet.",
+    "hint.model.download_or_copy": (
+        "Download it in the Models tab, or put a Hugging Face model folder at {path} and press Refresh."
     ),
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.chat.shorten": "Shorten the message or the system prompt, or lower 'Max new tokens'.",
-    # -- error -----------------------------------------------------------------------------------------------
+    "error.model.none_chosen_text": "No chat model was chosen.",
+    "error.model.none_chosen_image": "No image model was chosen.",
+    "hint.model.pick_one": "Pick one of: {names}.",
+    "error.model.unknown_text": "Unknown chat model '{name}'.",
+    "hint.model.known_text": "Known chat models: {names}.",
+    "error.model.unknown_image": "Unknown image model '{name}'.",
+    "hint.model.known_image": "Known image models: {names}.",
+    # -- prefs --------------------------------------------------------------------------------------
     "error.prefs.unknown_value": "Unknown {name} '{value}'.",
-    "error.image.empty_prompt": "The prompt is empty.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.describe": "Describe the picture you want, e.g. 'a red fox in the snow'.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.prompt_too_long": "The prompt is too long (more than {max} characters).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.shorten": "Shorten it.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.seed": "Seed must be -1 (random) or a whole number from 0 to {max}.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.seed": "Use -1 for a new random seed, or the seed shown under an earlier image.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.count": "Number of images must be between 1 and {max} (got {value}).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.count": "Ask for fewer images per run; each one can be made again from its seed.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.steps": "Steps must be between 1 and {max} (got {value}).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.steps": "20-30 steps suit most models; Turbo models need only 1-4.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.guidance": "Guidance scale must be between 0 and {max} (got {value}).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.guidance": "5-8 suits most models; Turbo models use 0.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.unknown_scheduler": "Unknown scheduler '{name}'.",
-    "error.image.width": "Width {value} px does not work with {family} models.",
-    "error.image.height": "Height {value} px does not work with {family} models.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.side": "Use a multiple of {multiple} from {min} to {max} px ({size} px is this model's native size).",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.family_steps": "{family} models take at most {max} steps (got {value}).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.image.usual_steps": "{steps} is the usual number.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.image.scheduler_family": "The scheduler '{name}' does not work with {family} models.",
-    # -- plan ------------------------------------------------------------------------------------------------
+    "error.prefs.needs_bnb": "{quant} needs bitsandbytes, which does not work here ({why}).",
+    "hint.prefs.quant_auto": "Set quantization to auto or none.",
+    "error.prefs.offload_image_only": "Offload '{offload}' is for image models.",
+    "hint.prefs.offload_text": "For chat models use auto, none or device_map.",
+    "error.prefs.device_map_gpu": "Offloading with device_map needs a CUDA, ROCm or XPU GPU.",
+    "hint.prefs.offload_auto": "Set offload to auto or none.",
+    "error.prefs.no_such_device": "Device '{device}' was asked for, but this computer has no such GPU.",
+    "hint.prefs.device_auto": "Set device to auto or cpu.",
+    "error.prefs.image_device_map": "Image models cannot be split with device_map.",
+    "hint.prefs.image_offload": "Choose offload 'model' (one component at a time on the GPU) or 'sequential'.",
+    # -- plan ---------------------------------------------------------------------------------------
     "plan.describe": "{device} · {dtype} · {quant}",
     "plan.describe_offload": "{device} · {dtype} · {quant} · offload: {offload}",
-    # -- quant -----------------------------------------------------------------------------------------------
     "quant.none": "no quantization",
     "quant.int8": "8-bit (int8)",
     "quant.nf4": "4-bit NF4",
-    # -- plan ------------------------------------------------------------------------------------------------
     "plan.params": "{count} params",
     "plan.free.ram": "free RAM",
     "plan.free.unified": "free unified memory",
@@ -562,44 +528,11 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.text.smaller": "{too_big} -> {what}, {need}{slow}",
     "plan.bnb.not_on_device": "not available on this device",
     "plan.bnb.not_installed": "not installed",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.prefs.needs_bnb": "{quant} needs bitsandbytes, which does not work here ({why}).",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.prefs.quant_auto": "Set quantization to auto or none.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.prefs.offload_image_only": "Offload '{offload}' is for image models.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.prefs.offload_text": "For chat models use auto, none or device_map.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.prefs.device_map_gpu": "Offloading with device_map needs a CUDA, ROCm or XPU GPU.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.prefs.offload_auto": "Set offload to auto or none.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.prefs.no_such_device": "Device '{device}' was asked for, but this computer has no such GPU.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.prefs.device_auto": "Set device to auto or cpu.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.plan.folder_size_unknown": (
         "The model folder '{path}' has no readable weights (*.safetensors), so its size is unknown."
     ),
     "error.plan.size_unknown": "'{name}' has no readable weights (*.safetensors), so its size is unknown.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.plan.copy_weights": "Copy the model's .safetensors files into the folder, then press Refresh.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.memory.text_too_big_gpu": (
-        "{name} ({params}) does not fit: even {what} needs about {need}, and this computer has {vram} free "
-        "GPU memory and {ram} free RAM."
-    ),
-    "error.memory.text_too_big": (
-        "{name} ({params}) does not fit: even {what} needs about {need}, and this computer has {ram} free "
-        "RAM."
-    ),
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.memory.smaller_model": (
-        "Try a smaller model such as {smaller} ({smaller_params}), or close other programs to free memory."
-    ),
-    "hint.memory.close_programs": "Close other programs to free memory, or use a computer with more memory.",
-    # -- plan ------------------------------------------------------------------------------------------------
     "plan.image.model": "{label} {params}",
     "plan.extra.vae_tiling": ", VAE tiling",
     "plan.image.size_gpu": "{model} x 2 B = {weights} + {work} working memory at {width}x{height}",
@@ -626,11 +559,6 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.note.quant_big_only": "{quant} applies only to FLUX / SD3-class transformers, so it is not used",
     "plan.note.quant_needs_gpu": "{quant} image transformers need an NVIDIA or AMD GPU, so it is not used",
     "plan.note.offload_on_cpu": "offload does nothing on the CPU",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.prefs.image_device_map": "Image models cannot be split with device_map.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.prefs.image_offload": "Choose offload 'model' (one component at a time on the GPU) or 'sequential'.",
-    # -- plan ------------------------------------------------------------------------------------------------
     "plan.forced.fits": "fits",
     "plan.forced.may_not_fit": "may not fit ({free} free): expect an out-of-memory error",
     "plan.forced": (
@@ -640,75 +568,25 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.forced.offload": ", offload {offload}",
     "plan.notes.one": " ({note})",
     "plan.notes.two": " ({first}; {second})",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.plan.image_size_unknown": "The size of '{name}' is unknown: no readable .safetensors weights were found.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.plan.check_weights": "Check that the model folder holds its *.safetensors files.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.memory.image_too_big_gpu": (
-        "{name} ({params}) does not fit for {width}x{height} images: this computer has {vram} free GPU "
-        "memory and {ram} free RAM."
-    ),
-    "error.memory.image_too_big": (
-        "{name} ({params}) does not fit for {width}x{height} images: this computer has {ram} free RAM."
-    ),
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.memory.smaller_image_or_model": (
-        "Try a smaller image size, or a smaller model such as {smaller}, and close other programs to free "
-        "memory."
-    ),
-    "hint.memory.smaller_image": "Try a smaller image size, and close other programs to free memory.",
-    # -- plan ------------------------------------------------------------------------------------------------
     "plan.will_unload": "{reason}; {names} will be unloaded first to make room",
     "plan.unloaded": "{reason}; unloaded {names} to make room",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.model.none_chosen_text": "No chat model was chosen.",
-    "error.model.none_chosen_image": "No image model was chosen.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.model.pick_one": "Pick one of: {names}.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.model.unknown_text": "Unknown chat model '{name}'.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.model.known_text": "Known chat models: {names}.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.model.unknown_image": "Unknown image model '{name}'.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.model.known_image": "Known image models: {names}.",
-    # -- status ----------------------------------------------------------------------------------------------
-    "status.unloaded_for_room": "Unloaded {names} to make room.",
-    "status.loading": "Loading {name}: {plan} ({reason})",
-    "status.reloading": "Reloading {name} with your new settings...",
-    # -- error -----------------------------------------------------------------------------------------------
+    # -- download -----------------------------------------------------------------------------------
     "error.download.already_here": "{name} is already on this computer ({path}).",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.just_load": "Load it, no download needed.",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.chat.empty_message": "The message is empty.",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.chat.type_something": "Type something to send.",
-    # -- notice ----------------------------------------------------------------------------------------------
-    "notice.messages_left_out": (
-        "The conversation is longer than {name} can read at once ({n} tokens): the {k} oldest messages were "
-        "left out of its view (the system prompt is kept)."
-    ),
-    # -- download --------------------------------------------------------------------------------------------
     "download.files_skipped": "{files} files, {size}; left out {skipped} files not needed",
     "download.files": "{files} files, {size}",
     "download.progress": "{done} of {total} ({percent}) · {speed} MB/s · file {number} of {count}: {file}",
     "download.progress_eta": (
         "{done} of {total} ({percent}) · {speed} MB/s · {eta} left · file {number} of {count}: {file}"
     ),
-    # -- unit ------------------------------------------------------------------------------------------------
     "unit.seconds": "{n} s",
     "unit.minutes": "{n} min",
     "unit.hours": "{n} h",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.forced_offline": "LocalAI was started with --offline, so it stays offline.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.restart_online": "Restart it without --offline to download models.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.offline": "Offline mode is on, so {name} cannot be downloaded.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.offline_forced": (
         "Restart LocalAI without --offline to download it, or copy the model folder into the models folder "
         "and press Refresh."
@@ -717,119 +595,77 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "Switch off 'Offline mode' in the Models tab to download it, or copy the model folder into the "
         "models folder and press Refresh."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.stopped": "The download of {name} was stopped.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.continue": "What was downloaded is kept: press Download again to continue from there.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.no_repo": "{name} has no Hugging Face repository to download from.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.already_local": "It is already a local model.",
-    # -- download --------------------------------------------------------------------------------------------
     "download.a_chat_model": "a chat model",
     "download.an_image_model": "an image model",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.wrong_kind": "{repo} is {kind}, not {other}.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.other_list": "Pick it from the other list.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.pickle_only": (
         "{name} is only published as pickle weights ({files}), which can run code on this computer when "
         "loaded."
     ),
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.pickle_opt_in": (
         "Pick a model with .safetensors weights, or, if you trust its authors, tick 'Allow pickle weights' "
         "for this model in the Models tab and download again."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.no_weights": "{repo} on Hugging Face has no weights LocalAI can use.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.pick_another": "Pick another model from the list.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.in_progress": "{name} is already being downloaded.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.wait": "Wait for that download to finish.",
-    # -- status ----------------------------------------------------------------------------------------------
     "status.download.listing": "Asking Hugging Face for the files of {name}...",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.target_exists": "{name} is already in {path}.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.refresh_or_delete": "Press Refresh to see it; delete that folder first to download it again.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.disk": (
         "Not enough disk space for {name}: it needs {need} more{already}, but only {free} is free in {path}."
     ),
-    # -- download --------------------------------------------------------------------------------------------
     "download.already_have": " ({have} is already downloaded)",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.disk": (
         "Free some space (and empty the trash), or start LocalAI with --models-dir on a disk with more room."
     ),
-    # -- status ----------------------------------------------------------------------------------------------
     "status.download.start": "Downloading {name}: {plan}.",
     "status.download.checking": "Checking {path}...",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.damaged": "{file} of {name} was damaged while resuming and was deleted.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.fetch_anew": "Press Download again to fetch it anew.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.gated_no_access": (
         "{name} is gated, and your Hugging Face account has not been given access to it yet."
     ),
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.accept_license": (
         "Open {page}, accept its license while logged in (approval can take a while), then press Download "
         "again."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.gated": (
         "{name} is gated: its authors only allow downloads after you accept their license on Hugging Face."
     ),
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.gated_steps": (
         "1) Open {page} and accept the license while logged in. 2) Create a 'read' token at {tokens}. 3) In "
         "a terminal run `hf auth login` and paste it (or set the HF_TOKEN environment variable). 4) Restart "
         "LocalAI and press Download again. Or pick an ungated model."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.hf_offline": "{name} cannot be downloaded: the HF_HUB_OFFLINE environment variable is set.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.unset_hf_offline": (
         "Unset HF_HUB_OFFLINE (or switch 'Offline mode' off in the Models tab) and try again."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.not_found": "{repo} was not found on Hugging Face ({host}), or it is private.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.check_name": "Check the name; for a private model log in with `hf auth login` and restart LocalAI.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.http": "Hugging Face ({host}) answered with an error (HTTP {status}) while downloading {name}.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.try_later": "Try again in a few minutes; finished files are kept.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.no_network": "Could not reach Hugging Face ({host}) to download {name}: {error}.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.no_network": (
         "Check the internet connection (and proxy settings), then press Download again; what was downloaded "
         "is kept. Or copy the model folder from another computer into {path} and press Refresh."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.disk_full": "The disk filled up while downloading {name}.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.free_and_continue": "Free some space, then press Download again to continue.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.incomplete": "A file of {name} arrived incomplete.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.continue_received": "Press Download again; it continues from what was received.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.os_error": "Downloading {name} failed: {error}",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.again_log": "Press Download again; the console log has the details.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.download.failed": "Downloading {name} failed ({error}).",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.download.log_retry": "The console log has the details; press Download again to retry.",
-    # -- doctor ----------------------------------------------------------------------------------------------
+    # -- doctor -------------------------------------------------------------------------------------
     "doctor.python_fix": (
         "Install 64-bit Python 3.11 or 3.12 from https://www.python.org/downloads/ (Ubuntu/Debian: {apt}; "
         "macOS: {brew}), delete the .venv folder, then run ./launch.sh again (or {again})."
@@ -922,21 +758,12 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "doctor.plan.error": "{error}",
     "doctor.choose_other_model": "Choose another chat model.",
     "doctor.plan.crashed": "could not be planned ({error})",
-    # -- tier ------------------------------------------------------------------------------------------------
-    "tier.cpu": "CPU only",
-    "tier.6gb": "GPU with up to 6 GB",
-    "tier.12gb": "GPU with 8-12 GB",
-    "tier.24gb": "GPU with 16-24 GB",
-    "tier.48gb": "GPU with more than 24 GB",
-    # -- error -----------------------------------------------------------------------------------------------
+    # -- api ----------------------------------------------------------------------------------------
     "error.api.field_range": "'{field}' must be between {lo} and {hi} (got {value}).",
     "error.api.model_required": "'model' is required: the {what} model to use.",
-    # -- api -------------------------------------------------------------------------------------------------
     "api.kind.chat": "chat",
     "api.kind.image": "image",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.api.models": "Models on this server: {names} (GET /v1/models lists them).",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.api.messages_list": "'messages' must be a non-empty list of {{role, content}} objects.",
     "error.api.message_object": "{item} must be an object with 'role' and 'content'.",
     "error.api.role": "{item} has the role '{role}'; this server takes system, user and assistant messages (no tools).",
@@ -951,27 +778,31 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.api.size": '\'size\' must look like "512x512" (width x height), not \'{size}\'.',
     "error.api.wrong_key": "The API key is wrong.",
     "error.api.needs_key": "This server needs an API key.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.api.send_key": (
         "Send 'Authorization: Bearer KEY' with the key printed when LocalAI started (or the one given with "
         "--api-key)."
     ),
-    # -- error -----------------------------------------------------------------------------------------------
     "error.api.not_json": "The request body is not valid JSON.",
     "error.api.not_object": "The request body must be a JSON object.",
     "error.api.crashed": "Something went wrong ({error}).",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.api.console_log": "The server's console log has the details.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.api.no_answer": "The answer ended without a result.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.api.try_again": "Try again.",
-    # -- error -----------------------------------------------------------------------------------------------
     "error.api.no_images": "The image job ended without a result.",
     "error.api.no_route": "There is no {method} {path} on this server.",
-    # -- hint ------------------------------------------------------------------------------------------------
     "hint.api.routes": "It offers GET /v1/models, POST /v1/chat/completions and POST /v1/images/generations.",
-    # -- error -----------------------------------------------------------------------------------------------
+    "error.api.field_above": "'{field}' must be above {lo}.",
+    "error.api.stop": "'stop' must be a string or a list of up to {max} non-empty strings.",
+    "error.api.field_type": "'{field}' must be {kind}.",
+    "error.api.field_types": "'{field}' must be {kind} or {other}.",
+    "api.type.str": "a string",
+    "api.type.int": "a whole number",
+    "api.type.float": "a number",
+    "api.type.bool": "true or false",
+    "api.type.list": "a list",
+    "api.type.dict": "an object",
+    "error.api.no_proxy": "Fetching other hosts' files is switched off on this server.",
+    # -- option -------------------------------------------------------------------------------------
     "error.option.temperature": "Temperature must be between {lo} and {hi}.",
     "error.option.top_p": "Top-p must be above {lo} and at most {hi}.",
     "error.option.top_k": "Top-k must be between {lo} (off) and {hi}.",
@@ -988,20 +819,4 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.option.port": "Port must be between {lo} and {hi}.",
     "error.option.queue": "Queue length must be between {lo} and {hi}.",
     "error.option.stop": "Give at most {max} non-empty stop strings.",
-    "error.api.field_above": "'{field}' must be above {lo}.",
-    "error.api.stop": "'stop' must be a string or a list of up to {max} non-empty strings.",
-    "error.api.field_type": "'{field}' must be {kind}.",
-    "error.api.field_types": "'{field}' must be {kind} or {other}.",
-    # -- api -------------------------------------------------------------------------------------------------
-    "api.type.str": "a string",
-    "api.type.int": "a whole number",
-    "api.type.float": "a number",
-    "api.type.bool": "true or false",
-    "api.type.list": "a list",
-    "api.type.dict": "an object",
-    # -- error -----------------------------------------------------------------------------------------------
-    "error.api.no_proxy": "Fetching other hosts' files is switched off on this server.",
-    "error.chat.template_refused": "The chat template of {name} refused this conversation: {reason}",
-    # -- hint ------------------------------------------------------------------------------------------------
-    "hint.chat.template_refused": "Send a plain conversation of user and assistant turns, or use another model.",
 })
