@@ -307,7 +307,7 @@ def plan_record(plan: LoadPlan) -> dict[str, Any]:
     the page can show it in the reader's language)."""
     record: dict[str, Any] = {f.name: getattr(plan, f.name) for f in fields(plan) if f.name != "reason"}
     record["reason"] = render(plan.reason, "en")
-    if plan.reason is not None:
+    if isinstance(plan.reason, Message):
         record["reason_message"] = plan.reason.as_record()
     return record
 

@@ -23,6 +23,7 @@ from localai.gallery import GenerationInfo
 from localai.hardware import HardwareInfo
 from localai.image_request import MAX_SEED, ImageRequest
 from localai.jobs import CancelToken
+from localai.messages import Message
 from localai.options import ChatOptions
 from localai.plan import LoadPlan, LoadPrefs
 
@@ -54,7 +55,8 @@ def fake_specs() -> list[ModelSpec]:
 def plan_fake_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs) -> LoadPlan:
     """Every fake model takes 4 bytes per parameter of RAM."""
     need = spec.params * 4
-    return LoadPlan("cpu", "fp32", estimated_bytes=need, reason=f"fake: {need} bytes of RAM", pool="ram")
+    # a plain string renders as itself: the fake needs no catalog text
+    return LoadPlan("cpu", "fp32", estimated_bytes=need, reason=f"fake: {need} bytes of RAM", pool="ram")  # type: ignore[arg-type]
 
 
 def fake_hardware(available_ram: int = 16 * GIB) -> HardwareInfo:
@@ -79,8 +81,8 @@ class _Loadable:
         self.spec, self.plan, self.behaviour = spec, plan, behaviour
         self.loaded = False
 
-    def load(self, on_status: Callable[[str], None]) -> None:
-        on_status(f"Loading the weights of {self.spec.name} ({self.plan.describe()})...")
+    def load(self, on_status: Callable[[Message], None]) -> None:
+        on_status(Message("status.loading_weights", name=self.spec.name, plan=self.plan.describe()))
         self.behaviour.calls.append(("load", self.spec.name))
         self.behaviour.on_load(self.plan)
         self.loaded = True
@@ -99,7 +101,7 @@ class FakeChatBackend(_Loadable):
     batching = False
 
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
-                    on_text: Callable[[str], None], *, on_notice: Callable[[str], None] | None = None,
+                    on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
                     on_start: Callable[[], None] | None = None) -> ChatResult:
         started = time.perf_counter()
         system = [m for m in messages[:1] if m["role"] == "system"]

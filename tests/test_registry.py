@@ -14,8 +14,8 @@ from localai.config import parse_settings
 from localai.errors import ModelFolderInvalid, UnknownModel, UnsafeModel, UserError
 from localai.hardware import HardwareInfo
 from localai.jobs import Done, TextDelta
-from localai.plan import LoadPlan, LoadPrefs, plan_text_load
 from localai.messages import render
+from localai.plan import LoadPlan, LoadPrefs, plan_text_load
 from localai.registry import Registry, UnknownBackend
 from tests.fake_backends import FakeBehaviour, FakeChatBackend
 
@@ -232,10 +232,10 @@ def test_eviction_stays_within_the_memory_pool_the_plan_names(tmp_path: Path) ->
     load("ram-a")
     load("gpu-c")  # the GPU has its own memory: ram-a stays
     remote = load("remote-d")  # 20 GB held on another machine: takes nothing here, evicts nothing
-    assert remote.plan.describe() == "remote · fp16 · Q4_K_M", "a backend's own quantization name is shown"
+    assert render(remote.plan.describe(), "en") == "remote · fp16 · Q4_K_M", "a backend's own quantization name is shown"
     assert sorted(b.spec.name for b in registry.loaded()) == ["gpu-c", "ram-a", "remote-d"]
-    assert "ram-a will be unloaded first" in registry.plan(registry.resolve("ram-b", "text")).reason
-    assert "will be unloaded" not in registry.plan(registry.resolve("gpu-c", "text")).reason
+    assert "ram-a will be unloaded first" in render(registry.plan(registry.resolve("ram-b", "text")).reason, "en")
+    assert "will be unloaded" not in render(registry.plan(registry.resolve("gpu-c", "text")).reason, "en")
     load("ram-b")  # 10 GB of RAM left: only the other RAM model goes
     assert sorted(b.spec.name for b in registry.loaded()) == ["gpu-c", "ram-b", "remote-d"]
     assert behaviour.calls[-2:] == [("unload", "ram-a"), ("load", "ram-b")]

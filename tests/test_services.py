@@ -18,6 +18,7 @@ from localai.catalog import ModelSpec
 from localai.errors import InvalidInput, UnknownModel
 from localai.image_request import ImageRequest
 from localai.jobs import Done, Generating, ImageReady, Notice, Status, Step, TextDelta
+from localai.messages import render
 from localai.options import ChatOptions
 from tests.fake_backends import FAKE_CHAT, FAKE_CHAT_2, FAKE_IMAGE, fake_hardware, register_fake_backends
 
@@ -57,7 +58,7 @@ def test_model_is_loaded_once_and_reused(fstate):
     backend = fstate.registry.get_loaded(fstate.registry.resolve(FAKE_CHAT, "text"))
     others = list(fstate.services.chat(FAKE_CHAT, ask("two"), ChatOptions(max_new_tokens=4)).events())
     assert fstate.registry.get_loaded(fstate.registry.resolve(FAKE_CHAT, "text")) is backend
-    assert not any(isinstance(e, Status) and "Loading" in e.message for e in others)
+    assert not any(isinstance(e, Status) and "Loading" in render(e.message, "en") for e in others)
     assert fstate.services.unload(FAKE_CHAT, "text") is True
     assert fstate.registry.loaded() == []
     assert fstate.fakes.calls == [("load", FAKE_CHAT), ("unload", FAKE_CHAT)]
@@ -81,7 +82,7 @@ def test_a_conversation_longer_than_the_model_reads_comes_with_a_notice_first(fs
         history += [{"role": "assistant", "content": f"answer {i}"}, {"role": "user", "content": f"question {i}"}]
     events = list(fstate.services.chat(FAKE_CHAT, history, ChatOptions(max_new_tokens=3)).events())
     notices = [e for e in events if isinstance(e, Notice)]
-    assert len(notices) == 1 and "4 oldest messages were left out" in notices[0].message
+    assert len(notices) == 1 and "4 oldest messages were left out" in render(notices[0].message, "en")
     assert events.index(notices[0]) < next(i for i, e in enumerate(events) if isinstance(e, TextDelta))
     assert events[-1].result.dropped_messages == 4
 
