@@ -50,7 +50,8 @@ def _user_error_classes() -> set[str]:
 ERRORS = _user_error_classes()
 # The arguments that are keys, per kind of call: positions, then keyword names.
 KEY_ARGS = {"Message": ((0,), ()), "text": ((1,), ()), "tr": ((1,), ()), "ui": ((0,), ()),
-            "BadField": ((1, 2), ())}
+            "BadField": ((1, 2), ()), "Number": ((0,), ())}
+DECLARATIONS = {"Number"}  # options.py: the key of an option's error; its keyword arguments are not params
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def uses() -> Iterator[Use]:
                 continue
             if name in ("tr", "text", "ui") and not all(KEY.match(k) for group in keys for k in group):
                 continue  # another function of that name
-            spread = any(k.arg is None for k in node.keywords)
+            spread = any(k.arg is None for k in node.keywords) or name in DECLARATIONS
             params = None if spread else frozenset(k.arg for k in node.keywords if k.arg != "hint_key")
             optional = frozenset({"field"} if name == "BadField" else ())  # BadField names its field itself
             yield Use(f"{path.relative_to(ROOT)}:{node.lineno}", keys, params, optional)
