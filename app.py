@@ -39,12 +39,12 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
 
     from localai.api import app_kwargs as api_app_kwargs
     from localai.idle_polling import calm_idle_polling
-    from localai.serving import find_free_port, lan_urls, language_middleware
+    from localai.serving import choose_port, lan_urls, language_middleware
     from localai.state import build_state
     from localai.ui import CSS, build_ui
     from localai.ui.translator import gradio_i18n
 
-    port = find_free_port(settings.host, settings.port)
+    port = choose_port(settings)  # --port: that port or a clear refusal
     for folder in (settings.models_dir / "text", settings.models_dir / "image", settings.data_dir):
         folder.mkdir(parents=True, exist_ok=True)
     state = build_state(settings)

@@ -18,6 +18,7 @@ from .options import DEVICE, DTYPE, LANGUAGE, MAX_QUEUE, PORT, QUANTIZATION
 class Settings:
     host: str = "127.0.0.1"
     port: int = PORT.default
+    port_given: bool = False  # --port was on the command line: use exactly that port, never the next one
     listen: bool = False
     auth: tuple[str, ...] = ()  # "user:password" entries
     auth_file: Path | None = None
@@ -45,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         description="LocalAI: chat with open LLMs and draw images, privately, on this computer.",
     )
     p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; 0.0.0.0 with --listen)")
-    p.add_argument("--port", type=int, default=PORT.default, help="port (the next free one is used if taken)")
+    p.add_argument("--port", type=int, default=None,
+                   help=f"port (default {PORT.default}, or the next free one; a port given here is used or refused)")
     p.add_argument("--listen", action="store_true", help="serve the local network (a login is required)")
     p.add_argument("--auth", action="append", default=[], metavar="USER:PASS", help="a login; repeatable")
     p.add_argument("--auth-file", type=Path, default=None, help="file with one user:password per line")
@@ -74,7 +76,8 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
     host = a.host or ("0.0.0.0" if a.listen else "127.0.0.1")
     return Settings(
         host=host,
-        port=a.port,
+        port=PORT.default if a.port is None else a.port,
+        port_given=a.port is not None,
         listen=a.listen or host not in ("127.0.0.1", "localhost", "::1"),
         auth=tuple(a.auth),
         auth_file=a.auth_file,

@@ -7,7 +7,6 @@ exactly what to do. Never touches the network.
 
 from __future__ import annotations
 
-import errno
 import importlib.metadata
 import importlib.util
 import logging
@@ -15,7 +14,6 @@ import platform
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +25,7 @@ from .catalog import ModelSpec
 from .config import Settings
 from .hardware import HardwareInfo
 from .messages import Message
+from .serving import port_is_free
 
 log = logging.getLogger(__name__)
 
@@ -125,18 +124,6 @@ def _free_disk(folder: Path) -> int:
         return 0
 
 
-def _port_free(host: str, port: int) -> bool:
-    try:
-        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as s:
-            if sys.platform != "win32":  # as servers do, so a port in TIME_WAIT counts as free
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(addr)
-    except OSError as exc:
-        return exc.errno not in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))
-    return True
-
-
 def gather_facts(settings: Settings) -> SystemFacts:
     """Look at this computer: Python, libraries, GPU drivers, folders, port. Takes a few seconds."""
     versions = {name: _library_version(name) for name in LIBRARIES}
@@ -174,7 +161,7 @@ def gather_facts(settings: Settings) -> SystemFacts:
         bnb_problem=hardware.bnb_problem if hardware else "PyTorch is missing",
         free_disk=_free_disk(settings.models_dir), models_writable=writable["models"],
         data_writable=writable["data"], outputs_writable=writable["outputs"],
-        port_free=_port_free(settings.host, settings.port),
+        port_free=port_is_free(settings.host, settings.port),
         venv_dir=sys.prefix if sys.prefix != sys.base_prefix else None,
         torch_error=torch_error, hardware_error=hardware_error,
     )

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,12 +35,18 @@ def apply_privacy_env(settings: Settings, environ: dict | None = None) -> None:
 
 
 def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, port))
-            return True
-        except OSError:
-            return False
+    """Whether a server could bind ``host:port`` now. Like uvicorn, the probe sets SO_REUSEADDR (not on
+    Windows, where it means something else), so a port whose old connections linger in TIME-WAIT after
+    a crash counts as free; only a port another program listens on is taken."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as s:
+            if sys.platform != "win32":
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(addr)
+    except OSError as exc:
+        return exc.errno not in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1))
+    return True
 
 
 def find_free_port(host: str, start: int, tries: int = 50) -> int:
@@ -46,6 +54,17 @@ def find_free_port(host: str, start: int, tries: int = 50) -> int:
         if port_is_free(host, port):
             return port
     raise UserError("error.serving.ports_in_use", "hint.serving.other_port", first=start, last=start + tries - 1)
+
+
+def choose_port(settings: Settings) -> int:
+    """The port to serve on: a port given with --port is used as it is, or refused when another program
+    has it; only the default port moves on to the next free one."""
+    if not settings.port_given:
+        return find_free_port(settings.host, settings.port)
+    if not port_is_free(settings.host, settings.port):
+        raise UserError("error.serving.port_taken", "hint.serving.port_taken", port=settings.port,
+                        host=settings.host)
+    return settings.port
 
 
 def lan_urls(host: str, port: int) -> list[str]:

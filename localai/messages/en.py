@@ -357,6 +357,9 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     # -- serving ------------------------------------------------------------------------------------
     "error.serving.ports_in_use": "Ports {first}-{last} are all in use.",
     "hint.serving.other_port": "Pass a different one with --port.",
+    "error.serving.port_taken": "Port {port} on {host} is taken by another program (or LocalAI is already running).",
+    "hint.serving.port_taken": (
+        "Stop that program, or choose another port with --port; leave --port out to use the next free one."),
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "A hashed password is damaged (expected pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Make it again with: python -m localai.auth hash USER",

@@ -372,6 +372,9 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     # -- serving ------------------------------------------------------------------------------------
     "error.serving.ports_in_use": "Все порты с {first} по {last} заняты.",
     "hint.serving.other_port": "Укажите другой через --port.",
+    "error.serving.port_taken": "Порт {port} на {host} занят другой программой (или LocalAI уже запущен).",
+    "hint.serving.port_taken": (
+        "Закройте ту программу или выберите другой порт через --port; без --port будет взят следующий свободный."),
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "Хеш пароля повреждён (ожидается pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Создайте его заново: python -m localai.auth hash USER",
