@@ -63,7 +63,6 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         inbrowser=settings.open_browser,
         auth=logins.gradio_auth() if logins.pairs else None,
         share=settings.share,
-        allowed_paths=[str(settings.outputs_dir.resolve())],  # the only folder served as files
         app_kwargs=app_kwargs,
         i18n=gradio_i18n(settings.lang),  # the page's texts, English or Russian (forced by --lang)
         css=CSS,

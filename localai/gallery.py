@@ -1,27 +1,36 @@
 """Saved images and their generation parameters, in the PNG itself.
 
-Each image is written to ``<outputs>/YYYY-MM-DD/NNNNN-<seed>.png`` with two text chunks:
+Each image is written to ``<outputs>/<user>/YYYY-MM-DD/<random token>-<seed>.png`` (the user's own
+folder; a name nobody can guess, no shared counter) with two text chunks:
 ``parameters`` in the AUTOMATIC1111 format that existing tools read (prompt, "Negative prompt:"
 line, then "Steps: 25, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512, Model: ...")
 and ``localai``: JSON with the model, its family and the load plan. ``read_png_info`` reads
-either back. Pillow only; no torch.
+either back. Images saved before per-user folders (``<outputs>/YYYY-MM-DD/NNNNN-<seed>.png``) are
+still listed for the user their chunk names ("local" when none). Pillow only; no torch.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import re
+import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .errors import InvalidInput
+from .storage import write_atomically, writing_to
 
 # AUTOMATIC1111's "key: value, key: "quoted, value"" pattern for the last line.
 _PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # a user folder never looks like a day folder of the old layout
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+TOKEN_BYTES = 12  # 96 random bits in each file name
 
 
 @dataclass(frozen=True)
@@ -106,30 +115,32 @@ def _float(text: str) -> float:
         return 0.0
 
 
-def day_folder(outputs_dir: Path, now: _dt.datetime | None = None) -> Path:
-    return Path(outputs_dir) / (now or _dt.datetime.now()).strftime("%Y-%m-%d")
+def user_folder(outputs_dir: Path, user: str) -> Path:
+    """The user's own folder of saved images: their login name when it is a plain file name, else a
+    name made from its hash (names with slashes, dots or other letters, Windows' reserved names)."""
+    plain = _PLAIN_NAME.fullmatch(user) and user.lower() not in _RESERVED and not _DAY.fullmatch(user)
+    name = user if plain else "user-" + hashlib.sha256(user.encode("utf-8")).hexdigest()[:16]
+    return Path(outputs_dir) / name
 
 
-def save_png(image: Any, info: GenerationInfo, outputs_dir: Path, localai: dict[str, Any] | None = None) -> Path:
-    """Write ``image`` (a PIL image) as ``<outputs>/YYYY-MM-DD/NNNNN-<seed>.png`` with its parameters."""
+def day_folder(outputs_dir: Path, user: str = "local", now: _dt.datetime | None = None) -> Path:
+    return user_folder(outputs_dir, user) / (now or _dt.datetime.now()).strftime("%Y-%m-%d")
+
+
+def save_png(image: Any, info: GenerationInfo, outputs_dir: Path, localai: dict[str, Any] | None = None,
+             user: str | None = None) -> Path:
+    """Write ``image`` (a PIL image) as ``<outputs>/<user>/YYYY-MM-DD/<token>-<seed>.png`` with its parameters.
+    ``user`` (else ``localai["user"]``, else "local") owns it. Written whole or not at all: a full disk or a
+    read-only folder raises a plain ``UserError`` and leaves no partial PNG."""
     from PIL.PngImagePlugin import PngInfo
 
-    folder = day_folder(outputs_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    owner = user or str((localai or {}).get("user") or "local")
     chunks = PngInfo()
     chunks.add_text("parameters", info.to_parameters())
-    chunks.add_text("localai", json.dumps({"app": f"LocalAI {__version__}", "info": asdict(info), **(localai or {})},
-                                          ensure_ascii=False, default=str))
-    numbers = [int(p.name.split("-")[0]) for p in folder.glob("*.png") if p.name.split("-")[0].isdigit()]
-    n = max(numbers, default=-1) + 1
-    while True:
-        path = folder / f"{n:05d}-{info.seed}.png"
-        try:
-            with path.open("xb") as f:  # never overwrite an earlier image
-                image.save(f, format="PNG", pnginfo=chunks, compress_level=4)
-            return path
-        except FileExistsError:
-            n += 1
+    chunks.add_text("localai", json.dumps({"app": f"LocalAI {__version__}", "info": asdict(info),
+                                           **(localai or {}), "user": owner}, ensure_ascii=False, default=str))
+    path = day_folder(outputs_dir, owner) / f"{secrets.token_urlsafe(TOKEN_BYTES)}-{info.seed}.png"
+    return write_atomically(path, lambda f: image.save(f, format="PNG", pnginfo=chunks, compress_level=4))
 
 
 @dataclass(frozen=True)
@@ -179,12 +190,14 @@ def image_user(meta: PngMetadata) -> str:
 
 
 def list_saved(outputs_dir: Path, user: str, day: str = "") -> list[SavedImage]:
-    """The user's saved images, newest first (optionally of one day)."""
+    """The user's saved images, newest first (optionally of one day): their own folder, and the images of
+    the old shared layout whose chunk names them."""
     root = Path(outputs_dir)
     if not root.is_dir():
         return []
+    pattern = f"{day or '[0-9]*'}/*.png"
     found = []
-    for path in root.glob(f"{day or '[0-9]*'}/*.png"):
+    for path in [*user_folder(root, user).glob(pattern), *root.glob(pattern)]:
         try:
             meta = read_png_info(path)
         except InvalidInput:
@@ -202,4 +215,5 @@ def delete_saved(outputs_dir: Path, user: str, path: str | Path) -> None:
         raise InvalidInput("error.gallery.outside", "hint.gallery.pick")
     if image_user(read_png_info(target)) != user:
         raise InvalidInput("error.gallery.not_yours", "hint.gallery.pick_yours")
-    target.unlink()
+    with writing_to(target.parent):
+        target.unlink()

@@ -260,8 +260,8 @@ class Services:
             def on_image(image: GeneratedImage) -> GeneratedImage:
                 if image.finished:  # an image stopped early is shown, not saved
                     image = replace(image, path=save_png(image.image, image.info, outputs, {
-                        "model": spec.name, "repo_id": spec.repo_id, "family": spec.family, "user": user,
-                        "plan": plan_record(backend.plan)}))
+                        "model": spec.name, "repo_id": spec.repo_id, "family": spec.family,
+                        "plan": plan_record(backend.plan)}, user=user))
                 job.emit(ImageReady(image))
                 return image
 

@@ -61,8 +61,8 @@ def test_save_and_read_back_the_png(tmp_path: Path) -> None:
     image = Image.new("RGB", (64, 48), (200, 40, 40))
     plan = {"device": "cpu", "dtype": "fp32", "reason": "CPU only: fits"}
     path = save_png(image, INFO, tmp_path, {"model": "Stable Diffusion 1.5", "plan": plan})
-    assert path.parent == day_folder(tmp_path) and path.parent.name == dt.date.today().isoformat()
-    assert path.name == "00000-1234567890.png"
+    assert path.parent == day_folder(tmp_path, "local") and path.parent.name == dt.date.today().isoformat()
+    assert path.parent.parent == tmp_path / "local" and path.name.endswith("-1234567890.png")
     with Image.open(path) as im:  # any PNG reader sees the A1111 chunk
         assert im.text["parameters"] == INFO.to_parameters()
         assert json.loads(im.text["localai"])["plan"] == plan
@@ -70,9 +70,9 @@ def test_save_and_read_back_the_png(tmp_path: Path) -> None:
     meta = read_png_info(path)
     assert meta.info == INFO and meta.parameters == INFO.to_parameters()
     assert meta.localai["model"] == "Stable Diffusion 1.5" and meta.localai["plan"]["reason"] == "CPU only: fits"
-    # Numbers go up; nothing is overwritten.
+    # Each image gets its own random name; nothing is overwritten.
     second = save_png(image, INFO, tmp_path)
-    assert second.name == "00001-1234567890.png" and path.exists()
+    assert second != path and second.name.endswith("-1234567890.png") and path.exists()
 
 
 def test_a1111_png_without_our_chunk_is_read_from_parameters(tmp_path: Path) -> None:

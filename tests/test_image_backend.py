@@ -123,7 +123,7 @@ def test_generate_saves_pngs_and_reports_every_step(istate, image_settings) -> N
     assert [g.info.seed for g in shown] == [7, 8] and all(g.finished for g in shown)
     assert not result.cancelled and len(result.images) == 2 and result.sampler == "Euler"
     for g in result.images:
-        assert g.path.is_file() and g.path.parent.parent == image_settings.outputs_dir
+        assert g.path.is_file() and g.path.parent.parent == image_settings.outputs_dir / "local"  # the user's folder
         assert g.image.size == (64, 64)
     assert [type(e) for e in events if not isinstance(e, (Step, ImageReady))][-1] is Generating, "no notice"
     assert "CPU only" in render(result.plan.reason, "en")

@@ -1,10 +1,11 @@
-"""Small helpers every tab uses: turning UserError into gr.Error, and who the user is."""
+"""Small helpers every tab uses: turning UserError into gr.Error, who the user is, saved images for the page."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
@@ -24,6 +25,15 @@ def owner_of(request: Any) -> str:
 def user_of(request: Any) -> str:
     """Whose data this is: the login name, or "local" when the app runs without logins."""
     return (getattr(request, "username", None) or "local") if request is not None else "local"
+
+
+def page_image(path: str | Path) -> str:
+    """A saved image as the page may show it: a copy in Gradio's upload cache, in a folder named by a keyed
+    hash of its content (so only a page that was handed it can fetch it). The outputs folder itself is never
+    served as files: other users could read it."""
+    from gradio import processing_utils, utils  # noqa: PLC0415
+
+    return processing_utils.save_file_to_cache(path, utils.get_upload_folder())
 
 
 def user_error(exc: BaseException, lang: str = "en") -> Exception:

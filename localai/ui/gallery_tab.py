@@ -5,7 +5,7 @@ from typing import Any
 import gradio as gr
 
 from ..state import AppState
-from .common import ui_handler, user_of
+from .common import page_image, ui_handler, user_of
 from .image_tab import ImageFormHooks
 from .translator import Translator
 
@@ -42,7 +42,8 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
         days = [ALL_DAYS] + sorted({s.day for s in everything}, reverse=True)
         picked = day_value if day_value in days else ALL_DAYS
         shown = [s for s in everything if picked == ALL_DAYS or s.day == picked][:SHOWN]
-        items = [(str(s.path), tr(lang, "gallery.caption", day=s.day, seed=s.meta.info.seed) if s.meta.info else s.day)
+        items = [(page_image(s.path),
+                  tr(lang, "gallery.caption", day=s.day, seed=s.meta.info.seed) if s.meta.info else s.day)
                  for s in shown]
         empty = "" if shown else tr(lang, "gallery.empty")
         choices = [(tr(lang, "gallery.all_days") if d == ALL_DAYS else d, d) for d in days]

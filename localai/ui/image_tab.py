@@ -17,7 +17,7 @@ from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, MAX_STEPS, MIN_SIDE, Im
 from ..jobs import Done, ImageReady, Step
 from ..options import GUIDANCE, IMAGE_COUNT
 from ..state import AppState
-from .common import owner_of, ui_handler, user_error, user_of
+from .common import owner_of, page_image, ui_handler, user_error, user_of
 from .job_view import Failed, JobTexts, JobView, TabJobs, message_text
 from .option_inputs import slider
 from .translator import Translator, plan_summary
@@ -159,7 +159,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
                     g = shown.image
                     caption = tr(lang, "image.caption", seed=g.info.seed) if g.finished else \
                         tr(lang, "image.caption_unfinished", seed=g.info.seed, step=g.steps_done)
-                    new.insert(0, (str(g.path) if g.path else g.image, caption))
+                    new.insert(0, (page_image(g.path) if g.path else g.image, caption))
                     new_seeds.insert(0, g.info.seed)
                     yield (new + list(shown_items), skip, skip, (new + list(shown_items))[:KEEP],
                            (new_seeds + list(shown_seeds))[:KEEP])
