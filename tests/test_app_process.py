@@ -23,15 +23,18 @@ def test_app_serves_the_page_on_localhost_without_loading_a_model(models_dir, tm
         assert "Loading weights" not in log, "no model is loaded at start"
 
 
-def test_taken_port_moves_to_the_next_free_one(models_dir, tmp_path):
+def test_an_explicit_port_that_is_taken_is_refused_clearly(models_dir, tmp_path):
     import socket
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        with running_app(models_dir, tmp_path, extra=["--port", str(port)]) as app:
-            assert app.url.startswith("http://127.0.0.1:") and app.url != f"http://127.0.0.1:{port}"
+        out = subprocess.run([sys.executable, "app.py", "--no-browser", "--port", str(port), "--models-dir",
+                              str(models_dir), "--data-dir", str(tmp_path / "d"), "--outputs-dir", str(tmp_path / "o")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert f"Port {port}" in out.stderr and "--port" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_help_lists_the_flags():
