@@ -360,6 +360,13 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.serving.port_taken": "Port {port} on {host} is taken by another program (or LocalAI is already running).",
     "hint.serving.port_taken": (
         "Stop that program, or choose another port with --port; leave --port out to use the next free one."),
+    # -- storage ------------------------------------------------------------------------------------
+    "error.storage.full": "The disk is full: LocalAI could not save to {path}.",
+    "hint.storage.full": "Free some space on that disk (or choose another folder with --data-dir / --outputs-dir), "
+                         "then try again. Nothing was half saved.",
+    "error.storage.unwritable": "LocalAI cannot write to {path} ({error}).",
+    "hint.storage.unwritable": "Make the folder writable for your user, or choose another with --data-dir / "
+                               "--outputs-dir, then try again.",
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "A hashed password is damaged (expected pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Make it again with: python -m localai.auth hash USER",

@@ -375,6 +375,13 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.serving.port_taken": "Порт {port} на {host} занят другой программой (или LocalAI уже запущен).",
     "hint.serving.port_taken": (
         "Закройте ту программу или выберите другой порт через --port; без --port будет взят следующий свободный."),
+    # -- storage ------------------------------------------------------------------------------------
+    "error.storage.full": "Диск заполнен: LocalAI не удалось сохранить данные в {path}.",
+    "hint.storage.full": "Освободите место на этом диске (или выберите другую папку через --data-dir / --outputs-dir) "
+                         "и попробуйте снова. Ничего не сохранено наполовину.",
+    "error.storage.unwritable": "LocalAI не может записывать в {path} ({error}).",
+    "hint.storage.unwritable": "Разрешите своему пользователю запись в эту папку или выберите другую через "
+                               "--data-dir / --outputs-dir и попробуйте снова.",
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "Хеш пароля повреждён (ожидается pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Создайте его заново: python -m localai.auth hash USER",
