@@ -38,6 +38,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     api_key = load_api_key(settings)
 
     from localai.api import app_kwargs as api_app_kwargs
+    from localai.http_guard import http_guard_kwargs
     from localai.idle_polling import calm_idle_polling
     from localai.serving import choose_port, lan_urls, language_middleware
     from localai.state import build_state
@@ -57,12 +58,14 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     app_kwargs = api_app_kwargs(state.services, api_key)  # the OpenAI-compatible /v1 routes
     app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *language_middleware(settings.lang)]  # --lang
+    app_kwargs = http_guard_kwargs(settings, app_kwargs)  # Host/Origin checks, body limits, security headers
     demo.launch(
         server_name=settings.host,
         server_port=port,
         inbrowser=settings.open_browser,
         auth=logins.gradio_auth() if logins.pairs else None,
         share=settings.share,
+        max_file_size=f"{settings.max_upload_mb}mb",  # Gradio checks each uploaded file too
         app_kwargs=app_kwargs,
         i18n=gradio_i18n(settings.lang),  # the page's texts, English or Russian (forced by --lang)
         css=CSS,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .options import DEVICE, DTYPE, LANGUAGE, MAX_QUEUE, PORT, QUANTIZATION
+from .options import DEVICE, DTYPE, LANGUAGE, MAX_QUEUE, MAX_UPLOAD_MB, PORT, QUANTIZATION
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class Settings:
     open_browser: bool = True
     check: bool = False
     max_queue: int = MAX_QUEUE.default  # jobs waiting for the worker before new ones are refused
+    allowed_hosts: tuple[str, ...] = ()  # more names this server answers to, besides this computer's own
+    cors_origins: tuple[str, ...] = ()  # other web sites whose pages may call this server (CORS)
+    max_upload_mb: int = MAX_UPLOAD_MB.default  # the largest file the page takes
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -63,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
                          ("--lang", LANGUAGE)):
         p.add_argument(flag, choices=option.choices, default=option.default, help=option.help)
     p.add_argument("--max-queue", type=int, default=MAX_QUEUE.default, help="jobs allowed to wait before 'busy'")
+    p.add_argument("--allowed-hosts", action="append", default=[], metavar="NAME",
+                   help="another name this server answers to (e.g. a reverse proxy's); repeatable")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="a web site whose pages may call this server, e.g. https://app.example; repeatable")
+    p.add_argument("--max-upload-mb", type=int, default=MAX_UPLOAD_MB.default, metavar="MB",
+                   help=f"the largest file the page takes (default {MAX_UPLOAD_MB.default})")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     p.add_argument("--check", action="store_true", help="check this system, print problems and fixes, exit")
     return p
@@ -96,4 +105,12 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         open_browser=not a.no_browser,
         check=a.check,
         max_queue=max(int(MAX_QUEUE.lo), a.max_queue),
+        allowed_hosts=_entries(a.allowed_hosts),
+        cors_origins=tuple(origin.rstrip("/") for origin in _entries(a.cors_origin)),
+        max_upload_mb=min(max(int(MAX_UPLOAD_MB.lo), a.max_upload_mb), int(MAX_UPLOAD_MB.hi)),
     )
+
+
+def _entries(values: Sequence[str]) -> tuple[str, ...]:
+    """Repeated flags, each of which may also list several values with commas."""
+    return tuple(item.strip() for value in values for item in value.split(",") if item.strip())

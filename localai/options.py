@@ -151,3 +151,5 @@ LOAD_CHOICES: dict[str, Choice] = {"device": DEVICE, "dtype": DTYPE, "quantizati
 LANGUAGE = Choice("language", None, ("en", "ru"), help="UI language (default: the browser's)")
 PORT = Number("error.option.port", 7860, 1, 65535, whole=True)
 MAX_QUEUE = Number("error.option.queue", 16, 1, 10_000, whole=True)
+MAX_UPLOAD_MB = Number("error.option.max_upload", 50, 1, 100_000, whole=True)  # a file given to the page
+API_BODY_MB = 10  # one request's body (/v1 and the page's own): a long conversation is well under 1 MB

@@ -367,6 +367,27 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.storage.unwritable": "LocalAI cannot write to {path} ({error}).",
     "hint.storage.unwritable": "Make the folder writable for your user, or choose another with --data-dir / "
                                "--outputs-dir, then try again.",
+    # -- http (the server's door: localai/http_guard.py, site_policy.py) ------------------------------
+    "error.http.foreign_host": "LocalAI does not answer to the name '{host}': a web page may be trying to reach it "
+                               "through a name of its own (DNS rebinding).",
+    "hint.http.foreign_host": "If you open LocalAI by this name yourself, start it with --allowed-hosts {name}.",
+    "error.http.foreign_origin": "LocalAI refused a request from another web site ({origin}): only its own page "
+                                 "may use it.",
+    "hint.http.foreign_origin": "To let that site use LocalAI, start LocalAI with --cors-origin {origin}.",
+    "error.http.cross_site": "LocalAI refused a request sent by another web site.",
+    "hint.http.cross_site": "Open LocalAI's own page and try again there.",
+    "error.http.json_required": "The API takes JSON: send the header 'Content-Type: application/json' (this "
+                                "request's type: {got}).",
+    "hint.http.json_required": "Most clients set it themselves when they send JSON (curl: -H 'Content-Type: "
+                               "application/json').",
+    "error.http.body_too_large": "The request is too large ({size}); LocalAI takes at most {limit} in one request.",
+    "hint.http.body_too_large": "Send a shorter conversation or message.",
+    "error.http.upload_too_large": "The file is too large ({size}); uploads are limited to {limit}.",
+    "hint.http.upload_too_large": "To allow larger files, start LocalAI with a larger --max-upload-mb.",
+    "error.serving.bad_cors_origin": "--cors-origin '{origin}' is not a web site's origin.",
+    "hint.serving.bad_cors_origin": "Give it as scheme://name[:port], for example https://app.example or "
+                                    "http://192.168.1.20:3000 (no path, no '*').",
+    "error.option.max_upload": "--max-upload-mb must be between {lo} and {hi}.",
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "A hashed password is damaged (expected pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Make it again with: python -m localai.auth hash USER",

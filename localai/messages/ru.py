@@ -382,6 +382,28 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.storage.unwritable": "LocalAI не может записывать в {path} ({error}).",
     "hint.storage.unwritable": "Разрешите своему пользователю запись в эту папку или выберите другую через "
                                "--data-dir / --outputs-dir и попробуйте снова.",
+    # -- http (the server's door: localai/http_guard.py, site_policy.py) ------------------------------
+    "error.http.foreign_host": "LocalAI не отвечает на имя «{host}»: возможно, какая-то веб-страница пытается "
+                               "добраться до него через своё имя (подмена DNS).",
+    "hint.http.foreign_host": "Если вы сами открываете LocalAI по этому имени, запустите его с --allowed-hosts {name}.",
+    "error.http.foreign_origin": "LocalAI отклонил запрос с другого сайта ({origin}): пользоваться им может только "
+                                 "его собственная страница.",
+    "hint.http.foreign_origin": "Чтобы разрешить этому сайту доступ, запустите LocalAI с --cors-origin {origin}.",
+    "error.http.cross_site": "LocalAI отклонил запрос, отправленный другим сайтом.",
+    "hint.http.cross_site": "Откройте собственную страницу LocalAI и повторите там.",
+    "error.http.json_required": "API принимает только JSON: отправьте заголовок «Content-Type: application/json» "
+                                "(тип этого запроса: {got}).",
+    "hint.http.json_required": "Большинство клиентов ставят его сами, когда отправляют JSON (curl: -H "
+                               "'Content-Type: application/json').",
+    "error.http.body_too_large": "Запрос слишком большой ({size}); LocalAI принимает не больше {limit} за один запрос.",
+    "hint.http.body_too_large": "Отправьте диалог или сообщение покороче.",
+    "error.http.upload_too_large": "Файл слишком большой ({size}); загрузки ограничены размером {limit}.",
+    "hint.http.upload_too_large": "Чтобы разрешить файлы побольше, запустите LocalAI с бо́льшим значением "
+                                  "--max-upload-mb.",
+    "error.serving.bad_cors_origin": "--cors-origin «{origin}» — это не адрес сайта (origin).",
+    "hint.serving.bad_cors_origin": "Укажите его в виде схема://имя[:порт], например https://app.example или "
+                                    "http://192.168.1.20:3000 (без пути и без «*»).",
+    "error.option.max_upload": "--max-upload-mb должен быть от {lo} до {hi}.",
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "Хеш пароля повреждён (ожидается pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Создайте его заново: python -m localai.auth hash USER",
