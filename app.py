@@ -40,6 +40,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     from localai.api import app_kwargs as api_app_kwargs
     from localai.http_guard import http_guard_kwargs
     from localai.idle_polling import calm_idle_polling
+    from localai.page_api import keep_page_handlers_private
     from localai.serving import choose_port, lan_urls, language_middleware
     from localai.state import build_state
     from localai.ui import CSS, build_ui
@@ -59,6 +60,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     app_kwargs = api_app_kwargs(state.services, api_key)  # the OpenAI-compatible /v1 routes
     app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *language_middleware(settings.lang)]  # --lang
     app_kwargs = http_guard_kwargs(settings, app_kwargs)  # Host/Origin checks, body limits, security headers
+    keep_page_handlers_private(demo)  # no API description of the page's handlers (the login page embedded it)
     demo.launch(
         server_name=settings.host,
         server_port=port,
