@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
 def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     from localai.auth import load_api_key, load_logins
 
+    from localai.check_report import folders_ready
+
     logins = load_logins(settings)  # first: a refused --share or a bad login file stops before slow imports
     api_key = load_api_key(settings)
+    if not folders_ready(settings):  # a read-only folder: named, with what to do (a full disk: a warning)
+        return 2
 
     from localai.api import app_kwargs as api_app_kwargs
     from localai.http_guard import http_guard_kwargs

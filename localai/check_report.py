@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -90,13 +91,37 @@ def check_text(facts: SystemFacts, models_dir: Path | str, plan: Message | None,
     lines = [text(lang, "check.console_title")]
     lines += [f"  {label + ':':<{width}} {value}" for label, value in rows]
     lines.append("")
-    fix = text(lang, "check.fix")
-    for p in problems:
-        severity = text(lang, "check.console_blocker" if p.severity == "blocker" else "check.console_warning")
-        lines += [f"{severity}: {render(p.title, lang)}", f"  {fix}: {render(p.fix, lang)}"]
+    lines += problem_lines(problems, lang)
     if not problems:
         lines.append(text(lang, "check.console_ok"))
     return "\n".join(lines)
+
+
+def problem_lines(problems: Sequence[Problem], lang: str = "en") -> list[str]:
+    """Each problem and its fix, two console lines each."""
+    fix, lines = text(lang, "check.fix"), []
+    for p in problems:
+        severity = text(lang, "check.console_blocker" if p.severity == "blocker" else "check.console_warning")
+        lines += [f"{severity}: {render(p.title, lang)}", f"  {fix}: {render(p.fix, lang)}"]
+    return lines
+
+
+def console_language(settings: Settings, environ: Mapping[str, str] | None = None) -> str:
+    """--lang, else the console's language."""
+    return normalize(settings.lang) if settings.lang else language_from_environment(
+        os.environ if environ is None else environ)
+
+
+def folders_ready(settings: Settings) -> bool:
+    """The start-up check of the folders LocalAI writes to (milliseconds): prints each problem with its fix
+    (a read-only folder, a nearly full disk) and says whether LocalAI can start."""
+    problems = doctor.startup_problems(settings)
+    blocked = any(p.severity == "blocker" for p in problems)
+    if problems:
+        lang = console_language(settings)
+        head = [text(lang, "check.cannot_start")] if blocked else []
+        print("\n".join(["", *head, *problem_lines(problems, lang), ""]), file=sys.stderr, flush=True)
+    return not blocked
 
 
 def run_check(settings: Settings, environ: Mapping[str, str] | None = None) -> int:
@@ -104,8 +129,7 @@ def run_check(settings: Settings, environ: Mapping[str, str] | None = None) -> i
 
     Returns 1 when something blocks running LocalAI, else 0.
     """
-    lang = normalize(settings.lang) if settings.lang else language_from_environment(
-        os.environ if environ is None else environ)
+    lang = console_language(settings, environ)
     try:
         facts = doctor.gather_facts(settings)
         plan_line, spec, plan_problems = doctor.plan_default_model(settings, facts)

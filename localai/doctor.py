@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from .config import Settings
 from .hardware import HardwareInfo
 from .messages import Message
 from .serving import port_is_free
+from .sizes import format_bytes
 
 log = logging.getLogger(__name__)
 
@@ -259,18 +261,42 @@ def diagnose(facts: SystemFacts, settings: Settings, model: ModelSpec | None = N
             "warning", Message("doctor.disk_for_model", name=model.name if model else Message("doctor.the_chat_model"),
                                need=f"{need / GB:.1f}", path=settings.models_dir, free=f"{facts.free_disk / GB:.1f}"),
             Message("doctor.disk_for_model_fix")))
-    for key, ok, folder, flag in (
-            ("doctor.cannot_write_models", facts.models_writable, settings.models_dir, "--models-dir"),
-            ("doctor.cannot_write_data", facts.data_writable, settings.data_dir, "--data-dir"),
-            ("doctor.cannot_write_outputs", facts.outputs_writable, settings.outputs_dir, "--outputs-dir")):
-        if not ok:
-            problems.append(Problem("blocker", Message(key, path=folder),
-                                    Message("doctor.cannot_write_fix", path=folder,
-                                            command=f'sudo chown -R $USER "{folder}"', flag=flag)))
+    problems += _folder_problems(settings, {"models": facts.models_writable, "data": facts.data_writable,
+                                            "outputs": facts.outputs_writable})
     if not facts.port_free:
         problems.append(Problem("warning", Message("doctor.port_in_use", port=settings.port, host=settings.host),
                                 Message("doctor.port_fix", port=settings.port + 1)))
     return sorted(problems, key=lambda p: p.severity != "blocker")
+
+
+FOLDER_FLAGS = {"models": "--models-dir", "data": "--data-dir", "outputs": "--outputs-dir"}
+LOW_DISK_BYTES = 200 * 1024**2  # below this, conversations and images may soon fail to save
+
+
+def _folder_problems(settings: Settings, writable: dict[str, bool]) -> list[Problem]:
+    """A blocker for each folder LocalAI cannot write to, naming it and how to fix it."""
+    problems = []
+    for name, flag in FOLDER_FLAGS.items():
+        folder = getattr(settings, f"{name}_dir")
+        if not writable[name]:
+            problems.append(Problem("blocker", Message(f"doctor.cannot_write_{name}", path=folder),
+                                    Message("doctor.cannot_write_fix", path=folder,
+                                            command=f'sudo chown -R $USER "{folder}"', flag=flag)))
+    return problems
+
+
+def startup_problems(settings: Settings, writable: Callable[[Path], bool] = _writable,
+                     free_disk: Callable[[Path], int] = _free_disk) -> list[Problem]:
+    """The folder checks of ``--check`` that run at every start (they take milliseconds): a folder that
+    cannot be written blocks the start; a nearly full disk under the data or outputs folder is a warning."""
+    problems = _folder_problems(settings, {name: writable(getattr(settings, f"{name}_dir")) for name in FOLDER_FLAGS})
+    for name in ("data", "outputs"):
+        folder = getattr(settings, f"{name}_dir")
+        free = free_disk(folder)
+        if free < LOW_DISK_BYTES and not any(p.title.params.get("path") == folder for p in problems):
+            problems.append(Problem("warning", Message("doctor.low_disk", path=folder, free=format_bytes(free)),
+                                    Message("doctor.low_disk_fix", flag=FOLDER_FLAGS[name])))
+    return problems
 
 
 def plan_default_model(settings: Settings,

@@ -13,12 +13,14 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInput, UserError
+from .storage import writing_to
 
 DEFAULT_TITLE = "New chat"
 TITLE_CHARS = 60
@@ -86,19 +88,34 @@ def _title_from(text: str) -> str:
 
 class History:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        with writing_to(path.parent):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
+
+    def _rollback(self) -> None:
+        """Undo the open transaction; SQLite may have undone it already (a full disk does), which is fine."""
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The database lock; a full disk or a read-only data folder becomes a plain ``UserError`` (507/503)
+        naming the folder, never "OperationalError"."""
+        with self._lock, writing_to(self.path.parent):
+            yield
 
     # -- schema ---------------------------------------------------------------------------------
     def _migrate(self) -> None:
-        with self._lock:
+        with self._locked():
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 has_tables = self._db.execute(
@@ -122,15 +139,15 @@ class History:
             self._db.execute(f"PRAGMA user_version={int(new_version)}")
             self._db.execute("COMMIT")
         except Exception:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def schema_version(self) -> int:
-        with self._lock:
+        with self._locked():
             return self._db.execute("PRAGMA user_version").fetchone()[0]
 
     def close(self) -> None:
-        with self._lock:
+        with self._locked():
             self._db.close()
 
     # -- conversations --------------------------------------------------------------------------
@@ -138,7 +155,7 @@ class History:
                settings: dict[str, Any] | None = None, created: float | None = None) -> str:
         conv_id = uuid.uuid4().hex
         now = created or time.time()
-        with self._lock:
+        with self._locked():
             self._db.execute(
                 "INSERT INTO conversations(id, owner, title, model, settings, created, updated) VALUES (?,?,?,?,?,?,?)",
                 (conv_id, owner, title.strip() or DEFAULT_TITLE, model, json.dumps(settings or {}), now, now))
@@ -160,12 +177,12 @@ class History:
             query += (" AND (title LIKE ? ESCAPE '\\' OR id IN (SELECT conversation_id FROM messages "
                       "WHERE content LIKE ? ESCAPE '\\'))")
             args += [like, like]
-        with self._lock:
+        with self._locked():
             rows = self._db.execute(query + " ORDER BY updated DESC, rowid DESC", args).fetchall()
         return [Summary(r["id"], r["title"], r["model"], r["updated"]) for r in rows]
 
     def get(self, owner: str, conv_id: str) -> Conversation:
-        with self._lock:
+        with self._locked():
             row = self._owned(owner, conv_id)
             msgs = self._db.execute("SELECT role, content, created, meta FROM messages WHERE conversation_id=? "
                                     "ORDER BY id", (conv_id,)).fetchall()
@@ -180,7 +197,7 @@ class History:
         if role not in ("system", "user", "assistant"):
             raise InvalidInput("error.chat.unknown_role", "hint.chat.roles", role=role)
         now = created or time.time()
-        with self._lock:
+        with self._locked():
             row = self._owned(owner, conv_id)
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -193,12 +210,12 @@ class History:
                                  (max(now, row["updated"]), title, conv_id))
                 self._db.execute("COMMIT")
             except Exception:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     def truncate_after_last_user(self, owner: str, conv_id: str) -> None:
         """Drop the answers after the last user message (for Regenerate)."""
-        with self._lock:
+        with self._locked():
             self._owned(owner, conv_id)
             last = self._db.execute("SELECT max(id) FROM messages WHERE conversation_id=? AND role='user'",
                                     (conv_id,)).fetchone()[0]
@@ -209,30 +226,30 @@ class History:
         title = " ".join((title or "").split())
         if not title:
             raise InvalidInput("error.history.no_title", "hint.history.type_title")
-        with self._lock:
+        with self._locked():
             self._owned(owner, conv_id)
             self._db.execute("UPDATE conversations SET title=? WHERE id=?", (title[:200], conv_id))
 
     def set_settings(self, owner: str, conv_id: str, model: str, settings: dict[str, Any]) -> None:
-        with self._lock:
+        with self._locked():
             self._owned(owner, conv_id)
             self._db.execute("UPDATE conversations SET model=?, settings=? WHERE id=?",
                              (model, json.dumps(settings), conv_id))
 
     def delete(self, owner: str, conv_id: str) -> None:
-        with self._lock:
+        with self._locked():
             self._owned(owner, conv_id)
             self._db.execute("DELETE FROM conversations WHERE id=?", (conv_id,))
 
     def check_integrity(self) -> bool:
-        with self._lock:
+        with self._locked():
             return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     # -- import (all or nothing) -------------------------------------------------------------------
     def import_conversations(self, owner: str, conversations: Sequence[dict[str, Any]]) -> list[str]:
         """Store already-parsed conversations ({title, model, settings, created, messages}) in one transaction."""
         ids = []
-        with self._lock:
+        with self._locked():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for conv in conversations:
@@ -253,6 +270,6 @@ class History:
                     ids.append(conv_id)
                 self._db.execute("COMMIT")
             except Exception:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
         return ids

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from .errors import InvalidInput
 from .options import LOAD_CHOICES
 from .plan import LoadPrefs
+from .storage import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -126,17 +126,6 @@ class ModelSettingsStore:
         return self.set(kind, name, replace(self.get(kind, name), **changes))
 
     def _write(self, models: dict[str, ModelSettings]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"version": 1, "models": {k: asdict(v) for k, v in sorted(models.items())}}
-        fd, tmp = tempfile.mkstemp(prefix=".model_settings.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=2)
-                f.write("\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
+        text = json.dumps(data, indent=2) + "\n"
+        write_atomically(self.path, lambda f: f.write(text.encode("utf-8")))  # a full disk: a plain UserError

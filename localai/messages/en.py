@@ -777,6 +777,9 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "Give your user write permission to {path} (Linux/macOS: {command}), or use another folder with "
         "{flag} D."
     ),
+    "doctor.low_disk": "Only {free} free on the disk of {path}: conversations and images may fail to save.",
+    "doctor.low_disk_fix": "Free some space on that disk, or use a folder on another disk with {flag} D.",
+    "check.cannot_start": "LocalAI cannot start:",
     "doctor.port_in_use": "Port {port} on {host} is already in use (another program, or LocalAI already running).",
     "doctor.port_fix": (
         "Nothing to do: LocalAI will use the next free port. To choose one, pass --port {port} (or close the "
