@@ -32,11 +32,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
+    from localai.access import access_for
     from localai.auth import load_api_key, load_logins
 
     from localai.check_report import folders_ready
 
     logins = load_logins(settings)  # first: a refused --share or a bad login file stops before slow imports
+    access = access_for(settings, logins)  # the admin: --admin, else the first login
     api_key = load_api_key(settings)
     if not folders_ready(settings):  # a read-only folder: named, with what to do (a full disk: a warning)
         return 2
@@ -53,7 +55,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     port = choose_port(settings)  # --port: that port or a clear refusal
     for folder in (settings.models_dir / "text", settings.models_dir / "image", settings.data_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    state = build_state(settings)
+    state = build_state(settings, access=access)
     demo = build_ui(state)
     demo.queue(max_size=settings.max_queue * 4, default_concurrency_limit=None)
     calm_idle_polling(demo)  # Gradio polls its queue 1,000 times a second when idle: ~5% of a core

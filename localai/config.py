@@ -22,6 +22,7 @@ class Settings:
     listen: bool = False
     auth: tuple[str, ...] = ()  # "user:password" entries
     auth_file: Path | None = None
+    admin: str | None = None  # the login that may change shared things (default: the first login)
     share: bool = False
     models_dir: Path = Path("models")
     data_dir: Path = Path("data")
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", action="store_true", help="serve the local network (a login is required)")
     p.add_argument("--auth", action="append", default=[], metavar="USER:PASS", help="a login; repeatable")
     p.add_argument("--auth-file", type=Path, default=None, help="file with one user:password per line")
+    p.add_argument("--admin", default=None, metavar="USER",
+                   help="the login that may change model settings, downloads and unloading (default: the first)")
     p.add_argument("--share", action="store_true", help="public link through third-party servers (privacy!)")
     p.add_argument("--models-dir", type=Path, default=None, help="where models live (default ./models)")
     p.add_argument("--data-dir", type=Path, default=None, help="conversations and settings (default ./data)")
@@ -90,6 +93,7 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         listen=a.listen or host not in ("127.0.0.1", "localhost", "::1"),
         auth=tuple(a.auth),
         auth_file=a.auth_file,
+        admin=a.admin.strip() if a.admin else None,
         share=a.share,
         models_dir=a.models_dir or Path(env.get("LOCALAI_MODELS_DIR", base / "models")),
         data_dir=a.data_dir or Path(env.get("LOCALAI_DATA_DIR", base / "data")),

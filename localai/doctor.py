@@ -270,6 +270,8 @@ def diagnose(facts: SystemFacts, settings: Settings, model: ModelSpec | None = N
 
 
 FOLDER_FLAGS = {"models": "--models-dir", "data": "--data-dir", "outputs": "--outputs-dir"}
+CANNOT_WRITE = {"models": "doctor.cannot_write_models", "data": "doctor.cannot_write_data",
+                "outputs": "doctor.cannot_write_outputs"}
 LOW_DISK_BYTES = 200 * 1024**2  # below this, conversations and images may soon fail to save
 
 
@@ -279,7 +281,7 @@ def _folder_problems(settings: Settings, writable: dict[str, bool]) -> list[Prob
     for name, flag in FOLDER_FLAGS.items():
         folder = getattr(settings, f"{name}_dir")
         if not writable[name]:
-            problems.append(Problem("blocker", Message(f"doctor.cannot_write_{name}", path=folder),
+            problems.append(Problem("blocker", Message(CANNOT_WRITE[name], path=folder),
                                     Message("doctor.cannot_write_fix", path=folder,
                                             command=f'sudo chown -R $USER "{folder}"', flag=flag)))
     return problems

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
+from .access import LOCAL_USER, Access, access_for
 from .backends.base import ChatResult, GeneratedImage, ImageBackend, ImageResult, StepProgress
 from .backends.prompting import normalize_messages
 from .catalog import ModelSpec
@@ -54,10 +55,11 @@ class SystemCheck:
 
 class Services:
     def __init__(self, registry: Registry, lanes: Lanes, downloader: Downloader | None = None,
-                 history: History | None = None) -> None:
+                 history: History | None = None, access: Access | None = None) -> None:
         self.registry = registry
         self.lanes = lanes
         s = registry.settings
+        self.access = access or access_for(s)  # who may change what every user shares
         self.downloader = downloader or Downloader(s.models_dir, NetworkPolicy(forced_offline=s.offline))
         self.conversations = Conversations(history or History(s.data_dir / "history.sqlite3"))
 
@@ -101,7 +103,9 @@ class Services:
 
         return self.lanes.torch.submit(run, owner, f"load {spec.name}")
 
-    def unload(self, name: str, kind: str, owner: str = "local") -> bool:
+    def unload(self, name: str, kind: str, owner: str = "local", user: str = LOCAL_USER) -> bool:
+        """Free a model's memory (others may be using it: the admin only)."""
+        self.access.require_admin(user, "access.unload")
         spec = self.registry.resolve(name, kind)
         return bool(self.lanes.torch.call(lambda: self.registry.unload(spec.name, kind), owner, f"unload {spec.name}"))
 
@@ -110,9 +114,10 @@ class Services:
         return self.registry.refresh()
 
     # -- downloads, offline mode, per-model settings ----------------------------------------------
-    def download(self, name: str, kind: str, owner: str = "local") -> Job:
-        """Download a catalog model, on the network lane. Events: ``Status`` lines, ``DownloadStep``s, then
-        ``Done`` with a ``DownloadResult``; the model is listed as on disk afterwards."""
+    def download(self, name: str, kind: str, owner: str = "local", user: str = LOCAL_USER) -> Job:
+        """Download a catalog model, on the network lane (the admin only). Events: ``Status`` lines,
+        ``DownloadStep``s, then ``Done`` with a ``DownloadResult``; the model is listed as on disk afterwards."""
+        self.access.require_admin(user, "access.download")
         spec = self.registry.resolve(name, kind)
         if spec.path is not None:
             raise InvalidInput("error.download.already_here", "hint.download.just_load", name=spec.name, path=spec.path)
@@ -135,6 +140,10 @@ class Services:
         spec = self.registry.resolve(name, kind)
         return self.downloader.partial_bytes(spec) if spec.source == "hub" else 0
 
+    def is_admin(self, user: str) -> bool:
+        """Whether ``user`` may change model settings, opt-ins, downloads, offline mode and unloading."""
+        return self.access.is_admin(user)
+
     @property
     def offline(self) -> bool:
         return self.downloader.policy.offline
@@ -144,15 +153,19 @@ class Services:
         """Offline by --offline (or LOCALAI_OFFLINE=1): the page cannot switch it off."""
         return self.downloader.policy.forced
 
-    def set_offline(self, offline: bool) -> None:
+    def set_offline(self, offline: bool, user: str = LOCAL_USER) -> None:
+        """Switch offline mode for everyone (the admin only)."""
+        self.access.require_admin(user, "access.offline")
         self.downloader.policy.set_offline(offline)
 
     def model_settings(self, name: str, kind: str) -> ModelSettings:
         spec = self.registry.resolve(name, kind)
         return self.registry.model_settings.get(spec.kind, spec.name)
 
-    def save_model_settings(self, name: str, kind: str, settings: ModelSettings) -> ModelSettings:
-        """Remember this model's overrides and opt-ins (used from its next load)."""
+    def save_model_settings(self, name: str, kind: str, settings: ModelSettings,
+                            user: str = LOCAL_USER) -> ModelSettings:
+        """Remember this model's overrides and opt-ins (used from its next load; everyone's: the admin only)."""
+        self.access.require_admin(user, "access.model_settings")
         spec = self.registry.resolve(name, kind)
         return self.registry.model_settings.set(spec.kind, spec.name, settings)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from .access import Access
 from .config import Settings
 from .hardware import HardwareInfo, current_free, detect_hardware
 from .history import History
@@ -53,9 +54,11 @@ class AppState:
     history: History | None = None
 
 
-def build_state(settings: Settings, hardware_info: HardwareInfo | None = None) -> AppState:
+def build_state(settings: Settings, hardware_info: HardwareInfo | None = None,
+                access: Access | None = None) -> AppState:
     """The app's objects, with the built-in backends registered. ``hardware_info``: a machine known
-    beforehand (tests describe one as a literal), else it is detected on first use."""
+    beforehand (tests describe one as a literal), else it is detected on first use. ``access``: who the
+    admin is (app.py passes the one from the loaded logins; else from the settings)."""
     from .backends import register_builtin_backends  # noqa: PLC0415  (light: torch is imported in load())
 
     lanes = Lanes(torch=Lane("torch", settings.max_queue),
@@ -64,4 +67,5 @@ def build_state(settings: Settings, hardware_info: HardwareInfo | None = None) -
     registry = Registry(settings, hardware)
     register_builtin_backends(registry)
     history = History(settings.data_dir / "history.sqlite3")
-    return AppState(settings, hardware, registry, lanes, Services(registry, lanes, history=history), history=history)
+    services = Services(registry, lanes, history=history, access=access)
+    return AppState(settings, hardware, registry, lanes, services, history=history)

@@ -388,6 +388,17 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.serving.bad_cors_origin": "Give it as scheme://name[:port], for example https://app.example or "
                                     "http://192.168.1.20:3000 (no path, no '*').",
     "error.option.max_upload": "--max-upload-mb must be between {lo} and {hi}.",
+    # -- access -------------------------------------------------------------------------------------
+    "error.access.admin_only": "Only the admin ({admin}) can {action}.",
+    "hint.access.ask_admin": "Ask {admin} to do it, or log in as {admin}.",
+    "access.unload": "unload models (other users may be using them)",
+    "access.download": "download models",
+    "access.offline": "switch offline mode",
+    "access.model_settings": "change model settings and the safety opt-ins",
+    "error.access.unknown_admin": "--admin {name} is not one of the logins.",
+    "hint.access.unknown_admin": "Name a user given with --auth or --auth-file.",
+    "models.admin_only": "🔒 Model settings, safety opt-ins, downloads, offline mode and unloading are for the "
+                         "admin ({admin}) only.",
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "A hashed password is damaged (expected pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Make it again with: python -m localai.auth hash USER",

@@ -404,6 +404,17 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.serving.bad_cors_origin": "Укажите его в виде схема://имя[:порт], например https://app.example или "
                                     "http://192.168.1.20:3000 (без пути и без «*»).",
     "error.option.max_upload": "--max-upload-mb должен быть от {lo} до {hi}.",
+    # -- access -------------------------------------------------------------------------------------
+    "error.access.admin_only": "Только администратор ({admin}) может {action}.",
+    "hint.access.ask_admin": "Попросите об этом {admin} или войдите как {admin}.",
+    "access.unload": "выгружать модели (ими могут пользоваться другие)",
+    "access.download": "скачивать модели",
+    "access.offline": "переключать автономный режим",
+    "access.model_settings": "менять настройки моделей и разрешения на небезопасные файлы",
+    "error.access.unknown_admin": "--admin {name} не совпадает ни с одним из логинов.",
+    "hint.access.unknown_admin": "Укажите пользователя из --auth или --auth-file.",
+    "models.admin_only": "🔒 Настройки моделей, разрешения на небезопасные файлы, скачивание, автономный режим и "
+                         "выгрузка доступны только администратору ({admin}).",
     # -- auth ---------------------------------------------------------------------------------------
     "error.auth.hash_damaged": "Хеш пароля повреждён (ожидается pbkdf2_sha256$iterations$salt$hash).",
     "hint.auth.hash_again": "Создайте его заново: python -m localai.auth hash USER",

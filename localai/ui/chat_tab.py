@@ -194,7 +194,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
 
     @ui_handler
     def unload(model_name: str, request: gr.Request) -> str:
-        done = services.unload(model_name, "text")
+        done = services.unload(model_name, "text", owner=owner_of(request), user=user_of(request))
         return tr(request, "common.unloaded" if done else "common.not_loaded", name=model_name)
 
     def show_plan(model_name: str, request: gr.Request) -> str:

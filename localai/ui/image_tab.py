@@ -232,7 +232,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
 
     @ui_handler
     def unload(model_name: str, request: gr.Request) -> str:
-        done = services.unload(model_name, "image")
+        done = services.unload(model_name, "image", owner=owner_of(request), user=user_of(request))
         return tr(request, "common.unloaded" if done else "common.not_loaded", name=model_name)
 
     form = [model, prompt, negative, seed, steps, guidance, width, height, count, scheduler]

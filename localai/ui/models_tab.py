@@ -18,7 +18,8 @@ from ..plan import LoadPlan
 from ..sizes import format_bytes, format_params
 from ..state import AppState
 from ..tiers import default_model, recommended, tier_label, tier_of
-from .common import owner_of, ui_handler, user_error
+from .admin_view import lock_for_non_admins
+from .common import owner_of, ui_handler, user_error, user_of
 from .job_view import Failed, JobTexts, JobView, TabJobs
 from .option_inputs import dropdown
 from .translator import Translator
@@ -163,6 +164,7 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         load_btn = gr.Button(tr.ui("models.load"), elem_id="models-load")
         unload_btn = gr.Button(tr.ui("common.unload"), elem_id="models-unload")
     status = gr.Markdown("", elem_id="models-status")
+    admin_note = gr.Markdown("", visible=False, elem_id="models-admin-only")
     with gr.Accordion(tr.ui("models.settings"), open=False, elem_id="models-settings"):
         with gr.Row():
             device = dropdown(DEVICE, tr, elem_id="models-device")
@@ -209,12 +211,13 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         if not key:
             raise InvalidInput(tr(request, "models.pick_first"))
         kind, _, name = key.partition("/")
-        services.save_model_settings(name, kind, ModelSettings(dev, dt, q, off, bool(allow_pickle), bool(allow_code)))
+        services.save_model_settings(name, kind, ModelSettings(dev, dt, q, off, bool(allow_pickle), bool(allow_code)),
+                                     user=user_of(request))
         return tr(request, "models.saved", name=name)
 
     @ui_handler
     def set_offline(flag: bool, request: gr.Request) -> tuple[str, str]:
-        services.set_offline(bool(flag))
+        services.set_offline(bool(flag), user=user_of(request))
         return (tr(request, "models.offline_is_on" if flag else "models.offline_is_off"),
                 hardware_markdown(state, tr.lang(request)))
 
@@ -224,7 +227,7 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
             raise gr.Error(tr(lang, "models.pick_download"))
         kind, _, name = key.partition("/")
         try:
-            job = services.download(name, kind, owner=owner)
+            job = services.download(name, kind, owner=owner, user=user_of(request))
         except Exception as exc:
             yield f"⚠️ {render(exc, lang)}"
             raise user_error(exc, lang) from None
@@ -279,7 +282,7 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         if not key:
             raise InvalidInput(tr(request, "models.pick_unload"))
         kind, _, name = key.partition("/")
-        done = services.unload(name, kind, owner=owner_of(request))
+        done = services.unload(name, kind, owner=owner_of(request), user=user_of(request))
         return tr(request, "common.unloaded" if done else "common.not_loaded", name=name)
 
     def page_choices(request: gr.Request) -> Any:
@@ -297,6 +300,9 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
     unload_btn.click(unload, pick, status).then(views, pick, view_outputs)
     if demo is not None:
         demo.load(page_choices, None, pick, queue=False)
+        admin_controls = [offline, download_btn, unload_btn, save_btn, *overrides]
+        demo.load(lock_for_non_admins(services, tr, admin_controls, admin_note), None, [*admin_controls, admin_note],
+                  queue=False)
     built = True
 
 
