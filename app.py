@@ -44,6 +44,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         return 2
 
     from localai.api import app_kwargs as api_app_kwargs
+    from localai.guards import guard_middleware
     from localai.http_guard import http_guard_kwargs
     from localai.idle_polling import calm_idle_polling
     from localai.page_api import keep_page_handlers_private
@@ -64,7 +65,8 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
               "and images pass through them, and anyone with the link can reach the login page.", flush=True)
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     app_kwargs = api_app_kwargs(state.services, api_key)  # the OpenAI-compatible /v1 routes
-    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *language_middleware(settings.lang)]  # --lang
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *language_middleware(settings.lang),  # --lang
+                                *guard_middleware()]  # file inputs take uploads only; login attempts throttled
     app_kwargs = http_guard_kwargs(settings, app_kwargs)  # Host/Origin checks, body limits, security headers
     keep_page_handlers_private(demo)  # no API description of the page's handlers (the login page embedded it)
     demo.launch(

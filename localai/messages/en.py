@@ -408,6 +408,11 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.auth.check_file": "Check the path given to --auth-file.",
     "error.auth.share_needs_login": "--share makes the app reachable from the whole internet, so it needs a login.",
     "hint.auth.add_login": "Add --auth user:password (or --auth-file).",
+    # -- upload -------------------------------------------------------------------------------------
+    "error.upload_only": (
+        "This server takes files only as uploads from your computer, never from a web address: upload the "
+        "file itself."
+    ),
     # -- memory -------------------------------------------------------------------------------------
     "error.memory.load_oom": "Ran out of memory while loading {name} ({plan}).",
     "hint.memory.load_oom_text": (
