@@ -1,14 +1,21 @@
-"""The request guards app.py puts in front of Gradio: file inputs take uploads only (no_url_inputs.py)."""
+"""The request guards app.py puts in front of Gradio: file inputs take uploads only
+(no_url_inputs.py) and login attempts go through one ``LoginThrottle`` owned by this app
+(login_throttle.py, login_guard.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .login_throttle import LoginThrottle, ThrottlePolicy
 
-def guard_middleware() -> list[Any]:
-    """Starlette ``Middleware`` entries for ``launch(app_kwargs={"middleware": ...})``."""
+
+def guard_middleware(policy: ThrottlePolicy | None = None) -> list[Any]:
+    """Starlette ``Middleware`` entries for ``launch(app_kwargs={"middleware": ...})``; each call makes
+    its own throttle, so two apps in one process never share login records."""
     from starlette.middleware import Middleware  # noqa: PLC0415
 
+    from .login_guard import LoginThrottleMiddleware  # noqa: PLC0415
     from .no_url_inputs import NoUrlFileInputs  # noqa: PLC0415
 
-    return [Middleware(NoUrlFileInputs)]
+    throttle = LoginThrottle(policy or ThrottlePolicy())
+    return [Middleware(NoUrlFileInputs), Middleware(LoginThrottleMiddleware, throttle=throttle)]

@@ -408,6 +408,16 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.auth.check_file": "Check the path given to --auth-file.",
     "error.auth.share_needs_login": "--share makes the app reachable from the whole internet, so it needs a login.",
     "hint.auth.add_login": "Add --auth user:password (or --auth-file).",
+    # -- login ------------------------------------------------------------------------------------
+    "error.login.wait": (
+        "Too many login attempts for this user name or from this address. "
+        "Try again in {seconds} s."
+    ),
+    "error.login.locked": (
+        "Too many wrong passwords for this user name or from this address: logins are paused until {time} "
+        "(about {minutes} min). Try again then; until then even the right password is refused."
+    ),
+    "error.login.form_too_large": "The login form is too large.",
     # -- upload -------------------------------------------------------------------------------------
     "error.upload_only": (
         "This server takes files only as uploads from your computer, never from a web address: upload the "
