@@ -11,6 +11,7 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -40,7 +41,7 @@ def usage(pid: int) -> Usage:
                  fds=len(list(Path(f"/proc/{pid}/fd").iterdir())))
 
 
-def settled(pid: int, seconds: float = 3.0) -> Usage:
+def settled(pid: int, seconds: float = 2.0) -> Usage:
     """Usage once the server has been idle a moment (connections closed, jobs ended)."""
     time.sleep(seconds)
     return usage(pid)
@@ -109,7 +110,7 @@ def load(url: str, seconds: float, tally: Tally) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> RunningApp:
+def app(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     with running_app(models_dir, tmp_path_factory.mktemp("load")) as running:
         yield running
 
@@ -123,6 +124,8 @@ def test_eight_streaming_clients_for_a_minute_leak_nothing(app: RunningApp) -> N
     load(app.url, LOAD_S, tally)
     after = settled(pid)
 
+    print(f"warm-up {warm.finished} finished, {warm.dropped} dropped; run {tally.finished} finished, "
+          f"{tally.dropped} dropped; {before} -> {after}")
     assert not warm.errors and not tally.errors, (warm.errors + tally.errors)[:5]
     assert tally.finished >= 20 and tally.dropped >= 20, tally
     assert after.rss - before.rss < MAX_RSS_GROWTH, f"memory grew {(after.rss - before.rss) / 2**20:.1f} MiB"
