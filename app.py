@@ -44,7 +44,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         return 2
 
     from localai.api import app_kwargs as api_app_kwargs
-    from localai.guards import guard_middleware
+    from localai.guards import guard_middleware, login_note
     from localai.http_guard import http_guard_kwargs
     from localai.idle_polling import calm_idle_polling
     from localai.page_api import keep_page_handlers_private
@@ -74,6 +74,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         server_port=port,
         inbrowser=settings.open_browser,
         auth=logins.gradio_auth() if logins.pairs else None,
+        auth_message=login_note(settings.lang) if logins.pairs else None,
         share=settings.share,
         max_file_size=f"{settings.max_upload_mb}mb",  # Gradio checks each uploaded file too
         app_kwargs=app_kwargs,

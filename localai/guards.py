@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .login_throttle import LoginThrottle, ThrottlePolicy
+from .messages import language_from_environment, normalize, text
 
 
 def guard_middleware(policy: ThrottlePolicy | None = None) -> list[Any]:
@@ -19,3 +21,11 @@ def guard_middleware(policy: ThrottlePolicy | None = None) -> list[Any]:
 
     throttle = LoginThrottle(policy or ThrottlePolicy())
     return [Middleware(NoUrlFileInputs), Middleware(LoginThrottleMiddleware, throttle=throttle)]
+
+
+def login_note(lang: str | None, policy: ThrottlePolicy | None = None) -> str:
+    """The line under the login form that says how wrong passwords are slowed down (Gradio's form shows
+    nothing for a refused attempt, so the rule is told up front). ``lang``: ``--lang``, else the console's."""
+    policy = policy or ThrottlePolicy()
+    lang = normalize(lang) if lang else language_from_environment(os.environ)
+    return text(lang, "login.note", count=policy.lockout_after, minutes=round(policy.lockout_s / 60))

@@ -409,6 +409,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.auth.share_needs_login": "--share makes the app reachable from the whole internet, so it needs a login.",
     "hint.auth.add_login": "Add --auth user:password (or --auth-file).",
     # -- login ------------------------------------------------------------------------------------
+    "login.note": "After a few wrong passwords, logins slow down; after {count}, they pause for {minutes} minutes.",
     "error.login.wait": (
         "Too many login attempts for this user name or from this address. "
         "Try again in {seconds} s."

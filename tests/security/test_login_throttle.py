@@ -191,3 +191,16 @@ def test_fifty_parallel_wrong_logins_are_mostly_refused_unchecked(listening_app:
         time.sleep(int(retry))
         status, _, _ = _login(listening_app.url, "alice", "right-pass-1")
     assert status == 200, "the right password, after the wait"
+
+
+@pytest.mark.slow
+def test_the_login_form_says_how_wrong_passwords_are_slowed_down(listening_app: RunningApp) -> None:
+    with urllib.request.urlopen(listening_app.url + "/", timeout=30) as resp:
+        page = resp.read().decode()
+    assert "they pause for 15 minutes" in page
+
+
+def test_the_login_note_follows_the_language() -> None:
+    from localai.guards import login_note
+
+    assert "15 минут" in login_note("ru") and "after 10" in login_note("en")
