@@ -43,6 +43,8 @@ from .errors import InternalError, InvalidInput, UserError
 from .job_feed import ClientGone, JobFeed
 from .jobs import Done, Generating, ImageReady, JobEvent, TextDelta
 from .options import (
+    CHAT_CHARACTERS,
+    CHAT_MESSAGES,
     CHAT_NUMBERS,
     CHAT_SEED,
     GUIDANCE,
@@ -54,8 +56,10 @@ from .options import (
     NEUTRAL_SAMPLING,
     ChatOptions,
     Number,
+    shown,
 )
 from .messages import Message, render
+from .untrusted_input import lone_surrogate_at, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +70,11 @@ ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "
 
 # -- errors ----------------------------------------------------------------------------------------------
 class BadField(InvalidInput):
-    """A request field with the wrong type or value; ``param`` names it in the error JSON."""
+    """A request field with the wrong type or value, named in the message and as ``param`` in the error JSON."""
 
     def __init__(self, param: str, key: str, hint_key: str | None = None, /, **params: Any) -> None:
         super().__init__(key, hint_key, field=param, **params)
-        self.param = param
+        self.field = param
 
 
 class Unauthorized(UserError):
@@ -81,10 +85,15 @@ class Unauthorized(UserError):
 ServerError = InternalError
 
 
+# The request field for a field of ChatOptions / ImageRequest that an error from services names.
+API_FIELDS = {"num_images": "n", "width": "size", "height": "size", "max_new_tokens": "max_tokens"}
+
+
 def error_body(exc: UserError) -> dict[str, Any]:
     status = exc.status
     kind = ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    return {"error": {"message": str(exc), "type": kind, "param": getattr(exc, "param", None), "code": exc.code}}
+    param = API_FIELDS.get(exc.field, exc.field) if exc.field else None
+    return {"error": {"message": str(exc), "type": kind, "param": param, "code": exc.code}}
 
 
 def error_response(exc: UserError) -> JSONResponse:
@@ -123,18 +132,9 @@ def _number(body: dict, name: str, option: Number) -> float | int | None:
         return None
     if not option.allows(value):
         if option.lo_open and value == option.lo:
-            raise BadField(name, "error.api.field_above", lo=f"{option.lo:g}")
-        raise BadField(name, "error.api.field_range", lo=f"{option.lo:g}", hi=f"{option.hi:g}", value=f"{value:g}")
+            raise BadField(name, "error.api.field_above", lo=shown(option.lo))
+        raise BadField(name, "error.api.field_range", lo=shown(option.lo), hi=shown(option.hi), value=shown(value))
     return value if option.whole else float(value)
-
-
-def _int(body: dict, name: str, lo: int, hi: int, default: int | None = None) -> int | None:
-    value = _get(body, name, int)
-    if value is None:
-        return default
-    if not lo <= value <= hi:
-        raise BadField(name, "error.api.field_range", lo=lo, hi=hi, value=value)
-    return value
 
 
 def _model(body: dict, what: str, known: Callable[[], list[str]]) -> str:
@@ -171,6 +171,7 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     messages = _get(body, "messages", list)
     if not messages:
         raise BadField("messages", "error.api.messages_list")
+    CHAT_MESSAGES.check(len(messages), "messages")  # before any work per message
     msgs = []
     for i, m in enumerate(messages):
         if not isinstance(m, dict):
@@ -180,6 +181,7 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
         if role not in ("system", "user", "assistant"):
             raise BadField(f"messages[{i}].role", "error.api.role", item=f"messages[{i}]", role=role)
         msgs.append({"role": role, "content": _text_content(m.get("content"), f"messages[{i}].content")})
+    CHAT_CHARACTERS.check(sum(len(m["content"]) for m in msgs), "messages")
     for name in ("tools", "functions"):
         if body.get(name):
             raise BadField(name, "error.api.no_tools")
@@ -203,14 +205,16 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     max_tokens = _number(body, "max_completion_tokens", MAX_NEW_TOKENS) or _number(body, "max_tokens", MAX_NEW_TOKENS)
     if max_tokens:
         sampling["max_new_tokens"] = max_tokens
-    seed = _int(body, "seed", 0, int(CHAT_SEED.hi))  # OpenAI's seed: any number; none -> a random one
+    seed = _number(body, "seed", CHAT_SEED)  # as on the page: -1 or none -> a random one
     if seed is not None:
         sampling["seed"] = seed
     stream = _get(body, "stream", bool, False)
     stream_options = _get(body, "stream_options", dict, {})
     if stream_options and not stream:
         raise BadField("stream_options", "error.api.stream_options")
-    include_usage = _get(stream_options, "include_usage", bool, False)
+    if not isinstance(stream_options.get("include_usage", False), bool):
+        raise BadField("stream_options.include_usage", "error.api.field_type", kind=Message("api.type.bool"))
+    include_usage = bool(stream_options.get("include_usage", False))
     return ChatRequest(model, msgs, sampling, stream, include_usage)
 
 
@@ -237,7 +241,7 @@ def _finish(result: ChatResult) -> str:
 
 
 # -- images ----------------------------------------------------------------------------------------------
-SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
+SIZE = re.compile(r"^\s*([0-9]{1,5})\s*[xX×]\s*([0-9]{1,5})\s*$")  # ASCII digits only: "６４x６４" is refused
 
 
 def parse_image_request(body: dict, known: Callable[[], list[str]] = list) -> tuple[str, Any]:
@@ -296,12 +300,14 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
             raise Unauthorized("error.api.wrong_key" if given else "error.api.needs_key", "hint.api.send_key")
         if request.method == "GET":
             return {}, ""
-        try:
-            body = json.loads(await request.body() or b"null")
-        except (ValueError, UnicodeDecodeError):
+        try:  # strict JSON, nested a few levels at most (InvalidInput when deeper)
+            body = parse_json(await request.body() or b"null")
+        except ValueError:  # UnicodeDecodeError included
             raise InvalidInput("error.api.not_json") from None
         if not isinstance(body, dict):
             raise InvalidInput("error.api.not_object")
+        if (where := lone_surrogate_at(body)) is not None:  # "x\ud800": valid JSON, but not text
+            raise BadField(where, "error.api.lone_surrogate", "hint.api.valid_unicode")
         return body, f"api:{uuid.uuid4().hex[:12]}"
 
     def openai_errors(route: Callable) -> Callable:

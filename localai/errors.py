@@ -7,9 +7,12 @@ turn them into ``gr.Error``, JSON or a console message, each in its own language
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .messages import Message, render
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11 on
 
 
 class UserError(Exception):
@@ -18,12 +21,18 @@ class UserError(Exception):
 
     status: int = 400
     code: str = "invalid_request"
+    field: str | None = None  # the request field it is about, when there is one (the API's ``param``)
 
     def __init__(self, key: str, hint_key: str | None = None, /, **params: Any) -> None:
         super().__init__(key)
         self.key = key
         self.hint_key = hint_key
         self.params = params
+
+    def about(self, field: str | None) -> Self:
+        """This error, naming the request field it is about: ``raise InvalidInput(...).about("steps")``."""
+        self.field = field
+        return self
 
     @property
     def parts(self) -> tuple[Message, ...]:
@@ -52,6 +61,7 @@ class InvalidInput(UserError):
 class UnknownModel(UserError):
     status = 404
     code = "model_not_found"
+    field = "model"
 
 
 class ModelFolderInvalid(UserError):
@@ -104,7 +114,8 @@ class InternalError(UserError):
 
 
 class Cancelled(Exception):
-    """Raised inside a job when its cancel token fires before any work started."""
+    """Raised inside a job when its cancel token fires before its answer has begun (e.g. while the prompt
+    is prepared); the job then ends as cancelled, with nothing to show."""
 
 
 def first_line(exc: BaseException, limit: int = 300) -> str:

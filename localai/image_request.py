@@ -11,7 +11,16 @@ import random
 from dataclasses import dataclass, replace
 
 from .errors import InvalidInput
-from .options import DEFAULT_SCHEDULER, GUIDANCE, IMAGE_COUNT, IMAGE_SEED, IMAGE_SIDE, IMAGE_STEPS
+from .options import (
+    DEFAULT_SCHEDULER,
+    GUIDANCE,
+    IMAGE_COUNT,
+    IMAGE_PROMPT,
+    IMAGE_SEED,
+    IMAGE_SIDE,
+    IMAGE_STEPS,
+    shown,
+)
 
 # The bounds declared in options.py, by the names the image code uses.
 MAX_SEED = int(IMAGE_SEED.hi)
@@ -121,21 +130,22 @@ class ImageRequest:
     def check(self) -> None:
         """Checks that need no model: each bad field gets its own message."""
         if not (self.prompt or "").strip():
-            raise InvalidInput("error.image.empty_prompt", "hint.image.describe")
-        if len(self.prompt) > 4000 or len(self.negative_prompt or "") > 4000:
-            raise InvalidInput("error.image.prompt_too_long", "hint.image.shorten", max=4000)
+            raise InvalidInput("error.image.empty_prompt", "hint.image.describe").about("prompt")
+        IMAGE_PROMPT.check(len(self.prompt), "prompt")
+        IMAGE_PROMPT.check(len(self.negative_prompt or ""), "negative_prompt")
         if not isinstance(self.seed, int) or not -1 <= self.seed <= MAX_SEED:
-            raise InvalidInput("error.image.seed", "hint.image.seed", max=MAX_SEED)
+            raise InvalidInput("error.image.seed", "hint.image.seed", max=MAX_SEED).about("seed")
         if not isinstance(self.num_images, int) or not 1 <= self.num_images <= MAX_IMAGES:
-            raise InvalidInput("error.image.count", "hint.image.count", max=MAX_IMAGES, value=self.num_images)
+            raise InvalidInput("error.image.count", "hint.image.count", max=MAX_IMAGES,
+                               value=self.num_images).about("num_images")
         if self.steps is not None and (not isinstance(self.steps, int) or not 1 <= self.steps <= MAX_STEPS):
-            raise InvalidInput("error.image.steps", "hint.image.steps", max=MAX_STEPS, value=self.steps)
+            raise InvalidInput("error.image.steps", "hint.image.steps", max=MAX_STEPS, value=self.steps).about("steps")
         if self.guidance_scale is not None and not 0 <= self.guidance_scale <= MAX_GUIDANCE:
-            raise InvalidInput("error.image.guidance", "hint.image.guidance", max=f"{MAX_GUIDANCE:g}",
-                               value=f"{self.guidance_scale:g}")
+            raise InvalidInput("error.image.guidance", "hint.image.guidance", max=shown(MAX_GUIDANCE),
+                               value=shown(self.guidance_scale)).about("guidance_scale")
         if self.scheduler not in (DEFAULT_SCHEDULER, *SCHEDULERS, *FLOW_SCHEDULERS):
             raise InvalidInput("error.image.unknown_scheduler", "hint.choose_one", name=self.scheduler,
-                               choices=", ".join([DEFAULT_SCHEDULER, *SCHEDULERS]))
+                               choices=", ".join([DEFAULT_SCHEDULER, *SCHEDULERS])).about("scheduler")
 
     def with_defaults(self, family: str, name: str = "") -> ImageRequest:
         """This request for a model of ``family``: defaults filled, limits checked, seed drawn."""
@@ -155,11 +165,11 @@ class ImageRequest:
             if not isinstance(value, int) or value % fam.multiple or not MIN_SIDE <= value <= fam.max_side:
                 raise InvalidInput("error.image.width" if side == "width" else "error.image.height", "hint.image.side",
                                    value=value, family=fam.label, multiple=fam.multiple, min=MIN_SIDE,
-                                   max=fam.max_side, size=fam.size)
+                                   max=fam.max_side, size=fam.size).about(side)
         if req.steps > fam.max_steps:
             raise InvalidInput("error.image.family_steps", "hint.image.usual_steps", family=fam.label,
-                               max=fam.max_steps, value=req.steps, steps=fam.steps)
+                               max=fam.max_steps, value=req.steps, steps=fam.steps).about("steps")
         if req.scheduler not in scheduler_names(family):
             raise InvalidInput("error.image.scheduler_family", "hint.choose_one", name=req.scheduler,
-                               family=fam.label, choices=", ".join(scheduler_names(family)))
+                               family=fam.label, choices=", ".join(scheduler_names(family))).about("scheduler")
         return req

@@ -16,6 +16,13 @@ from .errors import InvalidInput
 from .messages import Message
 
 
+def shown(value: float) -> str:
+    """A number as people write it in a message: 4294967295 (not 4.29497e+09), 0.5, 30."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:g}"
+
+
 @dataclass(frozen=True)
 class Number:
     """A bounded number. ``error_key`` names the catalog text saying what it takes (``{lo}`` / ``{hi}``)."""
@@ -36,11 +43,12 @@ class Number:
 
     def problem(self) -> Message:
         """What this option takes, e.g. "Temperature must be between 0 and 2."."""
-        return Message(self.error_key, lo=f"{self.lo:g}", hi=f"{self.hi:g}")
+        return Message(self.error_key, lo=shown(self.lo), hi=shown(self.hi))
 
-    def check(self, value: float) -> None:
+    def check(self, value: float, field: str | None = None) -> None:
+        """``InvalidInput`` (about ``field``, the request's name for it) when ``value`` is out of bounds."""
         if not self.allows(value):
-            raise InvalidInput(self.error_key, lo=f"{self.lo:g}", hi=f"{self.hi:g}")
+            raise InvalidInput(self.error_key, lo=shown(self.lo), hi=shown(self.hi)).about(field)
 
     @property
     def slider_range(self) -> tuple[float, float]:
@@ -100,9 +108,9 @@ class ChatOptions:
 
     def validate(self) -> None:
         for name, option in CHAT_NUMBERS.items():
-            option.check(getattr(self, name))
+            option.check(getattr(self, name), name)
         if len(self.stop) > MAX_STOP_STRINGS or not all(self.stop):
-            raise InvalidInput("error.option.stop", max=MAX_STOP_STRINGS)
+            raise InvalidInput("error.option.stop", max=MAX_STOP_STRINGS).about("stop")
 
     def with_values(self, values: Mapping[str, Any]) -> ChatOptions:
         """These options with ``values`` (field name -> value) set; unknown names are ignored."""
@@ -124,6 +132,27 @@ MODEL_SAMPLING = ("temperature", "top_p", "top_k", "repetition_penalty")
 # defaults (temperature 1, top-p 1), no top-k and no repetition penalty.
 NEUTRAL_SAMPLING = ChatOptions(temperature=1.0, top_p=1.0, top_k=0, repetition_penalty=1.0)
 
+# -- what one chat request may hold, from the page or the API (the HTTP body has its own limit) ----------
+@dataclass(frozen=True)
+class Limit:
+    """An upper limit on how much a request holds; ``error_key`` says it (``{max}``, and ``{value}`` found)."""
+
+    error_key: str
+    hint_key: str
+    max: int
+
+    def check(self, value: int, field: str | None = None) -> None:
+        if value > self.max:
+            raise InvalidInput(self.error_key, self.hint_key, max=self.max, value=value).about(field)
+
+
+# OpenAI's own limit on messages; far more than any model here reads at once (older ones are left out).
+CHAT_MESSAGES = Limit("error.limit.chat_messages", "hint.limit.new_conversation", 2048)
+# About 250,000 tokens of text, more than the context of the models that run on one computer.
+CHAT_CHARACTERS = Limit("error.limit.chat_characters", "hint.limit.shorter_conversation", 1_000_000)
+# Nesting of a JSON request body: the API's own fields nest five levels deep at most.
+JSON_DEPTH = Limit("error.limit.json_depth", "hint.limit.json_depth", 32)
+
 # -- image requests (each model family narrows steps and sizes further: image_request.FAMILIES) ----------
 IMAGE_SEED = Number("error.option.image_seed", -1, -1, 2**32 - 1, whole=True, label_key="common.seed",
                     info_key="common.seed_info")
@@ -133,6 +162,7 @@ GUIDANCE = Number("error.option.guidance", None, 0, 30.0, step=0.5, label_key="i
                   info_key="image.guidance_info",
                   page_range=(0, 20))
 IMAGE_COUNT = Number("error.option.image_count", 1, 1, 8, whole=True, label_key="image.count")
+IMAGE_PROMPT = Limit("error.image.prompt_too_long", "hint.image.shorten", 4000)  # characters, each prompt
 IMAGE_SIDE = Number("error.option.image_side", None, 64, 2048, step=8, whole=True)  # max: the family's, at most this
 DEFAULT_SCHEDULER = "Default"  # the model's own scheduler
 

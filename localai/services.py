@@ -18,7 +18,7 @@ from .backends.prompting import normalize_messages
 from .catalog import ModelSpec
 from .conversations import Conversations
 from .downloads import Downloader, DownloadResult, NetworkPolicy
-from .errors import InvalidInput, UserError
+from .errors import Cancelled, InvalidInput, UserError
 from .gallery import SavedImage, delete_saved, list_saved, save_png
 from .hardware import HardwareInfo
 from .history import History
@@ -26,9 +26,10 @@ from .image_request import Family, ImageRequest, family_of, scheduler_names
 from .jobs import DownloadStep, Generating, ImageReady, Job, Lanes, Notice, Status, Step, TextDelta
 from .messages import Message, render
 from .model_settings import ModelSettings
-from .options import ChatOptions
+from .options import CHAT_CHARACTERS, CHAT_MESSAGES, ChatOptions
 from .plan import LoadPlan, LoadPrefs
 from .registry import Registry
+from .untrusted_input import without_lone_surrogates
 
 if TYPE_CHECKING:
     from .doctor import Problem, SystemFacts
@@ -231,18 +232,23 @@ class Services:
         ``TextDelta``s, ``Notice`` (e.g. old messages left out), then ``Done`` with a ``ChatResult``."""
         options = options or ChatOptions()
         options.validate()
-        msgs = normalize_messages(messages)
+        CHAT_MESSAGES.check(len(messages), "messages")
+        msgs = normalize_messages(messages)  # lone surrogates replaced: they are not text
+        CHAT_CHARACTERS.check(sum(len(m["content"]) for m in msgs), "messages")
         if not msgs or msgs[-1]["role"] != "user" or not msgs[-1]["content"].strip():
-            raise InvalidInput("error.chat.empty_message", "hint.chat.type_something")
+            raise InvalidInput("error.chat.empty_message", "hint.chat.type_something").about("messages")
         spec = self.registry.resolve(model, "text")
 
         def run(job: Job) -> ChatResult:
             if job.cancel.cancelled:
                 return _cancelled(spec)
             backend = self.registry.ensure_chat(spec, lambda s: job.emit(Status(s)))
-            return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
-                                       on_notice=lambda notice: job.emit(Notice(notice)),
-                                       on_start=lambda: job.emit(Generating()))
+            try:
+                return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
+                                           on_notice=lambda notice: job.emit(Notice(notice)),
+                                           on_start=lambda: job.emit(Generating()))
+            except Cancelled:  # stopped while the prompt was being prepared
+                return _cancelled(spec)
 
         return self.lanes.torch.submit(run, owner, f"chat {spec.name}")
 
@@ -259,6 +265,8 @@ class Services:
         ``InvalidInput`` and nothing is queued). Events: ``Queued``, ``Status`` (loading...), ``Generating``,
         ``Step``s, ``ImageReady`` (a ``GeneratedImage``, saved under --outputs-dir when finished), ``Notice``,
         then ``Done`` with an ``ImageResult``."""
+        request = replace(request, prompt=without_lone_surrogates(request.prompt or ""),
+                          negative_prompt=without_lone_surrogates(request.negative_prompt or ""))
         request.check()
         spec = self.registry.resolve(model, "image")
         req = request.with_defaults(spec.family, spec.name)  # fills defaults, checks sizes, draws the seed

@@ -419,13 +419,13 @@ def test_image_generation_returns_pngs_of_the_requested_size(server):
 @pytest.mark.parametrize(("body", "status", "param"), [
     ({"model": FAKE_IMAGE}, 400, "prompt"),
     ({"model": FAKE_IMAGE, "prompt": "fox", "size": "big"}, 400, "size"),
-    ({"model": FAKE_IMAGE, "prompt": "fox", "size": "100x64"}, 400, None),  # not a multiple of 8
+    ({"model": FAKE_IMAGE, "prompt": "fox", "size": "100x64"}, 400, "size"),  # not a multiple of 8
     ({"model": FAKE_IMAGE, "prompt": "fox", "response_format": "url"}, 400, "response_format"),
     ({"model": FAKE_IMAGE, "prompt": "fox", "steps": "many"}, 400, "steps"),
     ({"model": FAKE_IMAGE, "prompt": "fox", "n": 0}, 400, "n"),
-    ({"model": FAKE_IMAGE, "prompt": "fox", "scheduler": "Magic"}, 400, None),
-    ({"model": "no-such-image-model", "prompt": "fox"}, 404, None),
-    ({"model": FAKE_CHAT, "prompt": "fox"}, 404, None),  # a chat model is not an image model
+    ({"model": FAKE_IMAGE, "prompt": "fox", "scheduler": "Magic"}, 400, "scheduler"),
+    ({"model": "no-such-image-model", "prompt": "fox"}, 404, "model"),
+    ({"model": FAKE_CHAT, "prompt": "fox"}, 404, "model"),  # a chat model is not an image model
 ])
 def test_bad_image_requests(server, body, status, param):
     resp = httpx.post(server.url + "/images/generations", json=body, timeout=30)

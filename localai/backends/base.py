@@ -102,7 +102,8 @@ class ChatBackend(Protocol):
         """Answer ``messages`` (role/content dicts, the last one the user's): build the prompt, generate until
         done, ``cancel`` or a stop string, handing new text to ``on_text``. ``on_notice`` gets what the user
         should know before the answer (e.g. old messages left out to fit the context); ``on_start`` is called
-        once the prompt is accepted, before the first token (a refused prompt raises before it)."""
+        once the prompt is accepted, before the first token (a refused prompt raises before it). ``cancel`` is
+        checked while the prompt is prepared too: a job cancelled then raises ``errors.Cancelled``."""
 
 
 class ImageBackend(Protocol):

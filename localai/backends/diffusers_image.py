@@ -230,7 +230,7 @@ class DiffusersImageBackend:
             return
         if name not in self.scheduler_names():
             raise InvalidInput("error.image.scheduler_model", "hint.choose_one", name=name, model=self.spec.name,
-                               choices=", ".join(self.scheduler_names()))
+                               choices=", ".join(self.scheduler_names())).about("scheduler")
         import diffusers
 
         cls_name, options = scheduler_table(family_of(self.family).flow)[name]

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInput, first_line
+from ..errors import Cancelled, InvalidInput, first_line
 from ..messages import Message
+from ..untrusted_input import without_lone_surrogates
+from .trimming import earliest_fitting, estimated_lengths, first_guess
+
+if TYPE_CHECKING:
+    from ..jobs import CancelToken
 
 FALLBACK_STOPS = ("\nUser:", "\nSystem:")
 ROLES = ("system", "user", "assistant")
@@ -36,12 +41,14 @@ def flatten_content(content: Any) -> str:
 
 
 def normalize_messages(messages: Sequence[dict]) -> list[dict[str, str]]:
+    """Role and plain text of each message; a lone surrogate (not text: the tokenizer and SQLite refuse it)
+    becomes U+FFFD."""
     out = []
     for m in messages:
         role = m.get("role")
         if role not in ROLES:
-            raise InvalidInput("error.chat.unknown_role", "hint.chat.roles", role=role)
-        out.append({"role": role, "content": flatten_content(m.get("content"))})
+            raise InvalidInput("error.chat.unknown_role", "hint.chat.roles", role=role).about("messages")
+        out.append({"role": role, "content": without_lone_surrogates(flatten_content(m.get("content")))})
     return out
 
 
@@ -132,25 +139,48 @@ def dropped_notice(model_name: str, context_length: int, dropped: int) -> Messag
 
 
 def build_prompt(tokenizer: Any, messages: Sequence[dict], context_length: int, max_new_tokens: int,
-                 count_tokens: Callable[[str], int] | None = None, model_name: str = "this model") -> Prompt:
-    """Render with the model's template (or the fallback), dropping the oldest turns until the
-    prompt plus ``max_new_tokens`` fits the context. The system prompt is always kept."""
+                 count_tokens: Callable[[str], int] | None = None, model_name: str = "this model",
+                 cancel: CancelToken | None = None) -> Prompt:
+    """Render with the model's template (or the fallback), leaving out the oldest turns when the
+    prompt plus ``max_new_tokens`` does not fit the context. The system prompt is always kept, and an
+    assistant message never comes first. ``cancel`` (the job's token) is checked as the work goes: a
+    cancelled job raises ``Cancelled`` instead of finishing a prompt nobody waits for."""
     msgs = normalize_messages(messages)
     if not msgs or msgs[-1]["role"] != "user" or not msgs[-1]["content"].strip():
         raise InvalidInput("error.chat.nothing_to_answer", "hint.chat.type_first")
+    check = _checker(cancel)
     try:
-        return _fit(tokenizer, msgs, context_length, max_new_tokens, count_tokens, find_adaptation(tokenizer, msgs))
+        check()
+        adapt = find_adaptation(tokenizer, msgs)
+        return _fit(tokenizer, msgs, context_length, max_new_tokens, count_tokens, adapt, check)
     except TemplateRefused as exc:
         raise _refused(model_name, str(exc)) from None
+
+
+def _checker(cancel: CancelToken | None) -> Callable[[], None]:
+    def check() -> None:
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled()
+
+    return check
 
 
 def _refused(model_name: str, reason: str) -> InvalidInput:
     return InvalidInput("error.chat.template_refused", "hint.chat.template_refused", name=model_name, reason=reason)
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    text: str
+    shown: list[dict[str, str]]
+    templated: bool
+    tokens: int
+
+
 def _fit(tokenizer: Any, msgs: list[dict[str, str]], context_length: int, max_new_tokens: int,
          count_tokens: Callable[[str], int] | None,
-         adapt: Callable[[Sequence[dict[str, str]]], list[dict[str, str]]]) -> Prompt:
+         adapt: Callable[[Sequence[dict[str, str]]], list[dict[str, str]]], check: Callable[[], None]) -> Prompt:
+    """The prompt of the longest recent part of the conversation that fits (see ``trimming.py``)."""
     from jinja2.exceptions import TemplateError  # noqa: PLC0415
 
     count = count_tokens or (lambda text: len(tokenizer(text, add_special_tokens=False)["input_ids"]))
@@ -159,22 +189,53 @@ def _fit(tokenizer: Any, msgs: list[dict[str, str]], context_length: int, max_ne
     budget = context_length - reserve
     system = [m for m in msgs[:1] if m["role"] == "system"]
     turns = msgs[len(system):]
-    dropped = 0
-    while True:
-        try:
-            text, shown, templated = render(tokenizer, system + turns, adapt)
-        except TemplateError as exc:  # a shorter conversation the template still refuses
-            raise TemplateRefused(first_line(exc, 200)) from None
-        n = count(text)
-        if n <= budget:
-            stops = () if templated else FALLBACK_STOPS
-            return Prompt(text, shown, dropped, templated, stops, min(max_new_tokens, context_length - n))
-        if len(turns) <= 1:
-            raise InvalidInput("error.chat.too_long", "hint.chat.shorten", n=n, budget=budget, context=context_length,
-                               reserve=reserve)
-        # Drop the oldest turn; never leave an assistant message first.
-        turns = turns[1:]
-        dropped += 1
-        while len(turns) > 1 and turns[0]["role"] != "user":
-            turns = turns[1:]
-            dropped += 1
+    # Where the shown part may start: the first turn, or any user turn (never an answer without its question).
+    cuts = [0] + [i for i in range(1, len(turns)) if turns[i]["role"] == "user"]
+    renders: dict[int, _Rendered] = {}
+
+    def rendered(k: int) -> _Rendered:
+        if k not in renders:
+            check()
+            try:
+                text, shown, templated = render(tokenizer, system + turns[cuts[k]:], adapt)
+            except TemplateError as exc:  # a shorter conversation the template still refuses
+                raise TemplateRefused(first_line(exc, 200)) from None
+            renders[k] = _Rendered(text, shown, templated, count(text))
+        return renders[k]
+
+    last = len(cuts) - 1
+    if rendered(last).tokens > budget:
+        raise InvalidInput("error.chat.too_long", "hint.chat.shorten", n=rendered(last).tokens, budget=budget,
+                           context=context_length, reserve=reserve).about("messages")
+    guess = last
+    if last > 0:
+        # Each message tokenized once; the template's own tokens per message estimated from the last render.
+        counts = _content_tokens(tokenizer, [m["content"] for m in msgs], count_tokens, check)
+        tokens = counts[len(system):]
+        always_shown = len(system) + len(turns) - cuts[last]
+        overhead = rendered(last).tokens - sum(counts[:len(system)]) - sum(tokens[cuts[last]:])
+        estimate = estimated_lengths(tokens[:cuts[last]], max(0.0, overhead / always_shown), rendered(last).tokens)
+        guess = first_guess(cuts, estimate, budget)
+    best = earliest_fitting(len(cuts), lambda k: rendered(k).tokens <= budget, guess)
+    assert best is not None  # the last cut fits (checked above)
+    chosen = rendered(best)
+    stops = () if chosen.templated else FALLBACK_STOPS
+    return Prompt(chosen.text, chosen.shown, cuts[best], chosen.templated, stops,
+                  min(max_new_tokens, context_length - chosen.tokens))
+
+
+TOKENIZE_BATCH = 256  # messages tokenized per call (the cancel token is checked between calls)
+
+
+def _content_tokens(tokenizer: Any, texts: Sequence[str], count_tokens: Callable[[str], int] | None,
+                    check: Callable[[], None]) -> list[int]:
+    """How many tokens each text has on its own, each text tokenized once."""
+    out: list[int] = []
+    for at in range(0, len(texts), TOKENIZE_BATCH):
+        check()
+        batch = list(texts[at:at + TOKENIZE_BATCH])
+        if count_tokens is not None:
+            out.extend(count_tokens(t) for t in batch)
+        else:
+            out.extend(len(ids) for ids in tokenizer(batch, add_special_tokens=False)["input_ids"])
+    return out

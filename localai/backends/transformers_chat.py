@@ -178,17 +178,17 @@ class TransformersChatBackend:
         free_memory()
 
     # -- chatting ------------------------------------------------------------------------------------
-    def prepare(self, messages: Sequence[dict], options: ChatOptions) -> Prompt:
+    def prepare(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken | None = None) -> Prompt:
         """The prompt for ``messages``: the model's chat template (adapted when it refuses the system role or
-        unalternated turns), the oldest turns dropped to fit the context."""
+        unalternated turns), the oldest turns dropped to fit the context. A cancelled job raises ``Cancelled``."""
         return build_prompt(self.tokenizer, messages, self.context_length, options.max_new_tokens,
-                            model_name=self.spec.name)
+                            model_name=self.spec.name, cancel=cancel)
 
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
                     on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
                     on_start: Callable[[], None] | None = None) -> ChatResult:
         """Answer ``messages``, handing text to ``on_text`` as it is produced."""
-        prompt = self.prepare(messages, options)
+        prompt = self.prepare(messages, options, cancel)
         if prompt.dropped and on_notice is not None:
             on_notice(dropped_notice(self.spec.name, self.context_length, prompt.dropped))
         if on_start is not None:

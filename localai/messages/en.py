@@ -863,6 +863,21 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "api.type.list": "a list",
     "api.type.dict": "an object",
     "error.api.no_proxy": "Fetching other hosts' files is switched off on this server.",
+    "error.api.lone_surrogate": (
+        "'{field}' holds a lone UTF-16 surrogate (such as "
+        "\\ud800): a broken character, not text."),
+    "hint.api.valid_unicode": "Send valid Unicode text.",
+    # -- limit --------------------------------------------------------------------------------------
+    "error.limit.chat_messages": "This conversation has {value} messages; at most {max} can be sent at once.",
+    "hint.limit.new_conversation": "Start a new conversation: the model cannot read that many messages anyway.",
+    "error.limit.chat_characters": (
+        "This conversation is too long: {value} characters, "
+        "at most {max} can be sent at once."),
+    "hint.limit.shorter_conversation": (
+        "Shorten the messages (a long text can go in "
+        "parts), or start a new conversation."),
+    "error.limit.json_depth": "The request nests lists and objects more than {max} levels deep.",
+    "hint.limit.json_depth": "Send the fields as the API describes them.",
     # -- option -------------------------------------------------------------------------------------
     "error.option.temperature": "Temperature must be between {lo} and {hi}.",
     "error.option.top_p": "Top-p must be above {lo} and at most {hi}.",
