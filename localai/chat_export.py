@@ -12,6 +12,8 @@ from typing import Any
 from .errors import InvalidInput
 from .history import Conversation
 from .messages import Message
+from .options import JSON_DEPTH
+from .untrusted_input import cleaned, parse_json
 
 FORMAT = "localai-conversation"
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
@@ -110,10 +112,12 @@ def parse_import(raw: bytes) -> list[dict[str, Any]]:
     """Conversations found in an export file, fully checked; raises InvalidInput for anything else."""
     if len(raw) > MAX_IMPORT_BYTES:
         raise _bad(Message("import.why.too_large", mb=MAX_IMPORT_BYTES // 1024 // 1024))
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+    try:  # strict JSON of bounded depth; a lone surrogate ("\ud800") is not text: U+FFFD instead
+        data = cleaned(parse_json(raw.decode("utf-8-sig")))
+    except ValueError:  # UnicodeDecodeError included
         raise _bad(Message("import.why.not_json")) from None
+    except InvalidInput:
+        raise _bad(Message("import.why.too_deep", max=JSON_DEPTH.max)) from None
     items = data if isinstance(data, list) else [data]
     if not items:
         raise _bad(Message("import.why.empty"))

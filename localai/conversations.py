@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .chat_export import parse_import, to_json, to_markdown
 from .history import Conversation, History, Summary
 from .options import PAGE_SAMPLING, ChatOptions
+from .untrusted_input import without_lone_surrogates
 
 if TYPE_CHECKING:
     from .backends.base import ChatResult
@@ -53,6 +54,8 @@ class Conversations:
                    question: str | None) -> str:
         """Before an answer: create the conversation (``conv_id`` None) or update its model and settings;
         store ``question`` (None: Regenerate, the question is stored already). Returns the conversation."""
+        system = without_lone_surrogates(system)  # the page can send one; SQLite refuses it
+        question = None if question is None else without_lone_surrogates(question)
         settings = saved_settings(system, options)
         if conv_id is None:
             conv_id = self._history.create(user, model=model, settings=settings)
@@ -73,13 +76,13 @@ class Conversations:
 
     # -- the sidebar ---------------------------------------------------------------------------------
     def list(self, user: str, search: str = "") -> list[Summary]:
-        return self._history.list(user, search or "")
+        return self._history.list(user, without_lone_surrogates(search or ""))
 
     def get(self, user: str, conv_id: str) -> Conversation:
         return self._history.get(user, conv_id)
 
     def rename(self, user: str, conv_id: str, title: str) -> None:
-        self._history.rename(user, conv_id, title)
+        self._history.rename(user, conv_id, without_lone_surrogates(title))
 
     def delete(self, user: str, conv_id: str) -> None:
         self._history.delete(user, conv_id)

@@ -113,6 +113,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "import.why.bad_node": "a ChatGPT message node is malformed",
     "import.why.too_large": "it is larger than {mb} MB",
     "import.why.not_json": "it is not a JSON file",
+    "import.why.too_deep": "its lists and objects nest more than {max} levels deep",
     "import.why.empty": "it holds no conversations",
     "import.why.not_a_list": "it is not a list of conversations",
     "import.why.unknown_format": "it is neither a LocalAI export nor ChatGPT's conversations.json",

@@ -114,6 +114,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "import.why.bad_node": "узел сообщения ChatGPT повреждён",
     "import.why.too_large": "он больше {mb} МБ",
     "import.why.not_json": "это не файл JSON",
+    "import.why.too_deep": "списки и объекты в нём вложены глубже, чем на {max} уровней",
     "import.why.empty": "в нём нет диалогов",
     "import.why.not_a_list": "это не список диалогов",
     "import.why.unknown_format": "это не экспорт LocalAI и не conversations.json из ChatGPT",

@@ -18,6 +18,7 @@ from ..messages import render, text
 from ..jobs import CancelledBeforeStart, Done, Notice, TextDelta
 from ..options import CHAT_NUMBERS, CHAT_SEED, PAGE_SAMPLING, ChatOptions
 from ..state import AppState
+from ..untrusted_input import without_lone_surrogates
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
 from .job_view import Failed, JobTexts, JobView, TabJobs
@@ -116,6 +117,8 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     def respond(history: list[dict], user_text: str, cid: str | None, search: str, store_user: bool,
                 values: tuple, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         model_name, system_text, temp, tp, tk, mnt, rep, sd = values
+        # A lone surrogate (a browser can send one) is not text: the page could not even show it back.
+        user_text, system_text = without_lone_surrogates(user_text), without_lone_surrogates(system_text or "")
         user, lang = user_of(request), tr.lang(request)
         options = ChatOptions(temperature=float(temp), top_p=float(tp), top_k=int(tk), max_new_tokens=int(mnt),
                               repetition_penalty=float(rep), seed=int(sd if sd is not None else -1))
