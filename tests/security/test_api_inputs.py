@@ -60,7 +60,8 @@ def test_a_lone_surrogate_in_a_message_is_a_400_naming_the_field(api, stream):
 
 
 @pytest.mark.parametrize(("body", "param"), [
-    (f'{{"model": "{FAKE_CHAT}", "messages": [{{"role": "user", "content": [{{"type": "text", "text": "\\udfff"}}]}}]}}',
+    (f'{{"model": "{FAKE_CHAT}", '
+     '"messages": [{"role": "user", "content": [{"type": "text", "text": "\\udfff"}]}]}',
      "messages[0].content[0].text"),
     (f'{{"model": "{FAKE_CHAT}\\ud800", "messages": {HI}}}', "model"),
     (f'{{"model": "{FAKE_CHAT}", "messages": {HI}, "stop": ["ok", "\\ud83d"]}}', "stop[1]"),
@@ -87,8 +88,8 @@ def test_a_surrogate_pair_is_just_a_character(api):
 # -- item 7: deep JSON and what is not JSON ------------------------------------------------------------------
 @pytest.mark.parametrize("raw", [b"[" * 100_000 + b"]" * 100_000,
                                  b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
-                                 ('{"model": "%s", "messages": %s, "metadata": %s}' % (FAKE_CHAT, HI, "[" * 40 + "]" * 40)
-                                  ).encode()])
+                                 f'{{"model": "{FAKE_CHAT}", "messages": {HI}, "metadata": {"[" * 40 + "]" * 40}}}'
+                                 .encode()])
 @pytest.mark.parametrize("path", [CHAT, IMAGES])
 def test_deeply_nested_json_is_a_400_not_a_500(api, raw, path):
     err = refused(api.post(path, raw), None)
@@ -108,7 +109,8 @@ CHAT_FIELDS: dict[str, Number] = {
     "max_completion_tokens": MAX_NEW_TOKENS, "repetition_penalty": REPETITION_PENALTY,
     "frequency_penalty": FREQUENCY_PENALTY, "presence_penalty": PRESENCE_PENALTY, "seed": CHAT_SEED,
 }
-IMAGE_FIELDS: dict[str, Number] = {"n": IMAGE_COUNT, "steps": IMAGE_STEPS, "guidance_scale": GUIDANCE, "seed": IMAGE_SEED}
+IMAGE_FIELDS: dict[str, Number] = {"n": IMAGE_COUNT, "steps": IMAGE_STEPS, "guidance_scale": GUIDANCE,
+                                   "seed": IMAGE_SEED}
 
 
 def _over(option: Number) -> int | float:

@@ -51,8 +51,10 @@ def conversation(turns: int, system: str | None = "SYSTEM-RULES stay.", seed: in
     words = "the quick brown fox jumps over a lazy dog near seven stars".split()
     msgs = [{"role": "system", "content": system}] if system else []
     for i in range(turns):
-        msgs.append({"role": "user", "content": f"Question {i}: " + " ".join(rng.choices(words, k=rng.randrange(1, 30)))})
-        msgs.append({"role": "assistant", "content": f"Answer {i}: " + " ".join(rng.choices(words, k=rng.randrange(1, 60)))})
+        question = " ".join(rng.choices(words, k=rng.randrange(1, 30)))
+        answer = " ".join(rng.choices(words, k=rng.randrange(1, 60)))
+        msgs += [{"role": "user", "content": f"Question {i}: {question}"},
+                 {"role": "assistant", "content": f"Answer {i}: {answer}"}]
     msgs.append({"role": "user", "content": "LAST-QUESTION?"})
     return msgs
 
