@@ -48,3 +48,12 @@ def test_after_login_the_page_has_its_components(app: RunningApp) -> None:
     assert config.status == 200 and json.loads(config.body)["components"]
     assert "tiny-llama" in config.text  # the logged-in page still lists the models
     assert "/openapi.json" not in send(app.url, "GET", "/openapi.json", {"Cookie": cookie}).text
+
+
+def test_uploads_need_a_login(app: RunningApp) -> None:
+    boundary = "----localai-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n\r\nhello\r\n"
+            f"--{boundary}--\r\n").encode()
+    answer = send(app.url, "POST", "/gradio_api/upload", {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+                  body)
+    assert answer.status == 401
