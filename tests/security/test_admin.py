@@ -111,3 +111,12 @@ def test_the_models_tab_greys_out_admin_controls_for_others() -> None:
     alice = apply(SimpleNamespace(username="alice", headers={}, session_hash="y"))
     assert all(not isinstance(u, dict) or u.get("__type__") != "update" or len(u) == 1 for u in alice)
     assert all("interactive" not in u for u in alice if isinstance(u, dict))
+
+
+def test_start_refuses_an_admin_who_is_not_a_login(tmp_path: Path, capsys) -> None:
+    import app
+
+    code = app.main(["--no-browser", "--models-dir", str(tmp_path / "m"), "--data-dir", str(tmp_path / "d"),
+                     "--outputs-dir", str(tmp_path / "o"), "--auth", "alice:a", "--admin", "mallory"])
+    err = capsys.readouterr().err
+    assert code == 2 and "mallory" in err and "Traceback" not in err

@@ -165,3 +165,17 @@ def test_sqlite_errors_that_are_not_about_the_disk_are_left_alone(tmp_path: Path
     from localai.storage import storage_error
 
     assert storage_error(sqlite3.IntegrityError("UNIQUE constraint failed"), tmp_path) is None
+
+
+def test_the_chat_page_shows_the_full_disk_in_plain_words(tmp_path: Path) -> None:
+    from localai.conversations import Conversations
+    from localai.options import ChatOptions
+    from localai.ui.common import user_error
+
+    history = History(tmp_path / "data" / "history.sqlite3")
+    _full(history)
+    with pytest.raises(UserError) as caught:  # what the Chat tab's send does first
+        Conversations(history).start_turn("alice", None, "m", "be brief " * 3000, ChatOptions(), "hello")
+    shown = str(user_error(caught.value, "ru"))
+    assert "Диск заполнен" in shown and str(tmp_path / "data") in shown
+    assert "OperationalError" not in shown and "Something went wrong" not in shown
