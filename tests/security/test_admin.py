@@ -104,7 +104,8 @@ def test_the_models_tab_greys_out_admin_controls_for_others() -> None:
     from localai.ui.translator import Translator
 
     services = SimpleNamespace(access=Access("alice"), is_admin=lambda user: user == "alice")
-    apply = lock_for_non_admins(services, Translator(None), ["offline", "download", "save"], "note")  # type: ignore[arg-type]
+    controls = ["offline", "download", "save"]
+    apply = lock_for_non_admins(services, Translator(None), controls, "note")  # type: ignore[arg-type]
     bob = apply(SimpleNamespace(username="bob", headers={"accept-language": "en"}, session_hash="x"))
     assert [u["interactive"] for u in bob[:3]] == [False, False, False]
     assert bob[3]["visible"] and "admin (alice)" in bob[3]["value"]
