@@ -6,9 +6,9 @@ refuses at once with a 429 (``Retry-After`` and a message that says when to try 
 the throttle does not allow, and otherwise lets Gradio check the password and records the outcome
 (200: logged in; anything else, or a dropped connection: a wrong password).
 
-The client address is the connection's own: ``X-Forwarded-For`` is not trusted (anyone can write
-it). Behind a reverse proxy every attempt comes from the proxy's address, and the per-name limit
-still holds.
+The client address is the connection's, as uvicorn reports it: from a reverse proxy on this computer
+(127.0.0.1 / ::1) the one the proxy names in ``X-Forwarded-For``, from anywhere else the connection's
+own (a client's own ``X-Forwarded-For`` is ignored). Either way the per-name limit holds.
 """
 
 from __future__ import annotations
