@@ -71,6 +71,7 @@ def files_under(folder: Path) -> list[Path]:
 
 
 def test_download_fetches_only_the_needed_files_with_progress(tmp_path: Path, hub: FakeHub, tiny: Path) -> None:
+    hub.throttle = 0.01  # the speed needs 0.2 s of samples: a quick local download could finish before that
     events: list[DownloadProgress] = []
     statuses: list[str] = []
     result = make(tmp_path, hub).download(SPEC, on_progress=events.append,
