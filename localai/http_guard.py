@@ -28,6 +28,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from .asgi_request import BodyTooLarge, read_body, replay
 from .config import Settings
 from .errors import UserError
 from .messages import language_from_header, normalize, render
@@ -65,10 +66,6 @@ class UnsupportedMediaType(UserError):
 class TooLarge(UserError):
     status = 413
     code = "request_too_large"
-
-
-class BodyOverLimit(Exception):
-    """Raised while reading a body that grows past its limit."""
 
 
 @dataclass(frozen=True)
@@ -193,13 +190,13 @@ class HttpGuard:
         limit, path = self.limits.for_path(scope.get("path", "")), scope.get("path", "")
         if path.startswith("/v1/") and scope["method"] in UNSAFE_METHODS:
             try:
-                body = await _read_body(receive, limit)
-            except BodyOverLimit:
+                body = await read_body(receive, limit)
+            except BodyTooLarge:
                 await self.refuse(scope, receive, send, self.too_large(path, None, limit))
                 return
             if body is None:
                 return  # the client left before sending its whole body
-            receive = _replay(body, receive)
+            receive = replay(body, receive)
         state = {"read": 0, "over": False, "started": False}
 
         async def counted_receive() -> MutableMapping[str, Any]:
@@ -229,32 +226,6 @@ class HttpGuard:
             log.info("%s %s: the body was cut off at its limit", scope["method"], path)  # the app's reaction to it
         if state["over"] and not state["started"]:
             await self.refuse(scope, receive, send, self.too_large(path, None, limit))
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole body (None when the client disconnects first); TooLarge past ``limit`` bytes."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyOverLimit
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that gives ``body`` once, then waits on the client as before (disconnects)."""
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replayed() -> MutableMapping[str, Any]:
-        return pending.pop() if pending else await receive()
-
-    return replayed
 
 
 def _origin_of(url: str) -> str:
