@@ -12,6 +12,12 @@ Callers submit a function to a lane, then iterate ``job.events()``: ``Queued`` p
 ``Notice``), ``Stopping`` once cancelled, and one ending: ``Done(result)``, ``CancelledBeforeStart()``
 (cancelled while waiting: it never ran), or the job's ``UserError`` raised. Abandoning the iterator
 (a closed tab, a dropped HTTP stream) cancels the job.
+
+Jobs may share a **group** (chat requests for one model: ``("chat", name)``). The lane runs the first of them as
+usual; from inside it, ``lane.take_group(...)`` hands over the jobs of the same group waiting in line before any
+other job, so one runner (the continuous-batching engine) serves them together on the lane's one thread and ends
+each with ``lane.finish`` / ``lane.fail``. A job of another group waiting in front stops the joining: the runner
+drains, that job runs, nobody is overtaken.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import logging
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
@@ -153,11 +159,14 @@ class CancelToken:
 class Job:
     """One unit of work on a lane, owned by one user session or one API request."""
 
-    def __init__(self, fn: Callable[[Job], Any], owner: str, description: str, job_id: str) -> None:
+    def __init__(self, fn: Callable[[Job], Any], owner: str, description: str, job_id: str,
+                 group: Hashable | None = None, payload: Any = None) -> None:
         self.fn = fn
         self.owner = owner
         self.description = description
         self.id = job_id
+        self.group = group  # jobs with an equal group may be served together (see Lane.take_group)
+        self.payload = payload  # what a runner of the group serves for this job when it joins
         self._events: queue.Queue[JobEvent | _Failed] = queue.Queue()
         self.cancel = CancelToken(on_cancel=lambda: self.emit(Stopping()))
         self.result: Any = None  # stays None when it never ran
@@ -223,13 +232,16 @@ class Lane:
         self._stopped = False
 
     # -- submitting ------------------------------------------------------------------------------------
-    def submit(self, fn: Callable[[Job], Any], owner: str = "local", description: str = "") -> Job:
+    def submit(self, fn: Callable[[Job], Any], owner: str = "local", description: str = "", *,
+               group: Hashable | None = None, payload: Any = None) -> Job:
+        """Queue ``fn(job)``. Jobs with an equal ``group`` may be served together: a job of the group that is
+        running takes the others waiting with ``take_group``, and serves their ``payload`` itself."""
         with self._cond:
             if self._stopped:
                 raise Busy("error.worker.shutting_down", "hint.worker.try_again_moment")
             if len(self._pending) >= self.max_queue:
                 raise Busy("error.worker.busy", "hint.worker.try_again_minute", count=len(self._pending))
-            job = Job(fn, owner, description, f"{self.name}-{next(self._ids)}")
+            job = Job(fn, owner, description, f"{self.name}-{next(self._ids)}", group, payload)
             job._stop_in_lane = self.cancel_job
             self._pending.append(job)
             if len(self._workers) < min(self.threads, len(self._running) + len(self._pending)):
@@ -286,6 +298,52 @@ class Lane:
                 self._announce_positions()
             self._cond.notify_all()
 
+    # -- serving a group together (from the lane's own thread) -------------------------------------------
+    def take_group(self, group: Hashable, limit: int) -> list[Job]:
+        """Up to ``limit`` jobs of ``group`` waiting in line before any job of another group: they leave the line
+        and count as running; the caller (running a job of that group, on this lane's thread) serves their
+        ``payload`` and ends each with ``finish`` or ``fail`` — their ``fn`` is never called. Jobs cancelled while
+        waiting end as ``CancelledBeforeStart`` instead of being taken."""
+        if group is None:
+            raise ValueError("take_group needs a group")
+        taken: list[Job] = []
+        with self._cond:
+            self._drop_cancelled()
+            while self._pending and len(taken) < limit and self._pending[0].group == group and not self._stopped:
+                job = self._pending.popleft()
+                self._running.append(job)
+                taken.append(job)
+            if taken:
+                self._announce_positions()
+        return taken
+
+    def waiting_behind(self, group: Hashable) -> bool:
+        """Whether the next job in line belongs to another group (a runner of ``group`` should drain and let it
+        run rather than keep going)."""
+        with self._cond:
+            return bool(self._pending) and self._pending[0].group != group
+
+    def finish(self, job: Job, result: Any) -> None:
+        """End a running job with its result (``Done``), before or without its ``fn`` returning."""
+        self._end_running(job, Done(result))
+
+    def fail(self, job: Job, error: BaseException) -> None:
+        """End a running job with an error: a ``UserError`` as it is, anything else as the lane's plain
+        "crashed" message (the log keeps the traceback)."""
+        self._end_running(job, _Failed(self._as_user_error(job, error)))
+
+    def _end_running(self, job: Job, ending: Done | _Failed) -> None:
+        with self._cond:
+            if job.finished.is_set():
+                return
+            if job in self._running:
+                self._running.remove(job)
+        if isinstance(ending, Done):
+            job.result = ending.result
+        else:
+            job.error = ending.error
+        job._end(ending)
+
     def shutdown(self) -> None:
         with self._cond:
             self._stopped = True
@@ -298,12 +356,16 @@ class Lane:
         for i, job in enumerate(self._pending, start=1):
             job.emit(Queued(i))
 
+    def _drop_cancelled(self) -> None:
+        """Jobs cancelled while waiting leave the line, ending without running (call holding the lock)."""
+        for job in [j for j in self._pending if j.cancel.cancelled]:
+            self._pending.remove(job)
+            job._end(CancelledBeforeStart())
+
     def _next_job(self) -> Job | None:
         with self._cond:
             while True:
-                for job in [j for j in self._pending if j.cancel.cancelled]:  # they end without running
-                    self._pending.remove(job)
-                    job._end(CancelledBeforeStart())
+                self._drop_cancelled()
                 if self._pending:
                     job = self._pending.popleft()
                     self._running.append(job)
@@ -313,25 +375,25 @@ class Lane:
                     return None
                 self._cond.wait(timeout=0.5)
 
+    @staticmethod
+    def _as_user_error(job: Job, exc: BaseException) -> UserError:
+        if isinstance(exc, UserError):
+            log.info("job %s (%s) failed: %s", job.id, job.description, exc)
+            return exc
+        log.error("job %s (%s) crashed", job.id, job.description, exc_info=exc)
+        # a plain line, never a traceback
+        return InternalError("error.worker.crashed", "hint.worker.report",
+                             error=f"{type(exc).__name__}: {first_line(exc)}")
+
     def _loop(self) -> None:
         while (job := self._next_job()) is not None:
             ending: Done | _Failed
             try:
-                job.result = job.fn(job)
-                ending = Done(job.result)
-            except UserError as exc:
-                log.info("job %s (%s) failed: %s", job.id, job.description, exc)
-                job.error = exc
-                ending = _Failed(exc)
+                result = job.fn(job)
+                ending = Done(result)
             except Exception as exc:  # never let the lane die; the log keeps the traceback
-                log.exception("job %s (%s) crashed", job.id, job.description)
-                first = first_line(exc)  # a plain line, never a traceback
-                job.error = InternalError("error.worker.crashed", "hint.worker.report",
-                                          error=f"{type(exc).__name__}: {first}")
-                ending = _Failed(job.error)
-            with self._cond:
-                self._running.remove(job)
-            job._end(ending)
+                ending = _Failed(self._as_user_error(job, exc))
+            self._end_running(job, ending)  # nothing more when the job's runner already ended it
 
 
 @dataclass(frozen=True)

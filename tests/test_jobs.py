@@ -341,3 +341,149 @@ def test_job_ids_are_unique_across_lanes_and_found_by_id(lanes: Lanes) -> None:
 
 def test_a_lane_job_calling_its_own_lane_does_not_wait_for_itself(worker: Lane) -> None:
     assert worker.submit(lambda job: worker.call(lambda: "inner")).wait() == "inner"
+
+
+# -- groups: jobs served together by one runner (continuous batching) --------------------------------------
+def _group_runner(worker: Lane, served: list, gate: threading.Event, limit: int = 8):
+    """A job fn that serves its group: it ends itself, then keeps taking the waiting jobs of its group and
+    ends each with its payload doubled, until none is left (``gate`` holds it until the test queued the others)."""
+
+    def fn(job: Job) -> str:
+        assert gate.wait(WAIT)
+        worker.finish(job, ("first", job.payload))
+        while joined := worker.take_group(job.group, limit):
+            for other in joined:
+                served.append(other.payload)
+                worker.finish(other, other.payload * 2)
+        return "ignored: the job already ended"
+
+    return fn
+
+
+def test_a_group_runner_serves_the_jobs_of_its_group_waiting_in_line(worker: Lane) -> None:
+    gate, served, called = threading.Event(), [], []
+    first = worker.submit(_group_runner(worker, served, gate), group=("chat", "m"), payload=0)
+    others = [worker.submit(lambda job: called.append(job.id), group=("chat", "m"), payload=i) for i in (1, 2, 3)]
+    gate.set()
+    assert first.wait() == ("first", 0)  # the runner's result, not what fn returned
+    assert [j.wait() for j in others] == [2, 4, 6]
+    assert served == [1, 2, 3] and called == []  # joined jobs are served, their fn never runs
+    assert worker.queue_length() == 0
+
+
+def test_a_job_of_another_group_in_front_is_not_overtaken(worker: Lane) -> None:
+    gate, served, order = threading.Event(), [], []
+    first = worker.submit(_group_runner(worker, served, gate), group=("chat", "m"), payload=0)
+    early = worker.submit(lambda job: None, group=("chat", "m"), payload=1)
+    image = worker.submit(lambda job: order.append(("image", list(served))), description="image")
+    late = worker.submit(_group_runner(worker, served, threading.Event()), group=("chat", "m"), payload=5)
+    late_gate_free = worker.submit(lambda job: order.append("after"), group=("chat", "m"), payload=7)
+    gate.set()
+    first.wait()
+    assert early.wait() == 2
+    image.wait()
+    assert order[0] == ("image", [1])  # the image ran once the early chat was served, before the late ones
+    # the late runner's own gate is never set: it times out in its assert -> its job fails, the lane lives on
+    with pytest.raises(UserError):
+        late.wait()
+    late_gate_free.wait()
+    assert order[-1] == "after"
+
+
+def test_take_group_respects_its_limit_and_announces_positions(worker: Lane) -> None:
+    taken: list[list[int]] = []
+    gate = threading.Event()
+    waiting: list[Job] = []
+    announced: list[int] = []
+
+    def runner(job: Job) -> None:
+        assert gate.wait(WAIT)
+        while batch := worker.take_group(job.group, 2):
+            taken.append([j.payload for j in batch])
+            if len(taken) == 1:  # jobs 1 and 2 joined: job 3 is next in line now, and was told so
+                announced.extend(e.position for e in _drain_queued(waiting[2]))
+            for j in batch:
+                worker.finish(j, None)
+
+    worker.submit(runner, group="g", payload=0)
+    waiting.extend(worker.submit(lambda job: None, group="g", payload=i) for i in range(1, 6))
+    gate.set()
+    for j in waiting:
+        j.wait()
+    assert taken == [[1, 2], [3, 4], [5]]
+    assert announced[-1] == 1 and announced[0] > 1
+
+
+def _drain_queued(job: Job) -> list[Queued]:
+    """The Queued events already in a job's stream (without waiting for more)."""
+    out = []
+    while not job._events.empty():
+        event = job._events.get_nowait()
+        if isinstance(event, Queued):
+            out.append(event)
+    return out
+
+
+def test_jobs_cancelled_while_waiting_are_not_taken(worker: Lane) -> None:
+    gate, served = threading.Event(), []
+    first = worker.submit(_group_runner(worker, served, gate), group="g", payload=0)
+    keep = worker.submit(lambda job: None, group="g", payload=1)
+    gone = worker.submit(lambda job: None, group="g", payload=2)
+    gone.stop()
+    gate.set()
+    first.wait()
+    assert keep.wait() == 2
+    assert _kinds(gone.events()) == [CancelledBeforeStart] or gone.finished.is_set()
+    assert served == [1]
+
+
+def test_a_runner_fails_one_joined_job_and_ends_the_others(worker: Lane) -> None:
+    gate = threading.Event()
+
+    def runner(job: Job) -> None:
+        assert gate.wait(WAIT)
+        worker.finish(job, "ok")
+        for j in worker.take_group(job.group, 8):
+            if j.payload == "bad":
+                worker.fail(j, UserError("error.worker.busy", "hint.worker.try_again_minute", count=1))
+            elif j.payload == "crash":
+                worker.fail(j, RuntimeError("boom\nTraceback (most recent call last): secret"))
+            else:
+                worker.finish(j, j.payload)
+
+    worker.submit(runner, group="g")
+    bad = worker.submit(lambda job: None, group="g", payload="bad")
+    crash = worker.submit(lambda job: None, group="g", payload="crash")
+    fine = worker.submit(lambda job: None, group="g", payload="fine")
+    gate.set()
+    with pytest.raises(UserError) as refused:
+        bad.wait()
+    assert refused.value.key == "error.worker.busy"
+    with pytest.raises(UserError) as crashed:
+        crash.wait()
+    assert "boom" in str(crashed.value) and "Traceback" not in str(crashed.value)
+    assert fine.wait() == "fine"
+
+
+def test_cancelling_a_joined_job_reaches_its_runner(worker: Lane) -> None:
+    gate, joined_ev, stopped = threading.Event(), threading.Event(), []
+
+    def runner(job: Job) -> None:
+        assert gate.wait(WAIT)
+        worker.finish(job, None)
+        (other,) = worker.take_group(job.group, 8)
+        joined_ev.set()
+        while not other.cancel.cancelled:
+            threading.Event().wait(0.01)
+        stopped.append(other.id)
+        worker.finish(other, "partial")
+
+    worker.submit(runner, group="g")
+    other = worker.submit(lambda job: None, group="g", owner="alice")
+    gate.set()
+    assert joined_ev.wait(WAIT)
+    assert worker.position(other) == 0  # running
+    other.stop()
+    events = list(other.events())
+    assert _kinds(events)[-2:] == [Stopping, Done] and events[-1].result == "partial"
+    assert stopped == [other.id]
