@@ -41,6 +41,9 @@ class ModelSpec:
     # What serves it: "transformers", "diffusers" (later "gguf", "remote"); the registry keys its
     # factories, planners and scanners by this. Empty: the kind's default (DEFAULT_BACKENDS).
     backend: str = ""
+    # Text models: values the KV cache keeps per token (layers x key/value heads x head size x 2, K and V),
+    # read from the model's config; 0 when unknown. The planner sizes ``LoadPlan.cache_bytes`` from it.
+    kv_values_per_token: int = 0
 
     def __post_init__(self) -> None:
         if not self.backend:
@@ -128,6 +131,21 @@ def count_params(files: list[Path]) -> int:
     return total
 
 
+def kv_values_per_token(config: dict) -> int:
+    """Values a causal LM's KV cache keeps per token, from its config.json (layers x key/value heads x
+    head size x 2, for K and V); 0 when the config does not say. Multimodal configs: their text part."""
+    cfg = config.get("text_config") if isinstance(config.get("text_config"), dict) else config
+    try:
+        layers = int(cfg.get("num_hidden_layers") or cfg.get("n_layer") or 0)
+        heads = int(cfg.get("num_attention_heads") or cfg.get("n_head") or 0)
+        kv_heads = int(cfg.get("num_key_value_heads") or heads)
+        hidden = int(cfg.get("hidden_size") or cfg.get("n_embd") or 0)
+        head_dim = int(cfg.get("head_dim") or (hidden // heads if heads else 0))
+    except (TypeError, ValueError, AttributeError):
+        return 0
+    return max(0, layers * kv_heads * head_dim * 2)
+
+
 def weight_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.safetensors") if p.is_file())
 
@@ -157,7 +175,8 @@ def _text_spec_from_folder(folder: Path) -> ModelSpec:
         files = sorted(p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES and p.is_file())
         params = pickle_params_estimate(files, cfg if isinstance(cfg, dict) else {})
     return ModelSpec(name=folder.name, kind="text", source="local", path=folder, params=params,
-                     weight_bytes=sum(f.stat().st_size for f in files), family=family, context_length=ctx)
+                     weight_bytes=sum(f.stat().st_size for f in files), family=family, context_length=ctx,
+                     kv_values_per_token=kv_values_per_token(cfg) if isinstance(cfg, dict) else 0)
 
 
 def scan_text_models(models_dir: Path) -> list[ModelSpec]:

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .catalog import PICKLE_SUFFIXES, ModelSpec, builtin_catalog, count_params, pickle_params_estimate
+from .catalog import (PICKLE_SUFFIXES, ModelSpec, builtin_catalog, count_params, kv_values_per_token,
+                      pickle_params_estimate)
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +102,13 @@ def spec_from_snapshot(repo_id: str, folder: Path, catalog: Sequence[ModelSpec] 
         params = 0
     size = sum(p.stat().st_size for p in weights)
     ctx = int(config.get("max_position_embeddings") or 0) if kind == "text" else 0
+    kv = kv_values_per_token(config) if kind == "text" else 0
     known = next((m for m in catalog if m.repo_id and m.repo_id.lower() == repo_id.lower() and m.kind == kind), None)
     if known is not None:
-        return replace(known, source="cache", path=folder, params=params or known.params, weight_bytes=size)
+        return replace(known, source="cache", path=folder, params=params or known.params, weight_bytes=size,
+                       kv_values_per_token=kv or known.kv_values_per_token)
     return ModelSpec(name=repo_id, kind=kind, source="cache", repo_id=repo_id, path=folder, params=params,
-                     weight_bytes=size, family=family, context_length=ctx,
+                     weight_bytes=size, family=family, context_length=ctx, kv_values_per_token=kv,
                      description="Found in the Hugging Face cache.")
 
 

@@ -64,12 +64,21 @@ class LoadPlan:
     trust_remote_code: bool = False
     # Backend-specific settings as (name, value) pairs, e.g. (("gguf_file", "x.Q4_K_M.gguf"),).
     extras: tuple[tuple[str, Any], ...] = ()
+    # Memory for the KV cache of batched requests and kept conversations, in the same pool, budgeted in
+    # the fit check beside ``estimated_bytes`` (the engine sizes its paged cache from it); 0: no budget
+    # (the engine then picks its own default).
+    cache_bytes: int = 0
 
     def __post_init__(self) -> None:
         if not self.pool:
             object.__setattr__(self, "pool", "ram" if self.device == "cpu" else "gpu")
         if self.pool not in POOLS:
             raise ValueError(f"unknown memory pool {self.pool!r}; one of {', '.join(POOLS)}")
+
+    @property
+    def held_bytes(self) -> int:
+        """What the loaded model holds in its pool: the weights and its KV cache budget."""
+        return self.estimated_bytes + self.cache_bytes
 
     def extra(self, name: str, default: Any = None) -> Any:
         return dict(self.extras).get(name, default)
@@ -96,10 +105,36 @@ def _what(way_quantization: str, dtype: str) -> Message | str:
     return quant_name(way_quantization) if way_quantization != "none" else dtype
 
 
-def text_headroom(weight_bytes: float, on_cpu: bool) -> int:
-    """Memory kept free beside the weights: KV cache, activations, runtime (CUDA context / OS)."""
-    base = 1.0 * GIB if on_cpu else 0.5 * GIB
-    return int(base + min(2.0 * GIB, 0.1 * weight_bytes))
+# The KV cache of a chat model: batched requests and the conversations kept for fast follow-ups. The
+# engine sizes its paged cache from ``LoadPlan.cache_bytes``. Wanted: several chats at once plus kept
+# conversations; when that does not fit beside the weights, the least: one long conversation.
+CACHE_TOKENS = 16384
+CACHE_MIN_TOKENS = 4096
+KV_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}  # per cached value, by compute dtype (quantized models too)
+
+
+def runtime_headroom(on_cpu: bool) -> int:
+    """Memory kept free beside the weights and the KV cache: activations, runtime (CUDA context / OS)."""
+    return int(1.0 * GIB if on_cpu else 0.5 * GIB)
+
+
+def kv_bytes_per_token(spec: ModelSpec, dtype: str) -> int:
+    """Bytes of KV cache per token in ``dtype`` (the compute dtype); 0 when the model's shape is unknown."""
+    return spec.kv_values_per_token * KV_BYTES.get(dtype, 4)
+
+
+def kv_cache_choices(spec: ModelSpec, dtype: str, weight_bytes: float) -> list[tuple[int, int]]:
+    """(cache bytes, tokens) to try, largest first. A model of unknown shape (a catalog model not on disk
+    yet) gets 10% of its weights, at most 2 GiB, with its token count unknown (0)."""
+    per_token = kv_bytes_per_token(spec, dtype)
+    if per_token:
+        return [(per_token * CACHE_TOKENS, CACHE_TOKENS), (per_token * CACHE_MIN_TOKENS, CACHE_MIN_TOKENS)]
+    return [(int(min(2.0 * GIB, 0.1 * weight_bytes)), 0)]
+
+
+def text_headroom(cache_bytes: float, on_cpu: bool) -> int:
+    """Memory kept free beside the weights: the KV cache budget plus the runtime's."""
+    return int(runtime_headroom(on_cpu) + cache_bytes)
 
 
 def _check_prefs(prefs: LoadPrefs) -> None:
@@ -217,14 +252,23 @@ def _plan_text_unchecked(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs) ->
     user_fixed = any(v != "auto" for v in (prefs.dtype, prefs.quantization, prefs.offload))
     for way in ways:
         need = _need(spec, way)
-        if need + text_headroom(need, device == "cpu") <= _capacity(hw, device, way):
-            return LoadPlan(device, way.dtype, way.quantization, way.offload, int(need),
-                            _reason(spec, hw, device, ways, way, True, user_fixed), pool=_pool(device))
+        for cache, tokens in kv_cache_choices(spec, way.dtype, need):
+            if need + text_headroom(cache, device == "cpu") <= _capacity(hw, device, way):
+                reason = _with_cache(_reason(spec, hw, device, ways, way, True, user_fixed), cache, tokens)
+                return LoadPlan(device, way.dtype, way.quantization, way.offload, int(need), reason,
+                                pool=_pool(device), cache_bytes=cache)
     if user_fixed:  # honour the user's choice, and say it may not fit
         way = ways[0]
+        cache, tokens = kv_cache_choices(spec, way.dtype, _need(spec, way))[-1]
         return LoadPlan(device, way.dtype, way.quantization, way.offload, int(_need(spec, way)),
-                        _reason(spec, hw, device, ways, way, False, True), pool=_pool(device))
+                        _with_cache(_reason(spec, hw, device, ways, way, False, True), cache, tokens),
+                        pool=_pool(device), cache_bytes=cache)
     return None
+
+
+def _with_cache(reason: Message, cache_bytes: int, tokens: int) -> Message:
+    """The reason with the KV cache budget after it, when the model's shape gave one."""
+    return Message("plan.cache", reason=reason, cache=gb(cache_bytes), tokens=tokens) if tokens else reason
 
 
 def plan_text_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPrefs(),

@@ -187,8 +187,8 @@ class Registry:
         hw = self._hardware()
         with self._lock:
             held = [e.backend for k, e in self._loaded.items() if k != self._key(spec)]
-        held_gpu = sum(b.plan.estimated_bytes for b in held if b.plan.pool == "gpu")
-        held_ram = sum(b.plan.estimated_bytes for b in held if b.plan.pool == "ram")
+        held_gpu = sum(b.plan.held_bytes for b in held if b.plan.pool == "gpu")
+        held_ram = sum(b.plan.held_bytes for b in held if b.plan.pool == "ram")
         now = hw
         hw = hw.with_free(free_vram=hw.free_vram + held_gpu, available_ram=hw.available_ram + held_ram)
         opt_ins = self.model_settings.get(spec.kind, spec.name)
@@ -196,7 +196,7 @@ class Registry:
                        allow_pickle=opt_ins.allow_pickle, trust_remote_code=opt_ins.trust_remote_code)
         # Say so when the models loaded now would have to go first (chat and images share the memory).
         in_pool = [b.spec.name for b in held if b.plan.pool == plan.pool != "none"]
-        if in_pool and _free_in(now, plan.pool) < plan.estimated_bytes * 1.1:
+        if in_pool and _free_in(now, plan.pool) < plan.held_bytes * 1.1:
             plan = replace(plan, reason=Message("plan.will_unload", reason=plan.reason, names=", ".join(in_pool)))
         return plan
 
@@ -269,10 +269,10 @@ class Registry:
                 others = sorted(((k, e) for k, e in self._loaded.items() if k != keep),
                                 key=lambda kv: kv[1].last_used)
                 same_pool = [(k, e) for k, e in others if e.backend.plan.pool == plan.pool]
-                if free >= plan.estimated_bytes * 1.1 or not same_pool:
+                if free >= plan.held_bytes * 1.1 or not same_pool:
                     return evicted
                 key, entry = same_pool[0]
-                log.info("evicting %s: %s needed, %s free", key, format_bytes(plan.estimated_bytes), format_bytes(free))
+                log.info("evicting %s: %s needed, %s free", key, format_bytes(plan.held_bytes), format_bytes(free))
                 self.unload(entry.backend.spec.name, entry.backend.spec.kind)
                 evicted.append(entry.backend.spec.name)
             return evicted

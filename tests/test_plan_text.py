@@ -2,7 +2,9 @@
 
 Expected plans are worked out by hand from DESIGN.md ("Hardware -> load plan") and the byte
 figures in plan.py: 16-bit = 2 B/param, int8 = 1.15, nf4 = 0.6, fp32 = 4, and headroom
-``text_headroom(w) = 0.5 GiB (GPU) / 1 GiB (CPU) + min(2 GiB, 0.1 * w)``. First that fits:
+``text_headroom = 0.5 GiB (GPU) / 1 GiB (CPU) + the KV cache budget``; these specs have no KV shape
+(``kv_values_per_token`` 0), so the cache budget is ``min(2 GiB, 0.1 * w)`` (test_plan_cache.py has the
+shaped ones). First that fits:
 GPU 16-bit -> int8 -> nf4 -> nf4 with device_map into 0.8 x free RAM -> NotEnoughMemory.
 CPU: fp32 -> bf16 -> nf4 (only when bitsandbytes works). No bitsandbytes on CUDA/ROCm:
 16-bit with device_map. MPS: fp16 only. Each machine below notes its tightest boundary.

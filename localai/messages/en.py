@@ -585,6 +585,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.extra.slower_than_fp32": " (slower than fp32)",
     "plan.extra.slow": " (slow)",
     "plan.text.smaller": "{too_big} -> {what}, {need}{slow}",
+    "plan.cache": "{reason}; KV cache {cache} ({tokens} tokens)",
     "plan.bnb.not_on_device": "not available on this device",
     "plan.bnb.not_installed": "not installed",
     "error.plan.folder_size_unknown": (

@@ -618,6 +618,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.extra.slower_than_fp32": " (медленнее, чем fp32)",
     "plan.extra.slow": " (медленно)",
     "plan.text.smaller": "{too_big} -> {what}, {need}{slow}",
+    "plan.cache": "{reason}; KV-кэш {cache} ({tokens} токенов)",
     "plan.bnb.not_on_device": "недоступен на этом устройстве",
     "plan.bnb.not_installed": "не установлен",
     "error.plan.folder_size_unknown": (
