@@ -38,12 +38,15 @@ class ModelSpec:
     # (("unet", 859520964), ("vae", 83653863), ...); empty when unknown (the planner then splits
     # ``params`` the way the family's reference model does).
     components: tuple[tuple[str, int], ...] = ()
-    # What serves it: "transformers", "diffusers" (later "gguf", "remote"); the registry keys its
+    # What serves it: "transformers", "diffusers", "gguf" (later "remote"); the registry keys its
     # factories, planners and scanners by this. Empty: the kind's default (DEFAULT_BACKENDS).
     backend: str = ""
     # Text models: values the KV cache keeps per token (layers x key/value heads x head size x 2, K and V),
     # read from the model's config; 0 when unknown. The planner sizes ``LoadPlan.cache_bytes`` from it.
     kv_values_per_token: int = 0
+    # The weights' own quantization as their file names it (a GGUF file's "Q4_K_M", "Q8_0", "F16"); empty
+    # for plain safetensors. Shown beside the size; the planner still plans the dequantized model.
+    quantization: str = ""
 
     def __post_init__(self) -> None:
         if not self.backend:
@@ -56,6 +59,8 @@ class ModelSpec:
             parts.append(f"{self.params / 1e9:.2g}B params" if self.params >= 1e8 else f"{self.params / 1e6:.3g}M params")
         if self.weight_bytes:
             parts.append(f"{self.weight_bytes / 1e9:.2f} GB")
+        if self.quantization:
+            parts.append(self.quantization)
         return ", ".join(parts)
 
 

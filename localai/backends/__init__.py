@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..registry import Registry
 
-BUILTIN = ("transformers_chat", "diffusers_image")  # modules of this package, each with register(registry)
+BUILTIN = ("transformers_chat", "gguf_chat", "diffusers_image")  # modules here, each with register(registry)
 
 
 def register_builtin_backends(registry: Registry) -> None:

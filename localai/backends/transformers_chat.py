@@ -95,6 +95,19 @@ class _Stream:
             self.emitted = len(self.text)
 
 
+@dataclass(frozen=True)
+class WeightsSource:
+    """Where a chat model loads from: a folder, what ``from_pretrained`` needs besides the plan (e.g.
+    ``gguf_file``), and what a failed load names and suggests."""
+
+    folder: Path
+    from_pretrained: dict[str, Any] = field(default_factory=dict)
+    shown_as: Path | None = None  # what errors name (default: the folder)
+    tokenizer_error_key: str = "error.load.tokenizer"
+    tokenizer_hint_key: str = "hint.load.tokenizer"
+    broken_hint_key: str = "hint.load.text_folder"
+
+
 class TransformersChatBackend:
     """A transformers causal LM loaded according to a ``LoadPlan`` (a ``ChatBackend``)."""
 
@@ -112,26 +125,35 @@ class TransformersChatBackend:
         self.use_safetensors = True
 
     # -- loading ------------------------------------------------------------------------------------
-    def load(self, on_status: Callable[[Message], None] = lambda s: None) -> None:
+    def _weights_source(self) -> WeightsSource:
+        """Where ``load`` reads the model from, checked first: the spec's safetensors folder (the GGUF backend
+        overrides this one method)."""
         folder = local_folder(self.spec)
         check_text_folder(folder, allow_pickle=self.plan.allow_pickle)
         check_remote_code(folder, allowed=self.plan.trust_remote_code)
         self.use_safetensors = any(folder.glob("*.safetensors"))  # False only for opted-in pickle weights
-        self.folder = folder
+        return WeightsSource(folder)
+
+    def load(self, on_status: Callable[[Message], None] = lambda s: None) -> None:
+        source = self._weights_source()
+        folder = self.folder = source.folder
+        shown_as = source.shown_as or folder
         import torch  # noqa: PLC0415
         from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
 
         on_status(Message("status.loading_tokenizer", name=self.spec.name))
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True,
-                                                           trust_remote_code=self.plan.trust_remote_code)
+                                                           trust_remote_code=self.plan.trust_remote_code,
+                                                           **source.from_pretrained)
         except Exception as exc:
-            log.exception("loading the tokenizer in %s failed", folder)
-            raise ModelFolderInvalid("error.load.tokenizer", "hint.load.tokenizer", folder=folder,
+            log.exception("loading the tokenizer of %s failed", shown_as)
+            raise ModelFolderInvalid(source.tokenizer_error_key, source.tokenizer_hint_key, folder=shown_as,
                                      error=first_line(exc, 200)) from None
         try:
             on_status(Message("status.loading_weights", name=self.spec.name, plan=self.plan.describe()))
-            self.model = AutoModelForCausalLM.from_pretrained(folder, **self._load_kwargs(torch))
+            self.model = AutoModelForCausalLM.from_pretrained(folder, **self._load_kwargs(torch),
+                                                              **source.from_pretrained)
             if self.plan.offload != "device_map" and self.plan.quantization in ("none",) and self.plan.device != "cpu":
                 self.model.to(self.plan.device)
             if self.plan.device == "cpu" and self.plan.quantization == "int8":
@@ -140,9 +162,9 @@ class TransformersChatBackend:
         except Exception as exc:
             self.unload()
             raise load_failure(
-                exc, name=self.spec.name, plan=self.plan.describe(), source=folder,
+                exc, name=self.spec.name, plan=self.plan.describe(), source=shown_as,
                 oom_hint_key="hint.memory.load_oom_text", broken_key="error.load.text_failed",
-                broken_hint_key="hint.load.text_folder") from None
+                broken_hint_key=source.broken_hint_key) from None
         cfg = self.model.config
         self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or self.spec.context_length or 2048)
         if self.tokenizer.pad_token_id is None:

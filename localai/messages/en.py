@@ -174,6 +174,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "models.partial": " ({size} of an interrupted download is kept; Download continues it)",
     "models.facts": "{kind} model · {params} parameters · {size} · license {license} · {gated} · {where}",
     "models.size_unknown": "size unknown",
+    "models.size_gguf": "{size} · GGUF {quant}",
     "models.unknown": "unknown",
     "models.gated": "gated (needs a Hugging Face login)",
     "models.ungated": "ungated",
@@ -484,6 +485,21 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "The tokenizer files (tokenizer.json, tokenizer_config.json) in '{folder}' could not be read: {error}"
     ),
     "hint.load.tokenizer": "Copy this model's tokenizer files again from its download.",
+    "error.gguf.gone": "The GGUF file {path} no longer exists.",
+    "error.gguf.unreadable": "The GGUF file {path} could not be read: {error}",
+    "hint.gguf.broken": (
+        "Check that the .gguf file is complete (an interrupted download leaves it short) and not one part of a "
+        "split model; download it again if it is damaged."
+    ),
+    "error.gguf.architecture": (
+        "{name} is a GGUF model of the '{architecture}' architecture, which the installed transformers cannot "
+        "load from GGUF."
+    ),
+    "hint.gguf.architecture": (
+        "Use a GGUF file of an architecture it reads ({supported}), or the model's safetensors version in "
+        "models/text/<name>/; a newer transformers may read it too."
+    ),
+    "error.gguf.tokenizer": "The tokenizer stored in the GGUF file {folder} could not be read: {error}",
     # -- folder -------------------------------------------------------------------------------------
     "error.folder.no_model_index": "The image model folder '{folder}' has no model_index.json.",
     "hint.folder.image_needs": (
@@ -632,6 +648,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.plan.check_weights": "Check that the model folder holds its *.safetensors files.",
     "plan.will_unload": "{reason}; {names} will be unloaded first to make room",
     "plan.unloaded": "{reason}; unloaded {names} to make room",
+    "plan.gguf": "GGUF {type} file, dequantized at load: {reason}",
     # -- download -----------------------------------------------------------------------------------
     "error.download.already_here": "{name} is already on this computer ({path}).",
     "hint.download.just_load": "Load it, no download needed.",

@@ -181,6 +181,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "models.partial": " (сохранено {size} прерванного скачивания; «Скачать» продолжит его)",
     "models.facts": "Модель: {kind} · параметров: {params} · {size} · лицензия {license} · {gated} · {where}",
     "models.size_unknown": "размер неизвестен",
+    "models.size_gguf": "{size} · файл GGUF {quant}",
     "models.unknown": "неизвестна",
     "models.gated": "закрытая (нужен вход в Hugging Face)",
     "models.ungated": "открытая",
@@ -509,6 +510,21 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "{error}"
     ),
     "hint.load.tokenizer": "Скопируйте файлы токенизатора этой модели заново.",
+    "error.gguf.gone": "Файла GGUF {path} больше нет.",
+    "error.gguf.unreadable": "Не удалось прочитать файл GGUF {path}: {error}",
+    "hint.gguf.broken": (
+        "Проверьте, что файл .gguf целый (прерванное скачивание оставляет его коротким) и что это не часть "
+        "разбитой на куски модели; если он повреждён, скачайте его заново."
+    ),
+    "error.gguf.architecture": (
+        "{name} — модель GGUF с архитектурой «{architecture}», а установленная версия transformers не умеет "
+        "загружать её из GGUF."
+    ),
+    "hint.gguf.architecture": (
+        "Возьмите файл GGUF с архитектурой, которую она читает ({supported}), или версию модели в safetensors "
+        "в папке models/text/<имя>/; возможно, её прочитает и более новая версия transformers."
+    ),
+    "error.gguf.tokenizer": "Не удалось прочитать токенизатор, записанный в файле GGUF {folder}: {error}",
     # -- folder -------------------------------------------------------------------------------------
     "error.folder.no_model_index": "В папке модели картинок «{folder}» нет model_index.json.",
     "hint.folder.image_needs": (
@@ -668,6 +684,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.plan.check_weights": "Проверьте, что в папке модели есть её файлы *.safetensors.",
     "plan.will_unload": "{reason}; сначала будут выгружены {names}, чтобы освободить место",
     "plan.unloaded": "{reason}; выгружено, чтобы освободить место: {names}",
+    "plan.gguf": "файл GGUF {type}, распаковывается при загрузке: {reason}",
     # -- download -----------------------------------------------------------------------------------
     "error.download.already_here": "Модель {name} уже есть на этом компьютере ({path}).",
     "hint.download.just_load": "Просто загрузите её — скачивать не нужно.",

@@ -43,6 +43,12 @@ def _where(source: str, lang: str) -> str:
     return text(lang, f"models.where.{source}") if source in WHERE else source
 
 
+def _size(spec: ModelSpec, lang: str, unknown: str = "?") -> str:
+    """Its size on disk, and a GGUF file's quantization type ("98.4 MB · GGUF Q4_1")."""
+    size = format_bytes(spec.weight_bytes) if spec.weight_bytes else unknown
+    return text(lang, "models.size_gguf", size=size, quant=spec.quantization) if spec.quantization else size
+
+
 def _key(spec: ModelSpec) -> str:
     return f"{spec.kind}/{spec.name}"
 
@@ -94,7 +100,7 @@ def model_rows(state: AppState, lang: str = "en") -> list[list[str]]:
                 if info.plan else f"⚠️ {render(info.problem, lang)[:80]}")
         star = " ★" if (spec.kind, spec.name) in defaults else ""
         rows.append([spec.name + star, _kind(spec.kind, lang), _where(spec.source, lang),
-                     format_params(spec.params), format_bytes(spec.weight_bytes) if spec.weight_bytes else "?",
+                     format_params(spec.params), _size(spec, lang),
                      spec.license or "?",
                      text(lang, "models.gated_yes" if spec.gated else "common.no"), plan])
     return rows
@@ -119,7 +125,7 @@ def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
     if partial:
         where += text(lang, "models.partial", size=format_bytes(partial))
     facts = text(lang, "models.facts", kind=_kind(s.kind, lang), params=format_params(s.params),
-                 size=format_bytes(s.weight_bytes) if s.weight_bytes else text(lang, "models.size_unknown"),
+                 size=_size(s, lang, text(lang, "models.size_unknown")),
                  license=s.license or text(lang, "models.unknown"),
                  gated=text(lang, "models.gated" if s.gated else "models.ungated"), where=where)
     lines = [f"### {s.name}", s.description or "", facts]
