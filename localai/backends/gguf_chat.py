@@ -72,7 +72,8 @@ class GGUFChatBackend(TransformersChatBackend):
                                   architecture=header.architecture or "?", name=file.name,
                                   supported=supported_architectures())
         self.use_safetensors = True  # ignored by transformers next to gguf_file
-        return WeightsSource(Path(file).parent, {"gguf_file": file.name}, shown_as=file,
+        # An absolute path: transformers would otherwise try a bare file name in the working directory first.
+        return WeightsSource(Path(file).parent, {"gguf_file": str(Path(file).absolute())}, shown_as=file,
                              tokenizer_error_key="error.gguf.tokenizer", tokenizer_hint_key="hint.gguf.broken",
                              broken_hint_key="hint.gguf.broken")
 

@@ -1,0 +1,126 @@
+"""Real answers from a real model: SmolLM2-135M-Instruct (tests/real_model.py), as its GGUF file and as the
+safetensors folder converted from it, through services and through the OpenAI API (the official ``openai``
+client against a server on 127.0.0.1). Asked "What is the capital of France?" at temperature 0, it says Paris.
+
+One app state (both models loaded once) and one server serve the whole module.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai
+import pytest
+
+from localai.jobs import Generating, TextDelta
+from localai.options import ChatOptions
+from tests.real_model import CAPITAL_ANSWER, CAPITAL_QUESTION, SMOLLM2_FILE, SMOLLM2_FOLDER
+
+pytestmark = pytest.mark.slow
+GREEDY = ChatOptions(temperature=0.0, max_new_tokens=32)
+QUESTION = [{"role": "user", "content": CAPITAL_QUESTION}]
+
+
+@dataclass
+class RealApp:
+    state: object
+    url: str  # the OpenAI API's base URL: http://127.0.0.1:PORT/v1
+
+    def client(self) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.url, api_key="anything", max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def real_app(real_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApp]:
+    import uvicorn
+    from fastapi import FastAPI
+
+    from localai.api import mount_api
+    from localai.auth import ApiKey
+    from localai.config import parse_settings
+    from localai.state import build_state
+    from tests.app_process import free_port
+
+    tmp = tmp_path_factory.mktemp("real-app")
+    settings = parse_settings(["--models-dir", str(real_models_dir), "--data-dir", str(tmp / "data"),
+                               "--outputs-dir", str(tmp / "outputs"), "--no-browser", "--offline"], env={})
+    state = build_state(settings)
+    app = FastAPI()
+    mount_api(app, state.services, ApiKey(None, False))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield RealApp(state, f"http://127.0.0.1:{port}/v1")
+    server.should_exit = True
+    thread.join(timeout=10)
+    state.lanes.torch.call(state.registry.unload_all)
+    state.lanes.shutdown()
+
+
+def _ask(state, model: str) -> tuple[str, list]:
+    job = state.services.chat(model, QUESTION, GREEDY)
+    events = list(job.events())
+    result = events[-1].result
+    assert any(isinstance(e, Generating) for e in events)
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == result.text, "the stream is the answer"
+    return result.text, events
+
+
+@pytest.fixture(scope="module")
+def gguf_answer(real_app: RealApp) -> str:
+    return _ask(real_app.state, SMOLLM2_FILE)[0]
+
+
+@pytest.fixture(scope="module")
+def folder_answer(real_app: RealApp) -> str:
+    return _ask(real_app.state, SMOLLM2_FOLDER)[0]
+
+
+def test_the_gguf_file_is_listed_with_its_header_facts(real_app: RealApp) -> None:
+    specs = {s.name: s for s in real_app.state.services.list_models("text") if s.source == "local"}
+    gguf, folder = specs[SMOLLM2_FILE], specs[SMOLLM2_FOLDER]
+    assert (gguf.backend, gguf.family, gguf.quantization) == ("gguf", "llama", "Q4_1")
+    assert gguf.params == folder.params == 134_515_008, "the same parameters in both forms"
+    assert gguf.weight_bytes < folder.weight_bytes / 5, "4-bit on disk; 32-bit in the converted folder"
+    assert gguf.context_length == 8192
+
+
+def test_services_answer_paris_from_the_gguf_file(real_app: RealApp, gguf_answer: str) -> None:
+    assert CAPITAL_ANSWER in gguf_answer, gguf_answer
+    backend = real_app.state.registry.get_loaded(real_app.state.registry.resolve(SMOLLM2_FILE, "text"))
+    assert backend.plan.extra("gguf_type") == "Q4_1" and backend.tokenizer.chat_template, "its own chat template"
+
+
+def test_services_answer_paris_from_the_safetensors_folder(folder_answer: str) -> None:
+    assert CAPITAL_ANSWER in folder_answer, folder_answer
+
+
+def test_both_forms_give_the_same_greedy_answer(gguf_answer: str, folder_answer: str) -> None:
+    assert gguf_answer == folder_answer, "the folder holds the GGUF file's dequantized weights"
+
+
+def test_the_api_lists_both_forms(real_app: RealApp) -> None:
+    ids = {m.id for m in real_app.client().models.list().data}
+    assert {SMOLLM2_FILE, SMOLLM2_FOLDER} <= ids
+
+
+@pytest.mark.parametrize("model", [SMOLLM2_FILE, SMOLLM2_FOLDER])
+def test_the_openai_client_gets_paris(real_app: RealApp, model: str, gguf_answer: str) -> None:
+    client = real_app.client()
+    reply = client.chat.completions.create(model=model, messages=QUESTION, temperature=0, max_tokens=32)
+    assert CAPITAL_ANSWER in reply.choices[0].message.content
+    assert reply.choices[0].message.content == gguf_answer, "the API answers as services do"
+    assert reply.usage.completion_tokens > 0 and reply.choices[0].finish_reason == "stop"
+    stream = client.chat.completions.create(model=model, messages=QUESTION, temperature=0, max_tokens=32,
+                                            stream=True)
+    streamed = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert streamed == gguf_answer, "streamed the same answer"
