@@ -92,6 +92,7 @@ def test_the_gguf_file_is_listed_with_its_header_facts(real_app: RealApp) -> Non
     assert gguf.params == folder.params == 134_515_008, "the same parameters in both forms"
     assert gguf.weight_bytes < folder.weight_bytes / 5, "4-bit on disk; 32-bit in the converted folder"
     assert gguf.context_length == 8192
+    assert gguf.kv_values_per_token == folder.kv_values_per_token == 30 * 3 * 64 * 2, "the KV cache's size per token"
 
 
 def test_services_answer_paris_from_the_gguf_file(real_app: RealApp, gguf_answer: str) -> None:
