@@ -48,6 +48,8 @@ def facts_rows(facts: SystemFacts, models_dir: Path | str, plan: Message | None,
     if hw is not None:
         ram = text(lang, "models.free_of", free=format_bytes(hw.available_ram), total=format_bytes(hw.total_ram))
         hardware += f" · {text(lang, 'check.ram')}: {ram} · bf16: {text(lang, 'common.yes' if hw.bf16 else 'common.no')}"
+        if hw.cpu_int8_speedup:
+            hardware += " · " + text(lang, "check.cpu_int8", speedup=f"{hw.cpu_int8_speedup:.1f}")
     gpu = (text(lang, "check.nvidia", driver=facts.nvidia_driver, cuda=facts.nvidia_max_cuda) if facts.nvidia_gpu
            else text(lang, "check.amd") if facts.amd_gpu else text(lang, "check.no_gpu"))
     gpu += "; " + text(lang, "check.torch_build", build=facts.torch_build or text(lang, "check.none"),

@@ -68,6 +68,9 @@ class LoadPlan:
     # the fit check beside ``estimated_bytes`` (the engine sizes its paged cache from it); 0: no budget
     # (the engine then picks its own default).
     cache_bytes: int = 0
+    # Peak memory while loading when it is above ``held_bytes``' weights (torch dynamic int8 on the CPU
+    # quantizes a loaded fp32 model); 0: the weights' size.
+    load_peak_bytes: int = 0
 
     def __post_init__(self) -> None:
         if not self.pool:
@@ -79,6 +82,11 @@ class LoadPlan:
     def held_bytes(self) -> int:
         """What the loaded model holds in its pool: the weights and its KV cache budget."""
         return self.estimated_bytes + self.cache_bytes
+
+    @property
+    def room_bytes(self) -> int:
+        """Free memory to have before loading: what it will hold, or its load peak when that is higher."""
+        return max(self.held_bytes, self.load_peak_bytes)
 
     def extra(self, name: str, default: Any = None) -> Any:
         return dict(self.extras).get(name, default)
@@ -110,6 +118,10 @@ def _what(way_quantization: str, dtype: str) -> Message | str:
 # conversations; when that does not fit beside the weights, the least: one long conversation.
 CACHE_TOKENS = 16384
 CACHE_MIN_TOKENS = 4096
+# Torch dynamic int8 on the CPU is the default when the hardware's probe measured it this much faster than
+# fp32 (noise stays below it), for models from this size: smaller ones sit in the CPU's caches.
+CPU_INT8_MIN_SPEEDUP = 1.3
+CPU_INT8_MIN_PARAMS = 50_000_000
 KV_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}  # per cached value, by compute dtype (quantized models too)
 
 
@@ -157,10 +169,19 @@ class _Way:
     offload: str
 
 
-def _text_ways(hw: HardwareInfo, device: str, prefs: LoadPrefs) -> list[_Way]:
+def cpu_int8_pays(spec: ModelSpec, hw: HardwareInfo) -> bool:
+    """Torch dynamic int8 decodes this model faster than fp32 on this CPU: measured so (the hardware's probe),
+    and the model is big enough for its weights to be read from memory rather than the CPU's caches."""
+    return hw.cpu_int8_speedup >= CPU_INT8_MIN_SPEEDUP and spec.params >= CPU_INT8_MIN_PARAMS
+
+
+def _text_ways(spec: ModelSpec, hw: HardwareInfo, device: str, prefs: LoadPrefs) -> list[_Way]:
     if device == "cpu":
         ways = [_Way("fp32", "none", "none"), _Way("bf16", "none", "none")]
-        if prefs.quantization == "int8":  # torch dynamic int8: needs the fp32 model first
+        # Torch dynamic int8 (it needs the fp32 model first): first when it is faster here, else only when asked.
+        if cpu_int8_pays(spec, hw) and prefs.dtype == "auto":
+            ways.insert(0, _Way("fp32", "int8", "none"))
+        elif prefs.quantization == "int8":
             ways.append(_Way("fp32", "int8", "none"))
         if hw.bnb_ok:
             ways.append(_Way("bf16", "nf4", "none"))
@@ -168,7 +189,11 @@ def _text_ways(hw: HardwareInfo, device: str, prefs: LoadPrefs) -> list[_Way]:
         d16 = _gpu_dtype(hw)
         ways = [_Way(d16, "none", "none")]
         if hw.bnb_ok and hw.accelerator in ("cuda", "rocm"):
-            ways += [_Way(d16, "int8", "none"), _Way(d16, "nf4", "none"), _Way(d16, "nf4", "device_map")]
+            # bitsandbytes int8 fits more often than nf4 but decodes several times slower (ENVIRONMENT.md):
+            # only when the user asks for it.
+            ways += [_Way(d16, "nf4", "none"), _Way(d16, "nf4", "device_map")]
+            if prefs.quantization == "int8":
+                ways.append(_Way(d16, "int8", "none"))
         if hw.accelerator in ("cuda", "rocm", "xpu"):
             ways.append(_Way(d16, "none", "device_map"))
     # The user's fixed choices narrow the candidates; what they left on "auto" stays automatic.
@@ -190,6 +215,13 @@ def _text_ways(hw: HardwareInfo, device: str, prefs: LoadPrefs) -> list[_Way]:
 
 def _need(spec: ModelSpec, way: _Way) -> float:
     return spec.params * BYTES_PER_PARAM[way.quantization if way.quantization != "none" else way.dtype]
+
+
+def _load_peak(spec: ModelSpec, way: _Way, device: str) -> float:
+    """Memory while loading: torch dynamic int8 on the CPU quantizes a loaded fp32 model."""
+    if device == "cpu" and way.quantization == "int8":
+        return spec.params * BYTES_PER_PARAM["fp32"]
+    return _need(spec, way)
 
 
 def _capacity(hw: HardwareInfo, device: str, way: _Way) -> float:
@@ -227,10 +259,13 @@ def _reason(spec: ModelSpec, hw: HardwareInfo, device: str, ways: list[_Way], ch
                        free=free, where=where)
     first = ways[0]
     size = Message("plan.text.size", params=_params_text(p), bytes=f"{BYTES_PER_PARAM[first.dtype]:g}",
-                   need=gb(_need(spec, first)))
+                   need=gb(_load_peak(spec, first, device)))
+    if on_cpu and chosen.quantization == "int8":  # torch dynamic int8: loaded in fp32, then quantized
+        return Message("plan.text.cpu_int8", prefix=prefix, size=size, free=free, where=where, what=what,
+                       need=gb(need), why=_cpu_int8_why(spec, hw))
     if chosen == first:
-        extra: Message | str = (Message("plan.extra.fastest_on_cpu") if chosen.dtype == "fp32" else "") if on_cpu \
-            else Message("plan.extra.on_device", device=hw.accelerator.upper())
+        extra: Message | str = _cpu_extra(spec, hw, chosen) if on_cpu \
+            else _both(Message("plan.extra.on_device", device=hw.accelerator.upper()), _gpu_trade(chosen))
         return Message("plan.text.fits", prefix=prefix, size=size, free=free, where=where, what=what, extra=extra)
     too_big = Message("plan.text.too_big", prefix=prefix, size=size, free=free, where=where)
     if chosen.offload == "device_map":
@@ -240,23 +275,55 @@ def _reason(spec: ModelSpec, hw: HardwareInfo, device: str, ways: list[_Way], ch
         return Message("plan.text.split_quantized", too_big=too_big, what=what, need=gb(need),
                        ram=gb(hw.available_ram))
     slow = (Message("plan.extra.slower_than_fp32") if chosen.quantization == "none"
-            else Message("plan.extra.slow")) if on_cpu else ""
+            else Message("plan.extra.slow")) if on_cpu else _gpu_trade(chosen)
     return Message("plan.text.smaller", too_big=too_big, what=what, need=gb(need), slow=slow)
+
+
+def _speedup(hw: HardwareInfo) -> str:
+    return f"{hw.cpu_int8_speedup:.1f}"
+
+
+def _cpu_int8_why(spec: ModelSpec, hw: HardwareInfo) -> Message | str:
+    """Why torch int8 on this CPU: what it measured here, and what fp32 would cost."""
+    if cpu_int8_pays(spec, hw):
+        return Message("plan.extra.int8_faster", speedup=_speedup(hw))
+    if hw.cpu_int8_speedup:
+        return Message("plan.extra.int8_measured", speedup=_speedup(hw))
+    return ""
+
+
+def _cpu_extra(spec: ModelSpec, hw: HardwareInfo, chosen: _Way) -> Message | str:
+    if chosen.dtype != "fp32":
+        return ""
+    if cpu_int8_pays(spec, hw):  # the user chose fp32 over the faster int8
+        return Message("plan.extra.int8_would_be_faster", speedup=_speedup(hw))
+    return Message("plan.extra.fastest_on_cpu")
+
+
+def _gpu_trade(chosen: _Way) -> Message | str:
+    """What a GPU quantization trades: nf4 a little quality; bitsandbytes int8 several times the decode time."""
+    return {"nf4": Message("plan.extra.nf4_trade"), "int8": Message("plan.extra.int8_trade")}.get(
+        chosen.quantization, "")
+
+
+def _both(first: Message | str, second: Message | str) -> Message | str:
+    return Message("plan.extra.both", first=first, second=second) if second else first
 
 
 def _plan_text_unchecked(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs) -> LoadPlan | None:
     device = hw.torch_device if prefs.device == "auto" else prefs.device
     if device not in ("cpu", hw.torch_device):
         raise InvalidInput("error.prefs.no_such_device", "hint.prefs.device_auto", device=prefs.device)
-    ways = _text_ways(hw, device, prefs)
+    ways = _text_ways(spec, hw, device, prefs)
     user_fixed = any(v != "auto" for v in (prefs.dtype, prefs.quantization, prefs.offload))
     for way in ways:
-        need = _need(spec, way)
+        need, peak = _need(spec, way), _load_peak(spec, way, device)
         for cache, tokens in kv_cache_choices(spec, way.dtype, need):
-            if need + text_headroom(cache, device == "cpu") <= _capacity(hw, device, way):
+            if max(need + cache, peak) + runtime_headroom(device == "cpu") <= _capacity(hw, device, way):
                 reason = _with_cache(_reason(spec, hw, device, ways, way, True, user_fixed), cache, tokens)
                 return LoadPlan(device, way.dtype, way.quantization, way.offload, int(need), reason,
-                                pool=_pool(device), cache_bytes=cache)
+                                pool=_pool(device), cache_bytes=cache,
+                                load_peak_bytes=int(peak) if peak > need else 0)
     if user_fixed:  # honour the user's choice, and say it may not fit
         way = ways[0]
         cache, tokens = kv_cache_choices(spec, way.dtype, _need(spec, way))[-1]
@@ -287,7 +354,7 @@ def plan_text_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPre
     plans = [(m, _plan_text_unchecked(m, hw, prefs)) for m in sorted(smaller, key=lambda m: -m.params)]
     fitting = [m for m, p in plans if p and p.offload == "none"] or [m for m, p in plans if p]
     device = hw.torch_device if prefs.device == "auto" else prefs.device
-    smallest = min(_text_ways(hw, device, prefs), key=lambda w: _need(spec, w))
+    smallest = min(_text_ways(spec, hw, device, prefs), key=lambda w: _need(spec, w))
     key = "error.memory.text_too_big_gpu" if hw.has_gpu else "error.memory.text_too_big"
     hint = "hint.memory.smaller_model" if fitting else "hint.memory.close_programs"
     raise NotEnoughMemory(key, hint, name=spec.name, params=_params_text(spec.params),

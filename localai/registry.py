@@ -196,7 +196,7 @@ class Registry:
                        allow_pickle=opt_ins.allow_pickle, trust_remote_code=opt_ins.trust_remote_code)
         # Say so when the models loaded now would have to go first (chat and images share the memory).
         in_pool = [b.spec.name for b in held if b.plan.pool == plan.pool != "none"]
-        if in_pool and _free_in(now, plan.pool) < plan.held_bytes * 1.1:
+        if in_pool and _free_in(now, plan.pool) < plan.room_bytes * 1.1:
             plan = replace(plan, reason=Message("plan.will_unload", reason=plan.reason, names=", ".join(in_pool)))
         return plan
 
@@ -269,10 +269,10 @@ class Registry:
                 others = sorted(((k, e) for k, e in self._loaded.items() if k != keep),
                                 key=lambda kv: kv[1].last_used)
                 same_pool = [(k, e) for k, e in others if e.backend.plan.pool == plan.pool]
-                if free >= plan.held_bytes * 1.1 or not same_pool:
+                if free >= plan.room_bytes * 1.1 or not same_pool:
                     return evicted
                 key, entry = same_pool[0]
-                log.info("evicting %s: %s needed, %s free", key, format_bytes(plan.held_bytes), format_bytes(free))
+                log.info("evicting %s: %s needed, %s free", key, format_bytes(plan.room_bytes), format_bytes(free))
                 self.unload(entry.backend.spec.name, entry.backend.spec.kind)
                 evicted.append(entry.backend.spec.name)
             return evicted

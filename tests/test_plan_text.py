@@ -5,8 +5,10 @@ figures in plan.py: 16-bit = 2 B/param, int8 = 1.15, nf4 = 0.6, fp32 = 4, and he
 ``text_headroom = 0.5 GiB (GPU) / 1 GiB (CPU) + the KV cache budget``; these specs have no KV shape
 (``kv_values_per_token`` 0), so the cache budget is ``min(2 GiB, 0.1 * w)`` (test_plan_cache.py has the
 shaped ones). First that fits:
-GPU 16-bit -> int8 -> nf4 -> nf4 with device_map into 0.8 x free RAM -> NotEnoughMemory.
-CPU: fp32 -> bf16 -> nf4 (only when bitsandbytes works). No bitsandbytes on CUDA/ROCm:
+GPU 16-bit -> nf4 -> nf4 with device_map into 0.8 x free RAM -> NotEnoughMemory (bitsandbytes int8
+fits more often but decodes several times slower: only when asked for, test_plan_speed.py).
+CPU: fp32 -> bf16 -> nf4 (only when bitsandbytes works); these machines have no measured int8 speed-up
+(``cpu_int8_speedup`` 0), test_plan_speed.py has the ones that do. No bitsandbytes on CUDA/ROCm:
 16-bit with device_map. MPS: fp16 only. Each machine below notes its tightest boundary.
 """
 
@@ -30,17 +32,17 @@ HW = {
     "cpu-8gb": HardwareInfo("cpu", "Intel i5", 0, 0, 8 * G, 6 * G, bnb_problem=NO_BNB),
     # 28 GiB = 30.1 GB free. 7B fp32 needs 28 + 3.2 = 31.2 -> bf16 16.5; 14B bf16 31.2 -> nf4 10.3; 70B nf4 45.2 -> none.
     "cpu-32gb": HardwareInfo("cpu", "Ryzen 7", 0, 0, 32 * G, 28 * G, bnb_ok=True),
-    # 3.4 GiB = 3.65 GB free VRAM. 1.5B fp16 3.84 > 3.65 -> int8 2.43; 3B int8 4.33 -> nf4 2.52;
+    # 3.4 GiB = 3.65 GB free VRAM. 1.5B fp16 3.84 > 3.65 -> nf4 1.5; 3B nf4 2.52;
     # 7B nf4 5.16 -> device_map (budget 3.65 + 0.8 x 12.9 = 13.96); 32B nf4 21.7 -> none.
     "gtx1650-4gb": HardwareInfo("cuda", "GeForce GTX 1650", 4 * G, int(3.4 * G), 16 * G, 12 * G,
                                 compute_capability=(7, 5), bf16=False, bnb_ok=True),
-    # 11.3 GiB = 12.1 GB free. 7B bf16 15.9 -> int8 9.4; 14B int8 18.3 -> nf4 9.8; 32B nf4 21.7 <= 12.1 + 20.6 -> split.
+    # 11.3 GiB = 12.1 GB free. 7B bf16 15.9 -> nf4 5.2; 14B nf4 9.8; 32B nf4 21.7 <= 12.1 + 20.6 -> split.
     "rtx3060-12gb": HardwareInfo("cuda", "GeForce RTX 3060", 12 * G, int(11.3 * G), 32 * G, 24 * G,
                                  compute_capability=(8, 6), bf16=True, bnb_ok=True),
-    # 23 GiB = 24.7 GB free. 14B bf16 30.7 -> int8 18.3; 32B int8 39.5 -> nf4 21.7; 70B nf4 44.7 <= 24.7 + 48.1 -> split.
+    # 23 GiB = 24.7 GB free. 14B bf16 30.7 -> nf4 9.8; 32B nf4 21.7; 70B nf4 44.7 <= 24.7 + 48.1 -> split.
     "rtx4090-24gb": HardwareInfo("cuda", "GeForce RTX 4090", 24 * G, 23 * G, 64 * G, 56 * G,
                                  compute_capability=(8, 9), bf16=True, bnb_ok=True),
-    # 79 GiB = 84.8 GB free. 32B bf16 66.7 fits; 70B bf16 142.7 -> int8 83.2 (fits by 1.6 GB).
+    # 79 GiB = 84.8 GB free. 32B bf16 66.7 fits; 70B bf16 142.7 -> nf4 44.7 (int8 83.2 would fit too).
     "a100-80gb": HardwareInfo("cuda", "NVIDIA A100-SXM4-80GB", 80 * G, 79 * G, 256 * G, 240 * G,
                               compute_capability=(8, 0), bf16=True, bnb_ok=True),
     # 11 GiB = 11.8 GB free unified memory. 3B fp16 7.1 fits; 7B fp16 15.9, no bnb, no split on MPS -> none.
@@ -53,7 +55,7 @@ HW = {
     "gtx1080ti-nobnb": HardwareInfo("cuda", "GeForce GTX 1080 Ti", 11 * G, int(10.5 * G), 32 * G, 24 * G,
                                     compute_capability=(6, 1), bf16=False, bnb_ok=False,
                                     bnb_problem="bitsandbytes does not work on this device: no kernel image"),
-    # 6 GiB = 6.44 GB free of 24. 3B bf16 7.1 -> int8 4.3; 7B int8 9.4 -> nf4 5.2; 14B nf4 9.8 -> split
+    # 6 GiB = 6.44 GB free of 24. 3B bf16 7.1 -> nf4 2.5; 7B nf4 5.2; 14B nf4 9.8 -> split
     # (budget 6.4 + 34.4 = 40.8); 70B nf4 44.7 -> none.
     "rtx3090-busy": HardwareInfo("cuda", "GeForce RTX 3090", 24 * G, 6 * G, 64 * G, 40 * G,
                                  compute_capability=(8, 6), bf16=True, bnb_ok=True),
@@ -65,14 +67,14 @@ NEM = "NotEnoughMemory"
 EXPECTED = {  # 0.5B          1.5B               3B                7B                         14B                        32B                        70B
     "cpu-8gb":         ("cpu fp32",  "cpu bf16",         NEM,              NEM,                       NEM,                       NEM,                       NEM),
     "cpu-32gb":        ("cpu fp32",  "cpu fp32",         "cpu fp32",       "cpu bf16",                "cpu bf16 nf4",            "cpu bf16 nf4",            NEM),
-    "gtx1650-4gb":     ("cuda fp16", "cuda fp16 int8",   "cuda fp16 nf4",  "cuda fp16 nf4 device_map", "cuda fp16 nf4 device_map", NEM,                      NEM),
-    "rtx3060-12gb":    ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16 int8",          "cuda bf16 nf4",           "cuda bf16 nf4 device_map", NEM),
-    "rtx4090-24gb":    ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16",               "cuda bf16 int8",          "cuda bf16 nf4",           "cuda bf16 nf4 device_map"),
-    "a100-80gb":       ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16",               "cuda bf16",               "cuda bf16",               "cuda bf16 int8"),
+    "gtx1650-4gb":     ("cuda fp16", "cuda fp16 nf4",     "cuda fp16 nf4",  "cuda fp16 nf4 device_map", "cuda fp16 nf4 device_map", NEM,                      NEM),
+    "rtx3060-12gb":    ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16 nf4",            "cuda bf16 nf4",           "cuda bf16 nf4 device_map", NEM),
+    "rtx4090-24gb":    ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16",               "cuda bf16 nf4",            "cuda bf16 nf4",           "cuda bf16 nf4 device_map"),
+    "a100-80gb":       ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16",               "cuda bf16",               "cuda bf16",               "cuda bf16 nf4"),
     "m2-16gb":         ("mps fp16",  "mps fp16",         "mps fp16",       NEM,                       NEM,                       NEM,                       NEM),
-    "rx7900xtx-24gb":  ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16",               "cuda bf16 int8",          "cuda bf16 nf4",           NEM),
+    "rx7900xtx-24gb":  ("cuda bf16", "cuda bf16",        "cuda bf16",      "cuda bf16",               "cuda bf16 nf4",            "cuda bf16 nf4",           NEM),
     "gtx1080ti-nobnb": ("cuda fp16", "cuda fp16",        "cuda fp16",      "cuda fp16 none device_map", "cuda fp16 none device_map", NEM,                     NEM),
-    "rtx3090-busy":    ("cuda bf16", "cuda bf16",        "cuda bf16 int8", "cuda bf16 nf4",           "cuda bf16 nf4 device_map", "cuda bf16 nf4 device_map", NEM),
+    "rtx3090-busy":    ("cuda bf16", "cuda bf16",        "cuda bf16 nf4",   "cuda bf16 nf4",           "cuda bf16 nf4 device_map", "cuda bf16 nf4 device_map", NEM),
 }
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.15, "nf4": 0.6}
 

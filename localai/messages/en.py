@@ -324,6 +324,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "check.python_value": "{version} ({bits}-bit) on {os}, {path}",
     "check.hardware": "Hardware",
     "check.cpu": "CPU only: {name}, {threads} threads",
+    "check.cpu_int8": "torch int8 {speedup}x the speed of fp32 (measured)",
     "check.gpu_memory": "{device}: {name}, {free} free of {total}",
     "check.ram": "RAM",
     "check.unknown_hardware": "unknown ({why})",
@@ -602,6 +603,18 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.extra.slow": " (slow)",
     "plan.text.smaller": "{too_big} -> {what}, {need}{slow}",
     "plan.cache": "{reason}; KV cache {cache} ({tokens} tokens)",
+    "plan.text.cpu_int8": "{prefix}{size} fits in {free} {where} -> {what}, {need}{why}",
+    "plan.extra.int8_faster": (
+        ": measured {speedup}x faster than fp32 on this CPU; fp32 keeps full precision at {speedup}x the time "
+        "(quantization: none)"
+    ),
+    "plan.extra.int8_measured": ": measured {speedup}x the speed of fp32 on this CPU",
+    "plan.extra.int8_would_be_faster": " (int8 measured {speedup}x faster on this CPU: quantization auto)",
+    "plan.extra.nf4_trade": (
+        " (4-bit: a little lower quality than 16-bit, about 2x faster than 8-bit int8, which is used only when chosen)"
+    ),
+    "plan.extra.int8_trade": " (8-bit int8: closer to 16-bit quality than 4-bit NF4, but decodes several times slower)",
+    "plan.extra.both": "{first}{second}",
     "plan.bnb.not_on_device": "not available on this device",
     "plan.bnb.not_installed": "not installed",
     "error.plan.folder_size_unknown": (

@@ -339,6 +339,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "check.python_value": "{version} ({bits} бит), {os}, {path}",
     "check.hardware": "Оборудование",
     "check.cpu": "Только процессор: {name}, потоков: {threads}",
+    "check.cpu_int8": "torch int8: {speedup}x от скорости fp32 (измерено)",
     "check.gpu_memory": "{device}: {name}, свободно {free} из {total}",
     "check.ram": "ОЗУ",
     "check.unknown_hardware": "неизвестно ({why})",
@@ -635,6 +636,21 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.extra.slow": " (медленно)",
     "plan.text.smaller": "{too_big} -> {what}, {need}{slow}",
     "plan.cache": "{reason}; KV-кэш {cache} ({tokens} токенов)",
+    "plan.text.cpu_int8": "{prefix}{size} помещается в {free} {where} -> {what}, {need}{why}",
+    "plan.extra.int8_faster": (
+        ": на этом процессоре измерено в {speedup} раза быстрее fp32; fp32 сохраняет полную точность, но в "
+        "{speedup} раза медленнее (квантизация: none)"
+    ),
+    "plan.extra.int8_measured": ": на этом процессоре измерено {speedup}x от скорости fp32",
+    "plan.extra.int8_would_be_faster": " (int8 на этом процессоре измерено в {speedup} раза быстрее: квантизация auto)",
+    "plan.extra.nf4_trade": (
+        " (4 бита: качество чуть ниже, чем у 16 бит, зато примерно в 2 раза быстрее 8-битного int8, "
+        "который берётся, только если его выбрать)"
+    ),
+    "plan.extra.int8_trade": (
+        " (8 бит int8: качество ближе к 16 битам, чем у 4-битного NF4, но генерация в несколько раз медленнее)"
+    ),
+    "plan.extra.both": "{first}{second}",
     "plan.bnb.not_on_device": "недоступен на этом устройстве",
     "plan.bnb.not_installed": "не установлен",
     "error.plan.folder_size_unknown": (
