@@ -128,3 +128,20 @@ def test_the_check_report_shows_the_measured_int8_speed() -> None:
         assert any(words in value for value in rows.values()), rows
     rows = dict(facts_rows(HEALTHY_CPU, "models", None, "en"))
     assert not any("int8" in value for value in rows.values())
+
+
+def test_the_cpu_int8_backend_quantizes_per_output_channel(models_dir) -> None:
+    import torch
+
+    from localai.backends.transformers_chat import TransformersChatBackend
+    from localai.catalog import scan_text_models
+
+    spec = next(s for s in scan_text_models(models_dir) if s.name == "tiny-llama")
+    backend = TransformersChatBackend(spec, LoadPlan("cpu", "fp32", "int8"))
+    backend.load()
+    try:
+        layers = [m for m in backend.model.modules() if isinstance(m, torch.ao.nn.quantized.dynamic.Linear)]
+        assert layers and all(m.weight().qscheme() == torch.per_channel_affine for m in layers)
+        assert not any(type(m) is torch.nn.Linear for m in backend.model.modules())
+    finally:
+        backend.unload()

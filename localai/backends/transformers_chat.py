@@ -23,6 +23,7 @@ from ..options import ChatOptions
 from ..messages import Message
 from ..plan import LoadPlan
 from .base import ChatResult
+from .cpu_int8 import quantize_dynamic_int8
 from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
 from .model_files import check_remote_code, check_text_folder, local_folder
 from .penalties import FrequencyPresencePenalty
@@ -157,7 +158,7 @@ class TransformersChatBackend:
             if self.plan.offload != "device_map" and self.plan.quantization in ("none",) and self.plan.device != "cpu":
                 self.model.to(self.plan.device)
             if self.plan.device == "cpu" and self.plan.quantization == "int8":
-                self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+                self.model = quantize_dynamic_int8(self.model)
             self.model.eval()
         except Exception as exc:
             self.unload()
