@@ -113,18 +113,18 @@ def test_out_of_memory_frees_and_keeps_serving(state, monkeypatch):
 
     run(state.services.chat("tiny-llama", ask("warm up"), ChatOptions(max_new_tokens=2)))
     backend = state.registry.get_loaded(state.registry.resolve("tiny-llama", "text"))
-    real_generate = backend.model.generate
+    real_forward = backend.model.forward  # the batching engine and generate() both come through it
     calls = threading.Event()
 
     def oom(*args, **kwargs):
         calls.set()
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(backend.model, "generate", oom)
+    monkeypatch.setattr(backend.model, "forward", oom)
     with pytest.raises(OutOfMemory) as err:
         state.services.chat("tiny-llama", ask("hi")).wait()
     assert calls.is_set() and "smaller model" in str(err.value)
-    monkeypatch.setattr(backend.model, "generate", real_generate)
+    monkeypatch.setattr(backend.model, "forward", real_forward)
     result = state.services.chat("tiny-llama", ask("hi again"), ChatOptions(max_new_tokens=3)).wait()
     assert result.completion_tokens == 3
 

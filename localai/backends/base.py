@@ -40,6 +40,7 @@ class ChatResult:
     seed: int
     plan: LoadPlan | None = None
     model: str = ""
+    cached_tokens: int = 0  # prompt tokens taken from the conversation cache instead of computed again
 
     @property
     def tokens_per_second(self) -> float:
@@ -47,6 +48,21 @@ class ChatResult:
         if self.completion_tokens > 1 and decode > 0:
             return (self.completion_tokens - 1) / decode
         return self.completion_tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class ChatCall:
+    """One chat request for a batching backend's ``serve_batch``: what to answer and where its output goes.
+    The callbacks run on the torch lane's thread; exactly one of ``on_result`` / ``on_error`` is called."""
+
+    messages: Sequence[dict]
+    options: ChatOptions
+    cancel: CancelToken
+    on_text: Callable[[str], None]
+    on_result: Callable[[ChatResult], None]
+    on_error: Callable[[BaseException], None]  # a UserError (errors.Cancelled: stopped before it started) or a bug
+    on_notice: Callable[[Message], None] | None = None
+    on_start: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +102,7 @@ class ChatBackend(Protocol):
 
     streaming: bool  # hands text to on_text as it is produced (else once, at the end)
     images_in: bool  # accepts images inside messages
-    batching: bool  # decodes several conversations at once
+    batching: bool  # decodes several conversations at once (then it has ``serve_batch``, below)
     spec: ModelSpec
     plan: LoadPlan
 
@@ -104,6 +120,14 @@ class ChatBackend(Protocol):
         should know before the answer (e.g. old messages left out to fit the context); ``on_start`` is called
         once the prompt is accepted, before the first token (a refused prompt raises before it). ``cancel`` is
         checked while the prompt is prepared too: a job cancelled then raises ``errors.Cancelled``."""
+
+
+class BatchingChatBackend(ChatBackend, Protocol):
+    """A chat backend that decodes several requests together (``batching`` is True once loaded)."""
+
+    def serve_batch(self, first: Sequence[ChatCall], more: Callable[[int], Sequence[ChatCall]]) -> None:
+        """Answer ``first`` and what ``more(room)`` hands over between decode steps (at most ``room`` at a time),
+        until every one of them has ended through its own ``on_result`` / ``on_error``."""
 
 
 class ImageBackend(Protocol):

@@ -22,7 +22,7 @@ from ..jobs import CancelToken
 from ..options import ChatOptions
 from ..messages import Message
 from ..plan import LoadPlan
-from .base import ChatResult
+from .base import ChatCall, ChatResult
 from .cpu_int8 import quantize_dynamic_int8
 from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
 from .model_files import check_remote_code, check_text_folder, local_folder
@@ -30,6 +30,7 @@ from .penalties import FrequencyPresencePenalty
 from .prompting import Prompt, build_prompt, dropped_notice
 
 if TYPE_CHECKING:
+    from ..engine.batch_runner import BatchRunner, EngineRequest
     from ..registry import Registry
 
 log = logging.getLogger(__name__)
@@ -62,14 +63,19 @@ class _Stream:
         return after[len(before):] if len(after) > len(before) else ""
 
     def put(self, value: Any) -> None:
+        """generate()'s streamer call: the prompt first, then each step's tokens as a tensor."""
         if not self.prompt_seen:  # generate() first hands over the prompt
             self.prompt_seen = True
             return
+        self.add([int(t) for t in value.reshape(-1).tolist()])
+
+    def add(self, tokens: Sequence[int]) -> None:
+        """New answer tokens (the batching engine hands them over as lists)."""
         if self.stopped:
             return
         if not self.ids:
             self.first_token_at = time.perf_counter()
-        self.ids.extend(int(t) for t in value.reshape(-1).tolist())
+        self.ids.extend(tokens)
         new = self._decode_new()
         if not new or new.endswith("\ufffd"):  # nothing yet, or an unfinished multi-byte character
             return
@@ -124,6 +130,9 @@ class TransformersChatBackend:
         self.folder: Path | None = None
         self.context_length = 2048
         self.use_safetensors = True
+        self.engine: BatchRunner | None = None  # set at load when this model batches
+        self.batching = False
+        self.one_at_a_time: Message | None = None  # why it does not batch (the status line says it)
 
     # -- loading ------------------------------------------------------------------------------------
     def _weights_source(self) -> WeightsSource:
@@ -170,7 +179,44 @@ class TransformersChatBackend:
         self.context_length = int(getattr(cfg, "max_position_embeddings", 0) or self.spec.context_length or 2048)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        self._start_engine()
         on_status(Message("status.ready", name=self.spec.name))
+        if self.one_at_a_time is not None:
+            on_status(Message("status.one_at_a_time", name=self.spec.name, reason=self.one_at_a_time))
+
+    # -- batching -----------------------------------------------------------------------------------
+    def _why_not_batching(self) -> Message | None:
+        """Why this plan cannot use the batching engine (None: it can)."""
+        plan = self.plan
+        if plan.quantization in ("int8", "nf4") and not (plan.device == "cpu" and plan.quantization == "int8"):
+            return Message("batching.bitsandbytes")
+        if plan.offload == "device_map":
+            return Message("batching.offload")
+        if plan.device == "mps":
+            return Message("batching.mps")
+        attention = str(getattr(self.model.config, "_attn_implementation", "") or "")
+        if attention != "sdpa" and not attention.startswith("flash"):
+            return Message("batching.attention", attention=attention or "?")
+        return None
+
+    def _start_engine(self) -> None:
+        """Set up the batching engine, or say why this model answers one request at a time."""
+        from ..engine.batch_runner import BatchingUnavailable, BatchRunner  # noqa: PLC0415
+
+        self.engine, self.batching, self.one_at_a_time = None, False, self._why_not_batching()
+        if self.one_at_a_time is not None:
+            log.info("%s answers one request at a time: %s", self.spec.name, self.one_at_a_time)
+            return
+        eos = self.model.generation_config.eos_token_id
+        eos = eos if eos is not None else self.tokenizer.eos_token_id
+        eos_ids = [int(t) for t in (eos if isinstance(eos, (list, tuple)) else [eos]) if t is not None]
+        try:
+            self.engine = BatchRunner(self.model, eos_token_ids=eos_ids, cache_bytes=int(getattr(self.plan, "cache_bytes", 0)))
+        except BatchingUnavailable as exc:
+            log.warning("%s cannot batch, it answers one request at a time: %s", self.spec.name, exc)
+            self.one_at_a_time = Message("batching.unavailable", error=first_line(exc, 160))
+            return
+        self.batching = True
 
     def _load_kwargs(self, torch: Any) -> dict[str, Any]:
         plan = self.plan
@@ -196,6 +242,7 @@ class TransformersChatBackend:
         return kwargs
 
     def unload(self) -> None:
+        self.engine, self.batching = None, False
         self.model = None
         self.tokenizer = None
         free_memory()
@@ -210,7 +257,16 @@ class TransformersChatBackend:
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
                     on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
                     on_start: Callable[[], None] | None = None) -> ChatResult:
-        """Answer ``messages``, handing text to ``on_text`` as it is produced."""
+        """Answer ``messages``, handing text to ``on_text`` as it is produced (through the batching engine when
+        this model batches, so that even a lone request keeps its conversation in the cache)."""
+        if self.engine is not None:
+            ended: dict[str, Any] = {}
+            call = ChatCall(messages, options, cancel, on_text, on_result=lambda r: ended.update(result=r),
+                            on_error=lambda e: ended.update(error=e), on_notice=on_notice, on_start=on_start)
+            self.serve_batch([call], lambda room: ())
+            if "error" in ended:
+                raise ended["error"]
+            return ended["result"]
         prompt = self.prepare(messages, options, cancel)
         if prompt.dropped and on_notice is not None:
             on_notice(dropped_notice(self.spec.name, self.context_length, prompt.dropped))
@@ -218,9 +274,79 @@ class TransformersChatBackend:
             on_start()
         return self.generate(prompt, options, cancel, on_text)
 
+    def serve_batch(self, first: Sequence[ChatCall], more: Callable[[int], Sequence[ChatCall]]) -> None:
+        """Answer ``first`` and what ``more(room)`` hands over between decode steps, decoding them together.
+
+        A request larger than the cache runs on its own (plain ``generate``, no cache) once the batch has
+        drained; while one waits, no new request joins, so it is not overtaken."""
+        engine = self.engine
+        if engine is None:
+            raise RuntimeError("serve_batch on a model that does not batch")
+        alone: list[tuple[ChatCall, Prompt]] = []
+
+        def admitted(calls: Sequence[ChatCall]) -> list[EngineRequest]:
+            requests = []
+            for call in calls:
+                started = self._engine_request(call, alone)
+                if started is not None:
+                    requests.append(started)
+            return requests
+
+        engine.run(admitted(first), lambda room: () if alone else admitted(more(room)))
+        for call, prompt in alone:
+            try:
+                call.on_result(self.generate(prompt, call.options, call.cancel, call.on_text))
+            except Exception as exc:  # the call's own error; the next one still runs
+                call.on_error(exc)
+
+    def _engine_request(self, call: ChatCall, alone: list[tuple[ChatCall, Prompt]]) -> EngineRequest | None:
+        """The engine's request for ``call`` (None: it ended already, or it waits in ``alone``)."""
+        from ..engine.batch_runner import EngineRequest  # noqa: PLC0415
+        from ..engine.sampler import row_sampling  # noqa: PLC0415
+
+        engine = self.engine
+        assert engine is not None
+        started = time.perf_counter()
+        try:
+            prompt = self.prepare(call.messages, call.options, call.cancel)
+        except Exception as exc:  # Cancelled while preparing, a refused prompt
+            call.on_error(exc)
+            return None
+        if prompt.dropped and call.on_notice is not None:
+            call.on_notice(dropped_notice(self.spec.name, self.context_length, prompt.dropped))
+        if call.on_start is not None:
+            call.on_start()
+        ids = self.tokenizer(prompt.text, add_special_tokens=not prompt.templated)["input_ids"]
+        if not engine.fits(len(ids), prompt.max_new_tokens):
+            log.info("a prompt of %d tokens (+%d) is larger than the cache: it runs on its own", len(ids),
+                     prompt.max_new_tokens)
+            alone.append((call, prompt))
+            return None
+        options = call.options
+        stream = _Stream(self.tokenizer, call.on_text, tuple(prompt.stops) + tuple(options.stop), prompt_seen=True)
+        seed = options.seed if options.seed >= 0 else random.randrange(2**31)
+
+        def ended(request: EngineRequest, error: BaseException | None) -> None:
+            if error is not None:
+                call.on_error(error)
+                return
+            stream.end()
+            n = len(stream.ids)
+            finish = "cancelled" if call.cancel.cancelled else (
+                "length" if n >= prompt.max_new_tokens and not stream.stopped else "stop")
+            now = time.perf_counter()
+            call.on_result(ChatResult(
+                text=stream.text, prompt_tokens=len(ids), completion_tokens=n, seconds=now - started,
+                first_token_seconds=(stream.first_token_at or now) - started, finish_reason=finish,
+                dropped_messages=prompt.dropped, seed=seed, plan=self.plan, model=self.spec.name,
+                cached_tokens=request.cached_tokens))
+
+        return EngineRequest(list(ids), prompt.max_new_tokens, row_sampling(options, seed, len(ids), self.model.device),
+                             call.cancel, on_tokens=stream.add, stopped=lambda: stream.stopped, on_end=ended)
+
     def generate(self, prompt: Prompt, options: ChatOptions, cancel: CancelToken,
                  on_text: Callable[[str], None]) -> ChatResult:
-        """Generate an answer to a prompt built by ``prepare``."""
+        """Generate an answer to a prompt built by ``prepare``, on its own (plain ``generate``, no cache)."""
         import torch  # noqa: PLC0415
         from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList  # noqa: PLC0415
 
