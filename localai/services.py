@@ -13,7 +13,9 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from .access import LOCAL_USER, Access, access_for
-from .backends.base import ChatResult, GeneratedImage, ImageBackend, ImageResult, StepProgress
+from .backends.base import (
+    BatchingChatBackend, ChatCall, ChatResult, GeneratedImage, ImageBackend, ImageResult, StepProgress,
+)
 from .backends.prompting import normalize_messages
 from .catalog import ModelSpec
 from .conversations import Conversations
@@ -239,10 +241,12 @@ class Services:
             raise InvalidInput("error.chat.empty_message", "hint.chat.type_something").about("messages")
         spec = self.registry.resolve(model, "text")
 
-        def run(job: Job) -> ChatResult:
+        def run(job: Job) -> ChatResult | None:
             if job.cancel.cancelled:
                 return _cancelled(spec)
             backend = self.registry.ensure_chat(spec, lambda s: job.emit(Status(s)))
+            if getattr(backend, "batching", False):
+                return self._serve_chats(cast(BatchingChatBackend, backend), job, spec)
             try:
                 return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
                                            on_notice=lambda notice: job.emit(Notice(notice)),
@@ -250,7 +254,41 @@ class Services:
             except Cancelled:  # stopped while the prompt was being prepared
                 return _cancelled(spec)
 
-        return self.lanes.torch.submit(run, owner, f"chat {spec.name}")
+        # Chats for one model share a group: a batching backend serves those waiting together (see _serve_chats).
+        return self.lanes.torch.submit(run, owner, f"chat {spec.name}", group=("chat", spec.name),
+                                       payload=(msgs, options))
+
+    def _serve_chats(self, backend: BatchingChatBackend, first: Job, spec: ModelSpec) -> ChatResult | None:
+        """Serve ``first`` and the chat jobs for the same model that wait in line before any other job, decoding
+        together: they join between decode steps, and each ends on its own (``lane.finish`` / ``lane.fail``)."""
+        lane = self.lanes.torch
+        served: list[Job] = [first]
+
+        def call_of(job: Job) -> ChatCall:
+            messages, options = job.payload
+
+            def failed(error: BaseException) -> None:
+                if isinstance(error, Cancelled):  # stopped while its prompt was being prepared
+                    lane.finish(job, _cancelled(spec))
+                else:
+                    lane.fail(job, error)
+
+            return ChatCall(messages, options, job.cancel, lambda text: job.emit(TextDelta(text)),
+                            on_result=lambda result: lane.finish(job, result), on_error=failed,
+                            on_notice=lambda notice: job.emit(Notice(notice)), on_start=lambda: job.emit(Generating()))
+
+        def more(room: int) -> list[ChatCall]:
+            joined = lane.take_group(first.group, room)
+            served.extend(joined)
+            return [call_of(job) for job in joined]
+
+        try:
+            backend.serve_batch([call_of(first)], more)
+        except Exception as exc:  # a bug in the engine: every job it took ends with it, none is left hanging
+            for job in served[1:]:
+                lane.fail(job, exc)
+            raise
+        return first.result
 
     # -- images ----------------------------------------------------------------------------------------
     def image_defaults(self, model: str) -> tuple[ModelSpec, Family, list[str]]:

@@ -70,7 +70,8 @@ def alone(backend: TransformersChatBackend, messages: list[dict], options: ChatO
     return backend.generate(prompt, options, CancelToken(), lambda text: None)
 
 
-def serve(backend: TransformersChatBackend, first: list[Call], joining: dict[int, list[Call]] | None = None) -> list[int]:
+def serve(backend: TransformersChatBackend, first: list[Call],
+          joining: dict[int, list[Call]] | None = None) -> list[int]:
     """serve_batch with ``joining[k]`` handed over at the k-th time the engine asks between steps; returns how
     many requests were live (begun, not ended) at each ask."""
     joining = dict(joining or {})
@@ -155,7 +156,8 @@ def test_a_follow_up_prefills_only_its_new_tokens_with_the_same_answer(backend):
     follow_up = [*first, {"role": "assistant", "content": answer.text}, {"role": "user", "content": "And then?"}]
     result = backend.stream_chat(follow_up, GREEDY, CancelToken(), lambda text: None)
     new_tokens = result.prompt_tokens - answer.prompt_tokens
-    assert result.cached_tokens >= answer.prompt_tokens - backend.engine.size.page_tokens, "the old turns come from the cache"
+    page = backend.engine.size.page_tokens
+    assert result.cached_tokens >= answer.prompt_tokens - page, "the old turns come from the cache"
     assert result.prompt_tokens - result.cached_tokens <= new_tokens + backend.engine.size.page_tokens
     assert result.text == alone(backend, follow_up).text, "the same answer as without the cache"
     regenerate = backend.stream_chat(first, GREEDY, CancelToken(), lambda text: None)
@@ -248,3 +250,25 @@ def test_which_plans_batch(models_dir, plan, key):
     backend.model = type("Model", (), {"config": Config()})()
     reason = backend._why_not_batching()
     assert (reason.key if reason else None) == key
+
+
+def test_the_sampler_keeps_to_each_request_settings():
+    import torch
+
+    from localai.engine.sampler import next_token, row_sampling
+
+    logits = torch.tensor([1.0, 3.0, 2.0, -1.0])
+    greedy = row_sampling(ChatOptions(temperature=0.0, repetition_penalty=1.0), seed=0, prompt_length=0)
+    assert greedy.plain and next_token(logits, [], greedy) == 1
+    top1 = row_sampling(ChatOptions(temperature=1.5, top_k=1, top_p=1.0), seed=3, prompt_length=0)
+    assert {next_token(logits, [], top1) for _ in range(20)} == {1}, "top-k 1 is the most likely token"
+    narrow = row_sampling(ChatOptions(temperature=1.0, top_k=0, top_p=0.05), seed=3, prompt_length=0)
+    assert {next_token(logits, [], narrow) for _ in range(20)} == {1}, "a tiny top-p keeps the most likely token"
+    penalised = row_sampling(ChatOptions(temperature=0.0, repetition_penalty=2.0), seed=0, prompt_length=1)
+    assert next_token(logits, [1], penalised) == 2, "a repeated token is less likely (3 / 2 < 2)"
+    frequency = row_sampling(ChatOptions(temperature=0.0, repetition_penalty=1.0, frequency_penalty=1.5), seed=0,
+                             prompt_length=1)
+    assert next_token(logits, [1], frequency) == 1, "the prompt is not penalised by frequency"
+    assert next_token(logits, [0, 1], frequency) == 2, "the answer is"
+    a, b = (row_sampling(ChatOptions(temperature=1.0, top_k=0, top_p=1.0), seed=42, prompt_length=0) for _ in "ab")
+    assert [next_token(logits, [], a) for _ in range(30)] == [next_token(logits, [], b) for _ in range(30)]

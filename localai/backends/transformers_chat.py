@@ -211,7 +211,8 @@ class TransformersChatBackend:
         eos = eos if eos is not None else self.tokenizer.eos_token_id
         eos_ids = [int(t) for t in (eos if isinstance(eos, (list, tuple)) else [eos]) if t is not None]
         try:
-            self.engine = BatchRunner(self.model, eos_token_ids=eos_ids, cache_bytes=int(getattr(self.plan, "cache_bytes", 0)))
+            cache_bytes = int(getattr(self.plan, "cache_bytes", 0))  # the planner's budget (0: the engine's default)
+            self.engine = BatchRunner(self.model, eos_token_ids=eos_ids, cache_bytes=cache_bytes)
         except BatchingUnavailable as exc:
             log.warning("%s cannot batch, it answers one request at a time: %s", self.spec.name, exc)
             self.one_at_a_time = Message("batching.unavailable", error=first_line(exc, 160))

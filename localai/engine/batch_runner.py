@@ -223,7 +223,8 @@ class BatchRunner:
         """The cache's size and what it holds (for logs and tests)."""
         from .cache_budget import free_blocks, kept_blocks  # noqa: PLC0415
 
-        return {"blocks": self.size.blocks, "page_tokens": self.size.page_tokens, "free_blocks": free_blocks(self.cache),
+        return {"blocks": self.size.blocks, "page_tokens": self.size.page_tokens,
+                "free_blocks": free_blocks(self.cache),
                 "kept_blocks": kept_blocks(self.cache), "prompt_tokens_cached": self.prompt_tokens_cached,
                 "prompt_tokens_computed": self.prompt_tokens_computed}
 

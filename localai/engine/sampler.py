@@ -72,7 +72,8 @@ def _penalised(logits: Any, tokens: Sequence[int], sampling: RowSampling) -> Any
     if (sampling.frequency_penalty or sampling.presence_penalty) and answer:
         ids = torch.tensor(answer, dtype=torch.long, device=device)
         counts = torch.zeros_like(logits).scatter_add_(0, ids, torch.ones_like(ids, dtype=logits.dtype))
-        logits = logits - sampling.frequency_penalty * counts - sampling.presence_penalty * (counts > 0).to(logits.dtype)
+        seen = (counts > 0).to(logits.dtype)
+        logits = logits - sampling.frequency_penalty * counts - sampling.presence_penalty * seen
     return logits
 
 
@@ -90,7 +91,7 @@ def _warped(logits: Any, sampling: RowSampling) -> Any:
         cumulative = ordered.softmax(dim=-1).cumsum(dim=-1)
         drop = cumulative <= (1 - sampling.top_p)
         drop[-1] = False  # always keep the most likely token
-        logits = logits.masked_fill(drop.scatter(0, order, drop), float("-inf"))
+        logits = logits.masked_fill(torch.zeros_like(drop).scatter(0, order, drop), float("-inf"))
     return logits
 
 
