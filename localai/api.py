@@ -231,9 +231,11 @@ def _text_content(content: Any, param: str) -> str:
     raise BadField(param, "error.api.content")
 
 
-def _usage(result: ChatResult) -> dict[str, int]:
+def _usage(result: ChatResult) -> dict[str, Any]:
+    # OpenAI's prompt_tokens_details.cached_tokens: prompt tokens the conversation cache supplied
     return {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
-            "total_tokens": result.prompt_tokens + result.completion_tokens}
+            "total_tokens": result.prompt_tokens + result.completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": result.cached_tokens}}
 
 
 def _finish(result: ChatResult) -> str:

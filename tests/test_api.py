@@ -132,6 +132,18 @@ def test_chat_completion_answers_with_usage(server):
     assert out.usage.total_tokens == out.usage.prompt_tokens + out.usage.completion_tokens
 
 
+def test_a_follow_up_says_how_many_prompt_tokens_came_from_the_cache(server):
+    client = server.client()
+    story = " ".join(["The quick brown fox jumps over the lazy dog near the river bank."] * 13)
+    first = [{"role": "user", "content": f"Remember this: {story}"}]
+    out = client.chat.completions.create(model="tiny-llama", messages=first, max_tokens=8, temperature=0)
+    follow_up = [*first, {"role": "assistant", "content": out.choices[0].message.content},
+                 {"role": "user", "content": "And then?"}]
+    again = client.chat.completions.create(model="tiny-llama", messages=follow_up, max_tokens=8, temperature=0)
+    cached = again.usage.prompt_tokens_details.cached_tokens
+    assert out.usage.prompt_tokens - 64 <= cached < again.usage.prompt_tokens, "OpenAI's cached_tokens field"
+
+
 def test_chat_stream_sends_chunks_then_usage_then_done(server):
     client = server.client()
     kwargs = {"model": "tiny-qwen2", "messages": ask("Tell me a story"), "max_tokens": 20, "seed": 5,

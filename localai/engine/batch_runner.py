@@ -219,6 +219,12 @@ class BatchRunner:
                 self._add(request, request.prompt_ids + request.generated, left, active)
 
     # -- what it holds ------------------------------------------------------------------------------
+    def forget_conversations(self) -> int:
+        """Drop every kept conversation: the next prompts start cold. Returns how many blocks were dropped."""
+        from .cache_budget import free_blocks, kept_blocks  # noqa: PLC0415
+
+        return make_room(self.cache, free_blocks(self.cache) + kept_blocks(self.cache))
+
     def describe(self) -> dict[str, int]:
         """The cache's size and what it holds (for logs and tests)."""
         from .cache_budget import free_blocks, kept_blocks  # noqa: PLC0415
