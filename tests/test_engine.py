@@ -272,3 +272,27 @@ def test_the_sampler_keeps_to_each_request_settings():
     assert next_token(logits, [0, 1], frequency) == 2, "the answer is"
     a, b = (row_sampling(ChatOptions(temperature=1.0, top_k=0, top_p=1.0), seed=42, prompt_length=0) for _ in "ab")
     assert [next_token(logits, [], a) for _ in range(30)] == [next_token(logits, [], b) for _ in range(30)]
+
+
+def test_the_least_recently_used_conversation_leaves_the_cache_first(backend):
+    engine = backend.engine
+    page = engine.size.page_tokens
+    small = type(engine)(backend.model, eos_token_ids=engine.eos_token_ids,
+                         cache_bytes=12 * page * engine.size.bytes_per_token)  # 12 blocks
+    assert small.size.blocks == 12
+    short = GREEDY.__class__(**{**GREEDY.__dict__, "max_new_tokens": 4})
+
+    def chat(text: str, repeat: int) -> ChatResult:
+        return backend.stream_chat(ask(" ".join([text] * repeat)), short, CancelToken(), lambda t: None)
+
+    backend.engine = small
+    try:
+        older, newer = chat("The quick brown fox jumps over the lazy dog.", 18), chat("Python is a language.", 36)
+        assert older.prompt_tokens > 3 * page and newer.prompt_tokens > 3 * page
+        chat("A local assistant keeps your conversations private on your own computer.", 24)  # needs room
+        again_newer = chat("Python is a language.", 36)
+        again_older = chat("The quick brown fox jumps over the lazy dog.", 18)
+    finally:
+        backend.engine = engine
+    assert again_newer.cached_tokens >= newer.prompt_tokens - page, "the more recent conversation was kept"
+    assert again_older.cached_tokens == 0, "the least recently used one was dropped to make room"
