@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "--outputs-dir", str(Path(tmp) / "out"), "--no-browser", "--offline"], env={})
         state = build_state(settings)
         options = ChatOptions(temperature=0.0, repetition_penalty=1.0, max_new_tokens=args.answer_tokens)
-        names = [n for n in state.services.model_names("text")
-                 if (n == LLAMA and LLAMA in wanted) or ("SmolLM2" in n and gguf is not None)]
+        on_disk = [n for n in state.services.model_names("text") if state.registry.resolve(n, "text").path]
+        names = [n for n in on_disk if (n == LLAMA and LLAMA in wanted) or ("SmolLM2" in n and gguf is not None)]
         try:
             for model in names:
                 spec = state.registry.resolve(model, "text")
