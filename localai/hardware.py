@@ -119,7 +119,7 @@ INT8_PROBE_SHAPE = (4096, 8192)
 @functools.cache
 def probe_cpu_int8_speedup(rounds: int = 7) -> float:
     """fp32 time / int8 time of one decode-shaped matrix product (one token through a Linear layer) with
-    torch's dynamic int8 kernels (per-channel weights, as ``backends/cpu_int8.py`` makes them), the best of ``rounds`` each, interleaved. 0.0 when torch has no int8
+    torch's dynamic int8 kernels (per-tensor weights, as ``backends/cpu_int8.py`` makes them), the best of ``rounds`` each, interleaved. 0.0 when torch has no int8
     engine here. About 0.3-1 s, so it is measured once per process (the CPU does not change). Call it on
     the thread that does the torch work (it uses that thread's torch threads)."""
     try:
@@ -129,9 +129,7 @@ def probe_cpu_int8_speedup(rounds: int = 7) -> float:
         with warnings.catch_warnings():  # torch says its quantized tensors are deprecated
             warnings.simplefilter("ignore")
             weight = torch.full((rows, cols), 0.01)
-            qweight = torch._make_per_channel_quantized_tensor(  # per output channel, as the backend quantizes
-                torch.ones(rows, cols, dtype=torch.int8), torch.full((rows,), 0.01, dtype=torch.double),
-                torch.zeros(rows, dtype=torch.long), 0)
+            qweight = torch._make_per_tensor_quantized_tensor(torch.ones(rows, cols, dtype=torch.int8), 0.01, 0)
             packed = torch.ops.quantized.linear_prepack(qweight, None)
             del qweight
             x = torch.randn(1, 1, cols)
