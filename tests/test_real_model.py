@@ -21,7 +21,8 @@ from localai.options import ChatOptions
 from tests.real_model import CAPITAL_ANSWER, CAPITAL_QUESTION, SMOLLM2_FILE, SMOLLM2_FOLDER
 
 pytestmark = pytest.mark.slow
-GREEDY = ChatOptions(temperature=0.0, max_new_tokens=32)
+# The API's neutral settings (no repetition penalty), so that services and the API are asked the same thing.
+GREEDY = ChatOptions(temperature=0.0, max_new_tokens=32, repetition_penalty=1.0)
 QUESTION = [{"role": "user", "content": CAPITAL_QUESTION}]
 
 
