@@ -212,3 +212,38 @@ def test_an_unknown_architecture_is_a_clear_error_naming_it(gguf_state) -> None:
     russian = render(error, "ru")
     assert "«frobnicator»" in russian and "архитектур" in russian
     assert gguf_state.registry.get_loaded(gguf_state.registry.resolve("odd.gguf", "text")) is None
+
+
+# -- GPUs: no bitsandbytes on GGUF files (transformers refuses the combination) -----------------------------------
+def _gpu(vram_gib: float) -> HardwareInfo:
+    return HardwareInfo("cuda", "GeForce RTX", int(vram_gib * G), int(vram_gib * G), total_ram=64 * G,
+                        available_ram=48 * G, bf16=True, bnb_ok=True, cpu_threads=8)
+
+
+def test_on_a_gpu_a_gguf_model_loads_in_16_bit_never_bitsandbytes() -> None:
+    from localai.backends.gguf_chat import plan_gguf_load
+
+    spec = _spec(7.6e9, 4.7)
+    roomy = plan_gguf_load(spec, _gpu(24))
+    assert (roomy.device, roomy.dtype, roomy.quantization, roomy.offload) == ("cuda", "bf16", "none", "none")
+    tight = plan_gguf_load(spec, _gpu(8))  # a safetensors model would go 4-bit NF4 here
+    assert (tight.quantization, tight.offload) == ("none", "device_map"), "16-bit, split between GPU and RAM"
+    assert "transformers does not combine bitsandbytes with GGUF files" in render(tight.reason, "en")
+    assert "bitsandbytes с файлами GGUF" in render(tight.reason, "ru")
+
+
+@pytest.mark.parametrize("quantization, device", [("nf4", "auto"), ("int8", "auto"), ("nf4", "cpu")])
+def test_asking_bitsandbytes_for_a_gguf_file_says_why_not(quantization: str, device: str) -> None:
+    from localai.backends.gguf_chat import plan_gguf_load
+    from localai.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        plan_gguf_load(_spec(7.6e9, 4.7), _gpu(24), LoadPrefs(device=device, quantization=quantization))
+    assert "cannot be used on a GGUF file" in refused.value.message and "safetensors" in refused.value.hint
+
+
+def test_on_the_cpu_torch_int8_still_works_for_gguf() -> None:
+    from localai.backends.gguf_chat import plan_gguf_load
+
+    plan = plan_gguf_load(_spec(135e6, 0.1, "Q4_1"), _cpu(16), LoadPrefs(quantization="int8"))
+    assert (plan.device, plan.quantization) == ("cpu", "int8")

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..catalog import ModelSpec
-from ..errors import ModelFolderInvalid
+from ..errors import InvalidInput, ModelFolderInvalid
 from ..gguf_files import GGUF_BACKEND, GGUFHeaderError, read_gguf_header
 from ..hardware import HardwareInfo
 from ..messages import Message
-from ..plan import LoadPlan, LoadPrefs, plan_text_load
+from ..plan import LoadPlan, LoadPrefs, plan_text_load, quant_name
 from .transformers_chat import TransformersChatBackend, WeightsSource
 
 if TYPE_CHECKING:
@@ -34,8 +34,17 @@ class UnsupportedGGUF(ModelFolderInvalid):
 
 def plan_gguf_load(spec: ModelSpec, hw: HardwareInfo, prefs: LoadPrefs = LoadPrefs()) -> LoadPlan:
     """The text planner's plan for the dequantized model, with the file and its quantization type in the
-    plan's extras and reason."""
-    plan = plan_text_load(spec, hw, prefs)
+    plan's extras and reason.
+
+    transformers refuses bitsandbytes on a model read from a GGUF file ("You cannot combine Quantization and
+    loading a model from a GGUF file"), so the planner is shown this machine without it: 16-bit on a GPU
+    (split with RAM when short), fp32 / bf16 / torch's own dynamic int8 on the CPU."""
+    device = hw.torch_device if prefs.device == "auto" else prefs.device
+    if prefs.quantization == "nf4" or (prefs.quantization == "int8" and device != "cpu"):
+        raise InvalidInput("error.gguf.no_bnb", "hint.gguf.no_bnb", quant=quant_name(prefs.quantization))
+    # A Message where the planner quotes why bitsandbytes is out (it renders in the reader's language).
+    without_bnb = replace(hw, bnb_ok=False, bnb_problem=Message("plan.gguf.no_bnb"))
+    plan = plan_text_load(spec, without_bnb, prefs)
     file = spec.path.name if spec.path is not None else spec.name
     return replace(plan, extras=(*plan.extras, ("gguf_file", file), ("gguf_type", spec.quantization)),
                    reason=Message("plan.gguf", type=spec.quantization or "?", reason=plan.reason))

@@ -507,6 +507,13 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "models/text/<name>/; a newer transformers may read it too."
     ),
     "error.gguf.tokenizer": "The tokenizer stored in the GGUF file {folder} could not be read: {error}",
+    "error.gguf.no_bnb": (
+        "{quant} (bitsandbytes) cannot be used on a GGUF file: transformers loads GGUF files unquantized."
+    ),
+    "hint.gguf.no_bnb": (
+        "Set the quantization back to auto for this model (on the CPU, int8 works), or use the model's "
+        "safetensors version for 4-bit NF4 on a GPU."
+    ),
     # -- folder -------------------------------------------------------------------------------------
     "error.folder.no_model_index": "The image model folder '{folder}' has no model_index.json.",
     "hint.folder.image_needs": (
@@ -668,6 +675,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.will_unload": "{reason}; {names} will be unloaded first to make room",
     "plan.unloaded": "{reason}; unloaded {names} to make room",
     "plan.gguf": "GGUF {type} file, dequantized at load: {reason}",
+    "plan.gguf.no_bnb": "transformers does not combine bitsandbytes with GGUF files",
     # -- download -----------------------------------------------------------------------------------
     "error.download.already_here": "{name} is already on this computer ({path}).",
     "hint.download.just_load": "Load it, no download needed.",

@@ -532,6 +532,13 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "в папке models/text/<имя>/; возможно, её прочитает и более новая версия transformers."
     ),
     "error.gguf.tokenizer": "Не удалось прочитать токенизатор, записанный в файле GGUF {folder}: {error}",
+    "error.gguf.no_bnb": (
+        "{quant} (bitsandbytes) нельзя применить к файлу GGUF: transformers загружает файлы GGUF без квантования."
+    ),
+    "hint.gguf.no_bnb": (
+        "Верните для этой модели квантование «auto» (на процессоре работает int8) или возьмите версию модели "
+        "в safetensors, чтобы получить 4-битный NF4 на видеокарте."
+    ),
     # -- folder -------------------------------------------------------------------------------------
     "error.folder.no_model_index": "В папке модели картинок «{folder}» нет model_index.json.",
     "hint.folder.image_needs": (
@@ -707,6 +714,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "plan.will_unload": "{reason}; сначала будут выгружены {names}, чтобы освободить место",
     "plan.unloaded": "{reason}; выгружено, чтобы освободить место: {names}",
     "plan.gguf": "файл GGUF {type}, распаковывается при загрузке: {reason}",
+    "plan.gguf.no_bnb": "transformers не сочетает bitsandbytes с файлами GGUF",
     # -- download -----------------------------------------------------------------------------------
     "error.download.already_here": "Модель {name} уже есть на этом компьютере ({path}).",
     "hint.download.just_load": "Просто загрузите её — скачивать не нужно.",
