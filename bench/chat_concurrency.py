@@ -1,7 +1,7 @@
 """Chat concurrency: 1, 2, 4, 8 streaming API clients at once against one client, per model.
 
     .venv/bin/python bench/chat_concurrency.py [--clients 1,2,4,8] [--requests 2] [--tokens 64]
-                                               [--models llama-100m,smollm2] [--models-dir D]
+                                               [--models llama-100m,smollm2] [--models-dir D] [--threads N]
 
 Starts the real app (``app.py``, a subprocess on 127.0.0.1) on a models folder with a random-weight ~100M
 Llama (tests.tiny_models.save_llama_100m, built offline) and SmolLM2-135M-Instruct (the GGUF file of the test
@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tokens", type=int, default=64, help="max completion tokens per request")
     ap.add_argument("--models", default=f"{LLAMA},smollm2", help="which models: llama-100m, smollm2")
     ap.add_argument("--models-dir", type=Path, default=None, help="reuse a folder for the built Llama")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch threads of the app (OMP_NUM_THREADS; default: torch's choice). On a machine that "
+                         "others load, 1 avoids the thread barriers that make 2-thread timings swing by 5x and more")
     args = ap.parse_args(argv)
     counts = sorted({1, *(int(c) for c in args.clients.split(","))})
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -122,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         gguf = smollm2_file() if "smollm2" in wanted else None
         if gguf is not None and not (models_dir / "text" / gguf.name).exists():
             os.symlink(gguf, models_dir / "text" / gguf.name)
-        with running_app(models_dir, Path(tmp) / "app", extra=["--offline", "--max-queue", "64"]) as app:
+        env = {"OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads)} if args.threads else {}
+        with running_app(models_dir, Path(tmp) / "app", extra=["--offline", "--max-queue", "64"], env=env) as app:
             print(f"app at {app.url} (page in {app.seconds_to_page:.1f} s)")
 
             def make_client():
