@@ -95,6 +95,23 @@ def smollm2_file() -> Path | None:
         return None
 
 
+def bench_models_folder(models_dir: Path, wanted: list[str]) -> Path | None:
+    """Fill ``models_dir`` with the wanted models: the random ~100M Llama (built once) and SmolLM2's GGUF file
+    (linked in place). Returns the GGUF file, or None when SmolLM2 is not wanted or not installed."""
+    from tests.tiny_models import save_llama_100m
+
+    (models_dir / "text").mkdir(parents=True, exist_ok=True)
+    (models_dir / "image").mkdir(parents=True, exist_ok=True)
+    if LLAMA in wanted and not (models_dir / "text" / LLAMA / "config.json").is_file():
+        t = time.perf_counter()
+        save_llama_100m(models_dir / "text" / LLAMA)
+        print(f"built a random {LLAMA} in {time.perf_counter() - t:.1f} s")
+    gguf = smollm2_file() if "smollm2" in wanted else None
+    if gguf is not None and not (models_dir / "text" / gguf.name).exists():
+        os.symlink(gguf, models_dir / "text" / gguf.name)
+    return gguf
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", default="1,2,4,8", help="client counts to run, comma-separated (1 is the lone one)")
@@ -112,19 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     import openai
 
     from tests.app_process import running_app
-    from tests.tiny_models import save_llama_100m
 
     with tempfile.TemporaryDirectory(prefix="localai-bench-") as tmp:
         models_dir = args.models_dir or Path(tmp) / "models"
-        (models_dir / "text").mkdir(parents=True, exist_ok=True)
-        (models_dir / "image").mkdir(parents=True, exist_ok=True)
-        if LLAMA in wanted and not (models_dir / "text" / LLAMA / "config.json").is_file():
-            t = time.perf_counter()
-            save_llama_100m(models_dir / "text" / LLAMA)
-            print(f"built a random {LLAMA} in {time.perf_counter() - t:.1f} s")
-        gguf = smollm2_file() if "smollm2" in wanted else None
-        if gguf is not None and not (models_dir / "text" / gguf.name).exists():
-            os.symlink(gguf, models_dir / "text" / gguf.name)
+        gguf = bench_models_folder(models_dir, wanted)
         env = {"OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads)} if args.threads else {}
         with running_app(models_dir, Path(tmp) / "app", extra=["--offline", "--max-queue", "64"], env=env) as app:
             print(f"app at {app.url} (page in {app.seconds_to_page:.1f} s)")

@@ -69,21 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     wanted = [m.strip() for m in args.models.split(",") if m.strip()]
 
-    from bench.chat_concurrency import smollm2_file
+    from bench.chat_concurrency import bench_models_folder
     from localai.config import parse_settings
     from localai.options import ChatOptions
     from localai.state import build_state
-    from tests.tiny_models import save_llama_100m
 
     with tempfile.TemporaryDirectory(prefix="localai-bench-") as tmp:
         models_dir = args.models_dir or Path(tmp) / "models"
-        (models_dir / "text").mkdir(parents=True, exist_ok=True)
-        (models_dir / "image").mkdir(parents=True, exist_ok=True)
-        if LLAMA in wanted and not (models_dir / "text" / LLAMA / "config.json").is_file():
-            save_llama_100m(models_dir / "text" / LLAMA)
-        gguf = smollm2_file() if "smollm2" in wanted else None
-        if gguf is not None and not (models_dir / "text" / gguf.name).exists():
-            os.symlink(gguf, models_dir / "text" / gguf.name)
+        gguf = bench_models_folder(models_dir, wanted)
         settings = parse_settings(["--models-dir", str(models_dir), "--data-dir", str(Path(tmp) / "data"),
                                    "--outputs-dir", str(Path(tmp) / "out"), "--no-browser", "--offline"], env={})
         state = build_state(settings)
