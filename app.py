@@ -50,7 +50,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     from localai.page_api import keep_page_handlers_private
     from localai.serving import choose_port, lan_urls, language_middleware
     from localai.state import build_state
-    from localai.ui import CSS, build_ui
+    from localai.ui import build_ui, page_css, page_head
     from localai.ui.translator import gradio_i18n
 
     port = choose_port(settings)  # --port: that port or a clear refusal
@@ -79,7 +79,8 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         max_file_size=f"{settings.max_upload_mb}mb",  # Gradio checks each uploaded file too
         app_kwargs=app_kwargs,
         i18n=gradio_i18n(settings.lang),  # the page's texts, English or Russian (forced by --lang)
-        css=CSS,
+        css=page_css(),
+        head=page_head(),
         footer_links=[],
         show_error=False,
         quiet=True,

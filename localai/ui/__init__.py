@@ -1,4 +1,5 @@
-"""build_ui(state) -> gr.Blocks: one builder per tab. (gradio is imported only when serving.)"""
+"""build_ui(state) -> gr.Blocks: one builder per tab; page_css() / page_head(): the page's style and scripts.
+(gradio is imported only when serving.)"""
 
 from typing import Any
 
@@ -11,6 +12,23 @@ CSS = """
 #chat-status { min-height: 2.5em; font-size: 0.9em; }
 footer { display: none !important; }
 """ + TOAST_TITLES_CSS
+
+
+def page_css() -> str:
+    """The page's style: the shell's, then each tab module's ``TAB_CSS`` (a constant, where it has one)."""
+    return "\n".join([CSS, *(getattr(module, "TAB_CSS", "") for module in _tab_modules())])
+
+
+def page_head() -> str:
+    """Scripts for the page's <head>: each tab module's ``TAB_JS`` (a constant), each in its own <script>."""
+    scripts = [getattr(module, "TAB_JS", "") for module in _tab_modules()]
+    return "".join(f"<script>{js}</script>" for js in scripts if js.strip())
+
+
+def _tab_modules() -> list[Any]:
+    from . import chat_tab, gallery_tab, image_tab, models_tab  # noqa: PLC0415
+
+    return [chat_tab, image_tab, gallery_tab, models_tab]
 
 
 def build_ui(state: AppState) -> Any:

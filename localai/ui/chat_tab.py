@@ -16,13 +16,13 @@ from ..backends.prompting import flatten_content
 from ..conversations import SAVED_OPTIONS
 from ..messages import render, text
 from ..jobs import CancelledBeforeStart, Done, Notice, TextDelta
-from ..options import CHAT_NUMBERS, CHAT_SEED, PAGE_SAMPLING, ChatOptions
+from ..options import PAGE_SAMPLING, ChatOptions
 from ..state import AppState
 from ..untrusted_input import without_lone_surrogates
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
 from .job_view import Failed, JobTexts, JobView, TabJobs
-from .option_inputs import slider
+from .chat_settings import build_chat_settings, page_sampling
 from .translator import Translator, plan_summary
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 DEFAULT_SYSTEM = "You are a helpful assistant."
 UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
 CHAT_TEXTS = JobTexts(cancelled_before_start="chat.stopped_before", stopping="chat.stopping", generating="chat.writing")
-SLIDER_IDS = {"temperature": "chat-temperature", "top_p": "chat-top-p", "top_k": "chat-top-k",
-              "max_new_tokens": "chat-max-new", "repetition_penalty": "chat-repetition"}
 
 
 def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
@@ -59,25 +57,12 @@ def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[
     return msgs
 
 
-def _page_sampling(services: Any, model: str | None) -> ChatOptions:
-    """The sliders' starting values for ``model``: its generation_config.json values (within the sliders'
-    ranges), else the page's defaults."""
-    if not model:
-        return ChatOptions()
-    try:
-        defaults = services.chat_defaults(model)
-    except Exception:  # noqa: BLE001 - an unknown model: the plan line says what is wrong
-        return ChatOptions()
-    ranges = {name: CHAT_NUMBERS[name].slider_range for name in PAGE_SAMPLING}
-    return defaults.with_values({name: min(max(getattr(defaults, name), lo), hi) for name, (lo, hi) in ranges.items()})
-
-
 def build_chat_tab(state: AppState, demo: Any) -> None:
     services = state.services
     store = services.conversations
     names = services.model_names("text")
     first = services.default_model("text", wait=False)
-    start = _page_sampling(services, first)
+    start = page_sampling(services, first)
     tr = Translator(state.settings.lang)
     chat_jobs = TabJobs(services)  # the answer each browser session is waiting for, for its Stop button
     conv_id = gr.State(None)
@@ -101,18 +86,10 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                 clear_btn = gr.Button(tr.ui("chat.clear"), elem_id="chat-clear")
             status = gr.Markdown("", elem_id="chat-status")
         with gr.Column(scale=1, min_width=240):
-            system = gr.Textbox(DEFAULT_SYSTEM, label=tr.ui("chat.system"), info=tr.ui("chat.system_info"), lines=4,
-                                elem_id="chat-system")
-            with gr.Accordion(tr.ui("chat.sampling"), open=True):
-                # The page's defaults, or the chosen model's own (its generation_config.json) where it has them.
-                temperature, top_p, top_k, max_new, repetition = (
-                    slider(CHAT_NUMBERS[name], tr, getattr(start, name), elem_id=SLIDER_IDS[name])
-                    for name in PAGE_SAMPLING)
-                seed = gr.Number(CHAT_SEED.default, label=tr.ui(CHAT_SEED.label_key), info=tr.ui(CHAT_SEED.info_key),
-                                 precision=0)
-
-    params = [model, system, temperature, top_p, top_k, max_new, repetition, seed]
-    sampling = [temperature, top_p, top_k, max_new, repetition, seed]
+            settings = build_chat_settings(tr, start, DEFAULT_SYSTEM)
+    system, temperature, top_p, top_k, max_new, repetition, seed = settings.values
+    params = [model, *settings.values]
+    sampling = settings.sampling
 
     def respond(history: list[dict], user_text: str, cid: str | None, search: str, store_user: bool,
                 values: tuple, request: gr.Request) -> Iterator[tuple[Any, ...]]:
@@ -220,7 +197,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         conv = store.get(user_of(request), cid)
         msgs = [{"role": m["role"], "content": m["content"]} for m in conv.messages if m["role"] in ("user", "assistant")]
         known = conv.model in services.model_names("text")
-        defaults = _page_sampling(services, conv.model if known else None)  # for settings saved before a slider existed
+        defaults = page_sampling(services, conv.model if known else None)  # for settings saved before a slider existed
         s = {**{k: getattr(defaults, k) for k in SAVED_OPTIONS}, "system": tr(request, "chat.system_default"),
              **conv.settings}
         return (msgs, cid, conv.title, conv.model if known else gr.skip(), s["system"], *(s[k] for k in SAVED_OPTIONS))
@@ -247,11 +224,11 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         button.click(new_chat, panel.search, [chatbot, conv_id, message, status, panel.conversations], queue=False)
     unload_btn.click(unload, model, status)
     model.change(show_plan, model, status)
-    sliders = [temperature, top_p, top_k, max_new, repetition]
+    sliders = settings.sliders
 
     def model_sampling(model_name: str | None) -> tuple[Any, ...]:
         """A model picked by hand, or the page's first model: the sliders start from its own defaults."""
-        defaults = _page_sampling(services, model_name)
+        defaults = page_sampling(services, model_name)
         return tuple(getattr(defaults, name) for name in PAGE_SAMPLING)
 
     model.input(model_sampling, model, sliders, queue=False)

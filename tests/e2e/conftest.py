@@ -43,10 +43,9 @@ def app(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield running
 
 
-@pytest.fixture()
-def page(browser) -> Iterator:
+def _watched_page(browser, **context_options) -> Iterator:
     """A fresh page that records every request leaving 127.0.0.1 (there must be none)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**context_options)
     pg = context.new_page()
     outside: list[str] = []
 
@@ -59,6 +58,19 @@ def page(browser) -> Iterator:
     yield pg
     context.close()
     assert not outside, f"the page contacted hosts other than this computer: {outside[:5]}"
+
+
+@pytest.fixture()
+def page(browser) -> Iterator:
+    """A desktop browser window (1280x900, light)."""
+    yield from _watched_page(browser, viewport={"width": 1280, "height": 900})
+
+
+@pytest.fixture()
+def phone_page(browser) -> Iterator:
+    """A phone (390x844, touch, dark mode): the size of an iPhone 12-15."""
+    yield from _watched_page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                             has_touch=True, color_scheme="dark")
 
 
 def screenshot(pg, name: str) -> Path:
