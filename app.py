@@ -50,7 +50,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
     from localai.page_api import keep_page_handlers_private
     from localai.serving import choose_port, lan_urls, language_middleware
     from localai.state import build_state
-    from localai.ui import build_ui, page_css, page_head
+    from localai.ui import build_ui, page_css, page_head, page_theme
     from localai.ui.translator import gradio_i18n
 
     port = choose_port(settings)  # --port: that port or a clear refusal
@@ -81,6 +81,7 @@ def serve(settings) -> int:  # noqa: ANN001 - Settings, imported lazily above
         i18n=gradio_i18n(settings.lang),  # the page's texts, English or Russian (forced by --lang)
         css=page_css(),
         head=page_head(),
+        theme=page_theme(),
         footer_links=[],
         show_error=False,
         quiet=True,

@@ -56,12 +56,38 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 export LOCALAI_CHROMIUM="$CHROMIUM"
 
-# 4. Nothing leaves the machine during tests.
+# 4. axe-core (npm) for the accessibility checks of the browser tests, pinned, in the venv.
+AXE_VERSION=4.14.1
+AXE_DIR="$VENV/npm"
+AXE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
+if [ "$(cat "$AXE_DIR/.version" 2>/dev/null || true)" != "$AXE_VERSION" ] || [ ! -f "$AXE_JS" ]; then
+    if command -v npm >/dev/null 2>&1; then
+        echo "Installing axe-core $AXE_VERSION for the accessibility checks (npm)..."
+        if npm install --prefix "$AXE_DIR" --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION" >/dev/null; then
+            printf '%s\n' "$AXE_VERSION" >"$AXE_DIR/.version"
+        else
+            echo "WARNING: npm could not install axe-core." >&2
+        fi
+    elif [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "NOTE: npm is missing; installing it (apt-get) for axe-core..."
+        if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null && \
+            npm install --prefix "$AXE_DIR" --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION" >/dev/null; then
+            printf '%s\n' "$AXE_VERSION" >"$AXE_DIR/.version"
+        fi
+    fi
+fi
+if [ ! -f "$AXE_JS" ]; then
+    echo "NOTE: axe-core is not installed, so the accessibility checks cannot run. Install Node.js and npm" >&2
+    echo "      (Debian/Ubuntu: sudo apt-get install npm), or set LOCALAI_AXE=/path/to/axe.min.js." >&2
+fi
+export LOCALAI_AXE="${LOCALAI_AXE:-$AXE_JS}"
+
+# 5. Nothing leaves the machine during tests.
 export HF_HUB_OFFLINE=1
 export HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False
 
-# 5. pytest (its default arguments come from the project's pytest configuration).
+# 6. pytest (its default arguments come from the project's pytest configuration).
 rc=0
 "$VENV/bin/python" -m pytest ${1+"$@"} || rc=$?
 if [ "$rc" -eq 5 ]; then

@@ -9,6 +9,7 @@ from types import MappingProxyType
 TEXTS: Mapping[str, str] = MappingProxyType({
     # -- app ----------------------------------------------------------------------------------------
     "app.heading": "## LocalAI — private chat and images on this computer",
+    "app.theme": "◐ Light / dark",
     # -- tab ----------------------------------------------------------------------------------------
     "tab.chat": "Chat",
     "tab.image": "Image",

@@ -6,12 +6,38 @@ from typing import Any
 import gradio as gr
 
 from ..state import AppState
+from .theme import APPLY_THEME_JS, THEME_CSS, THEME_HEAD_JS, TOGGLE_THEME_JS, page_theme
 from .translator import TOAST_TITLES_CSS, Translator
+
+__all__ = ["build_ui", "page_css", "page_head", "page_theme"]
 
 CSS = """
 #chat-status { min-height: 2.5em; font-size: 0.9em; }
 footer { display: none !important; }
-""" + TOAST_TITLES_CSS
+""" + TOAST_TITLES_CSS + THEME_CSS
+
+
+# Two fixes of Gradio 6.31's markup for screen readers and keyboards (axe: aria-prohibited-attr and
+# scrollable-region-focusable): its empty-value placeholders (an empty gallery, image or file) carry aria-label on
+# a plain <div>: they get the role of the icon they show; a block that scrolls (a wide table on a phone) gets
+# tabindex=0 so the keyboard can scroll it. Checked a moment after the page changes, not on every change.
+A11Y_HEAD_JS = """
+(() => {
+  let pending = null;
+  const fix = () => {
+    pending = null;
+    for (const el of document.querySelectorAll('div.empty[aria-label]:not([role])')) el.setAttribute('role', 'img');
+    for (const el of document.querySelectorAll('.block:not([tabindex])')) {
+      const style = getComputedStyle(el);
+      const scrolls = (el.scrollWidth > el.clientWidth + 1 && /auto|scroll/.test(style.overflowX)) ||
+                      (el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(style.overflowY));
+      if (scrolls) el.setAttribute('tabindex', '0');
+    }
+  };
+  new MutationObserver(() => { pending = pending || setTimeout(fix, 250); })
+    .observe(document.documentElement, {subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class']});
+})();
+"""
 
 
 def page_css() -> str:
@@ -20,8 +46,9 @@ def page_css() -> str:
 
 
 def page_head() -> str:
-    """Scripts for the page's <head>: each tab module's ``TAB_JS`` (a constant), each in its own <script>."""
-    scripts = [getattr(module, "TAB_JS", "") for module in _tab_modules()]
+    """Scripts for the page's <head>: the shell's, then each tab module's ``TAB_JS`` (a constant), each in its own
+    <script>."""
+    scripts = [THEME_HEAD_JS, A11Y_HEAD_JS, *(getattr(module, "TAB_JS", "") for module in _tab_modules())]
     return "".join(f"<script>{js}</script>" for js in scripts if js.strip())
 
 
@@ -41,7 +68,9 @@ def build_ui(state: AppState) -> Any:
 
     with gr.Blocks(title="LocalAI", analytics_enabled=False) as demo:
         tr = Translator(state.settings.lang)  # static texts: the browser translates them (gr.I18n)
-        gr.Markdown(tr.ui("app.heading"))
+        with gr.Row(elem_id="page-header"):
+            gr.Markdown(tr.ui("app.heading"), elem_id="page-title")
+            theme_btn = gr.Button(tr.ui("app.theme"), size="sm", scale=0, elem_id="theme-toggle")
         with gr.Tabs() as tabs:
             with gr.Tab(tr.ui("tab.chat"), id="chat"):
                 build_chat_tab(state, demo)
@@ -58,4 +87,7 @@ def build_ui(state: AppState) -> Any:
             state.services.cancel_all(owner_of(request))  # a closed tab cancels all of its jobs
 
         demo.unload(on_leave)
+        # Light or dark: the system's, until the user picks one here (kept in the browser, see theme.py).
+        theme_btn.click(None, js=TOGGLE_THEME_JS)
+        demo.load(None, js=APPLY_THEME_JS)
     return demo

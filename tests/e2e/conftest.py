@@ -78,3 +78,13 @@ def screenshot(pg, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=True)
     return path
+
+
+def open_tab(pg, name: str) -> None:
+    """Click the tab called ``name``; on a narrow screen Gradio folds the later tabs into a "More tabs" menu."""
+    tab = pg.get_by_role("tab", name=name, exact=True)
+    if tab.count() and tab.is_visible():
+        tab.click()
+        return
+    pg.locator('.overflow-menu button[aria-label="More tabs"]').click()
+    pg.locator(".overflow-dropdown button", has_text=name).first.click()
