@@ -30,6 +30,8 @@ from .messages import Message, render
 from .model_settings import ModelSettings
 from .options import CHAT_CHARACTERS, CHAT_MESSAGES, ChatOptions
 from .plan import LoadPlan, LoadPrefs
+from .preset_store import FILE_NAME as PRESETS_FILE, PresetStore
+from .presets import Presets
 from .registry import Registry
 from .untrusted_input import without_lone_surrogates
 
@@ -58,13 +60,15 @@ class SystemCheck:
 
 class Services:
     def __init__(self, registry: Registry, lanes: Lanes, downloader: Downloader | None = None,
-                 history: History | None = None, access: Access | None = None) -> None:
+                 history: History | None = None, access: Access | None = None,
+                 presets: PresetStore | None = None) -> None:
         self.registry = registry
         self.lanes = lanes
         s = registry.settings
         self.access = access or access_for(s)  # who may change what every user shares
         self.downloader = downloader or Downloader(s.models_dir, NetworkPolicy(forced_offline=s.offline))
         self.conversations = Conversations(history or History(s.data_dir / "history.sqlite3"))
+        self.presets = Presets(presets or PresetStore(s.data_dir / PRESETS_FILE))  # each user's own, and the built-in
 
     # -- models ----------------------------------------------------------------------------------
     def list_models(self, kind: str | None = None) -> list[ModelSpec]:

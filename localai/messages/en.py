@@ -80,6 +80,68 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     ),
     "error.chat.template_refused": "The chat template of {name} refused this conversation: {reason}",
     "hint.chat.template_refused": "Send a plain conversation of user and assistant turns, or use another model.",
+    # -- preset -------------------------------------------------------------------------------------
+    "preset.picker": "Preset",
+    "preset.picker_info": "A system prompt and sampling settings under one name: pick one to fill them in.",
+    "preset.precise": "Precise",
+    "preset.precise_system": (
+        "You are a careful, accurate assistant. Answer exactly what was asked, clearly and concisely. "
+        "Say so when you are not sure, and never make up facts, names or numbers."
+    ),
+    "preset.balanced": "Balanced",
+    "preset.creative": "Creative",
+    "preset.creative_system": (
+        "You are a creative, imaginative assistant. Offer vivid, original ideas and varied wording, "
+        "and feel free to explore unexpected directions."
+    ),
+    "preset.reset": "Reset to the model's defaults",
+    "preset.delete": "Delete preset…",
+    "preset.ask_delete": "Delete your preset “{name}”? This cannot be undone.",
+    "preset.confirm_delete": "Yes, delete it",
+    "preset.keep": "Keep it",
+    "preset.pick_own": "Pick one of your own presets first: the built-in ones cannot be deleted.",
+    "preset.name": "Preset name",
+    "preset.name_placeholder": "A name for these settings",
+    "preset.save": "Save as preset",
+    "preset.ask_replace": "You have a preset named “{name}” already. Replace it with these settings?",
+    "preset.replace": "Replace it",
+    "preset.keep_old": "Keep the old one",
+    "preset.saved": "Saved the preset “{name}”.",
+    "preset.replaced": "Replaced the preset “{name}”.",
+    "preset.deleted": "Deleted the preset “{name}”.",
+    "preset.reset_done": "The settings are back to the defaults of {model}.",
+    "preset.reset_page": "The settings are back to the page's defaults.",
+    "preset.file_damaged": (
+        "The saved presets in {path} could not be read (the file is damaged). It was kept as {backup}; "
+        "presets you save now start a new file."
+    ),
+    "preset.entries_skipped": (
+        "{count} saved presets in {path} could not be read and are left out. The whole file was copied to {backup}."
+    ),
+    "preset.file_not_set_aside": (
+        "The saved presets in {path} could not be read, and the file could not be kept aside ({error}). "
+        "Saving presets is off until the file is fixed or removed."
+    ),
+    "error.preset.no_name": "The preset has no name.",
+    "hint.preset.type_name": "Type a name in 'Preset name', then press 'Save as preset'.",
+    "error.preset.name_too_long": "The preset's name is {value} characters long; at most {max} fit.",
+    "hint.preset.shorter_name": "Choose a shorter name.",
+    "error.preset.builtin_name": "“{name}” is the name of a built-in preset.",
+    "hint.preset.other_name": "Choose another name for your own preset.",
+    "error.preset.system_too_long": "The system prompt is {value} characters long; a preset holds at most {max}.",
+    "hint.preset.shorter_system": "Shorten the system prompt.",
+    "error.preset.too_many": "You have {max} presets saved, the most there can be.",
+    "hint.preset.delete_some": "Delete one you no longer use, or save under the name of one to replace it.",
+    "error.preset.exists": "You have a preset named “{name}” already.",
+    "hint.preset.exists": "Replace it, or choose another name.",
+    "error.preset.not_found": "There is no preset named “{name}”.",
+    "hint.preset.pick": "Pick one from the list of presets.",
+    "error.preset.builtin_delete": "Built-in presets cannot be deleted.",
+    "hint.preset.builtin_delete": "Only your own saved presets can be deleted.",
+    "error.preset.unreadable": "LocalAI cannot read the presets file {path} ({error}).",
+    "hint.preset.unreadable": "Make the file readable for your user, or move it away to start with no saved presets.",
+    "error.preset.file_kept": "Saving presets is off: the presets file {path} is damaged and could not be kept aside.",
+    "hint.preset.file_kept": "Fix or remove that file, then restart LocalAI.",
     # -- hist ---------------------------------------------------------------------------------------
     "hist.heading": "**Conversations**",
     "hist.new": "+ New chat",

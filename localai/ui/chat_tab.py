@@ -22,6 +22,7 @@ from ..untrusted_input import without_lone_surrogates
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
 from .job_view import Failed, JobTexts, JobView, TabJobs
+from .chat_presets import wire_chat_settings
 from .chat_settings import build_chat_settings, page_sampling
 from .translator import Translator, plan_summary
 
@@ -87,6 +88,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             status = gr.Markdown("", elem_id="chat-status")
         with gr.Column(scale=1, min_width=240):
             settings = build_chat_settings(tr, start, DEFAULT_SYSTEM)
+    wire_chat_settings(settings, services, model, tr, demo)  # presets: pick, save, delete, reset to defaults
     system, temperature, top_p, top_k, max_new, repetition, seed = settings.values
     params = [model, *settings.values]
     sampling = settings.sampling
