@@ -96,7 +96,7 @@ def _build_picker(tr: Translator) -> tuple[Any, ...]:
                          label=tr.ui("preset.picker"), info=tr.ui("preset.picker_info"), elem_id="chat-preset")
     with gr.Row():
         reset_btn = gr.Button(tr.ui("preset.reset"), size="sm", elem_id="chat-reset")
-        delete_btn = gr.Button(tr.ui("preset.delete"), size="sm", variant="stop", interactive=False,
+        delete_btn = gr.Button(tr.ui("preset.delete"), size="sm", interactive=False,
                                elem_id="chat-preset-delete")
     ask, text, yes, no = _confirm("chat-preset-delete", tr.ui("preset.confirm_delete"), "chat-preset-confirm-delete",
                                   tr.ui("preset.keep"), "chat-preset-keep")

@@ -1,0 +1,141 @@
+"""A person's use of the chat presets, in a real headless Chromium: pick a built-in one, save their own, find
+it again after a reload, replace and delete it, reset to the model's defaults; on a desktop and on a phone."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot
+
+SYSTEM = "#chat-system textarea"
+PIRATE = "You are a pirate. Answer like one, briefly."
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.locator("#chat-preset input").wait_for(timeout=30_000)
+    page.locator(SYSTEM).wait_for(timeout=30_000)
+    # The page's load fills the default system prompt and the user's own presets: wait for it.
+    page.wait_for_function(f"document.querySelector('{SYSTEM}').value.length > 0", timeout=30_000)
+
+
+def _pick(page, name: str) -> None:
+    box = page.locator("#chat-preset input")
+    box.click()
+    box.fill(name)  # typing filters the list and opens it
+    page.get_by_role("option", name=name, exact=True).first.click()
+
+
+def _options(page) -> list[str]:
+    page.locator("#chat-preset input").click()
+    page.get_by_role("option").first.wait_for(timeout=10_000)
+    names = [o.inner_text().strip() for o in page.get_by_role("option").all()]
+    page.locator("#chat-preset input").blur()
+    return names
+
+
+def _number(page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} input[type=number]").first.input_value()
+
+
+def _wait_number(page, elem_id: str, value: str) -> None:
+    try:
+        page.wait_for_function(
+            f"document.querySelector('#{elem_id} input[type=number]').value === '{value}'", timeout=15_000)
+    except Exception:  # noqa: BLE001 - say what it shows instead
+        raise AssertionError(f"#{elem_id} shows {_number(page, elem_id)!r}, not {value!r}") from None
+
+
+def _set_number(page, elem_id: str, value: float) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]").first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def _sliders(page) -> tuple[str, ...]:
+    return tuple(_number(page, i) for i in ("chat-temperature", "chat-top-p", "chat-top-k", "chat-max-new",
+                                            "chat-repetition"))
+
+
+def test_pick_save_reload_replace_delete_and_reset(app, page) -> None:
+    _open(page, app.url)
+    defaults = _sliders(page)
+    default_system = page.locator(SYSTEM).input_value()
+    assert _options(page) == ["Precise", "Balanced", "Creative"], "a new user has the built-in presets"
+
+    # A built-in preset fills the system prompt and the sliders.
+    _pick(page, "Precise")
+    _wait_number(page, "chat-temperature", "0.2")
+    assert _sliders(page) == ("0.2", "0.8", "20", "1024", "1.05")
+    assert page.locator(SYSTEM).input_value().startswith("You are a careful, accurate assistant.")
+
+    # Saving without a name: a plain message, nothing saved.
+    page.locator("#chat-preset-save").click()
+    page.get_by_text("The preset has no name.").first.wait_for(timeout=15_000)
+
+    # The user's own: the system prompt, the sliders as they are now and a seed.
+    page.locator(SYSTEM).fill(PIRATE)
+    _set_number(page, "chat-temperature", 0.45)
+    _set_number(page, "chat-seed", 42)
+    page.locator("#chat-preset-name input").fill("Pirate")
+    page.locator("#chat-preset-save").click()
+    page.get_by_text("Saved the preset “Pirate”.").first.wait_for(timeout=15_000)
+    expect(page.locator("#chat-preset input")).to_have_value("Pirate", timeout=15_000)  # picked, and listed
+    expect(page.locator("#chat-preset-delete")).to_be_enabled()
+
+    # After a reload the page starts from the defaults, and the preset is still there.
+    _open(page, app.url)
+    assert page.locator(SYSTEM).input_value() == default_system and _sliders(page) == defaults
+    _pick(page, "Pirate")
+    _wait_number(page, "chat-temperature", "0.45")
+    assert page.locator(SYSTEM).input_value() == PIRATE
+    assert _sliders(page) == ("0.45", "0.8", "20", "1024", "1.05") and _number(page, "chat-seed") == "42"
+    assert page.locator("#chat-preset-name input").input_value() == "Pirate", "ready to be saved over"
+    screenshot(page, "presets")
+
+    # Saving under a taken name asks first; "Keep the old one" keeps it.
+    _set_number(page, "chat-temperature", 1.5)
+    page.locator("#chat-preset-save").click()
+    ask = page.locator("#chat-preset-replace-ask")
+    ask.get_by_text("You have a preset named “Pirate” already.").wait_for(timeout=15_000)
+    page.locator("#chat-preset-keep-old").click()
+    ask.wait_for(state="hidden", timeout=15_000)
+    expect(page.locator("#chat-preset input")).to_have_value("Pirate")
+    _pick(page, "Precise")
+    _pick(page, "Pirate")
+    _wait_number(page, "chat-temperature", "0.45")
+
+    # Delete asks first, then the preset is gone from the list.
+    page.locator("#chat-preset-delete").click()
+    page.locator("#chat-preset-delete-ask").get_by_text("Delete your preset “Pirate”?").wait_for(timeout=15_000)
+    page.locator("#chat-preset-confirm-delete").click()
+    page.get_by_text("Deleted the preset “Pirate”.").first.wait_for(timeout=15_000)
+    expect(page.locator("#chat-preset-delete")).to_be_disabled(timeout=15_000)  # the list is updated with it
+    expect(page.locator("#chat-preset-delete-ask")).to_be_hidden()
+    assert _options(page) == ["Precise", "Balanced", "Creative"]
+
+    # Reset: the model's own defaults and the default system prompt.
+    _pick(page, "Creative")
+    _wait_number(page, "chat-temperature", "1.1")
+    page.locator("#chat-reset").click()
+    _wait_number(page, "chat-temperature", defaults[0])
+    assert _sliders(page) == defaults and page.locator(SYSTEM).input_value() == default_system
+    assert _number(page, "chat-seed") == "-1"
+
+
+def test_presets_on_a_phone(app, phone_page) -> None:
+    page = phone_page
+    _open(page, app.url)
+    defaults = _sliders(page)
+    page.locator("#chat-preset").scroll_into_view_if_needed()
+    _pick(page, "Creative")
+    _wait_number(page, "chat-temperature", "1.1")
+    assert page.locator(SYSTEM).input_value().startswith("You are a creative, imaginative assistant.")
+    for elem_id in ("chat-preset", "chat-reset", "chat-preset-save", "chat-preset-name"):
+        box = page.locator(f"#{elem_id}").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, f"#{elem_id} fits the width"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "nothing scrolls sideways"
+    screenshot(page, "presets-phone")
+    page.locator("#chat-reset").click()
+    _wait_number(page, "chat-temperature", defaults[0])
+    assert _sliders(page) == defaults
