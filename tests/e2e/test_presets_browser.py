@@ -1,11 +1,17 @@
 """A person's use of the chat presets, in a real headless Chromium: pick a built-in one, save their own, find
-it again after a reload, replace and delete it, reset to the model's defaults; on a desktop and on a phone."""
+it again after a reload, replace and delete it, reset to the model's defaults; on a desktop and on a phone;
+and with logins, one user's presets never on another's page (a Russian one, with the built-in names in Russian)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
+from tests.app_process import RunningApp, running_app
+from tests.e2e.conftest import _watched_page, screenshot
 
 SYSTEM = "#chat-system textarea"
 PIRATE = "You are a pirate. Answer like one, briefly."
@@ -139,3 +145,48 @@ def test_presets_on_a_phone(app, phone_page) -> None:
     page.locator("#chat-reset").click()
     _wait_number(page, "chat-temperature", defaults[0])
     assert _sliders(page) == defaults
+
+
+@pytest.fixture(scope="module")
+def shared_app(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """--listen on 127.0.0.1 with two logins."""
+    extra = ["--listen", "--host", "127.0.0.1", "--auth", "alice:wonderland", "--auth", "bob:builder"]
+    with running_app(models_dir, tmp_path_factory.mktemp("preset-logins"), extra=extra) as app:
+        yield app
+
+
+def _log_in(page, url: str, user: str, password: str) -> None:
+    page.goto(url)
+    page.locator('input[type="password"]').wait_for(timeout=30_000)
+    page.locator('input[data-testid="textbox"]').first.fill(user)
+    page.locator('input[type="password"]').fill(password)
+    page.locator('input[type="password"]').press("Enter")
+    page.locator("#chat-preset input").wait_for(timeout=30_000)
+    page.wait_for_function(f"document.querySelector('{SYSTEM}').value.length > 0", timeout=30_000)
+
+
+@pytest.mark.slow
+def test_one_users_presets_are_never_on_another_users_page(shared_app, page, browser) -> None:
+    _log_in(page, shared_app.url, "alice", "wonderland")
+    page.locator(SYSTEM).fill("Alice's private prompt.")
+    page.locator("#chat-preset-name input").fill("Alice only")
+    page.locator("#chat-preset-save").click()
+    expect(page.locator("#chat-preset input")).to_have_value("Alice only", timeout=15_000)
+
+    pages = _watched_page(browser, viewport={"width": 1280, "height": 900}, locale="ru-RU")
+    bob = next(pages)  # another person, another browser, a Russian one
+    try:
+        _log_in(bob, shared_app.url, "bob", "builder")
+        assert _options(bob) == ["Точный", "Сбалансированный", "Творческий"], "bob sees the built-in ones only"
+        _pick(bob, "Точный")
+        bob.wait_for_function(f"document.querySelector('{SYSTEM}').value.startsWith('Ты — внимательный')",
+                              timeout=15_000)
+    finally:
+        next(pages, None)  # closes bob's browser; fails if his page contacted another host
+
+    page.reload()
+    page.locator("#chat-preset input").wait_for(timeout=30_000)
+    page.wait_for_function(f"document.querySelector('{SYSTEM}').value.length > 0", timeout=30_000)
+    _pick(page, "Alice only")
+    page.wait_for_function(f"document.querySelector('{SYSTEM}').value === \"Alice's private prompt.\"",
+                           timeout=15_000)
