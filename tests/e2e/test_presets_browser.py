@@ -19,10 +19,18 @@ PIRATE = "You are a pirate. Answer like one, briefly."
 
 def _open(page, url: str) -> None:
     page.goto(url)
-    page.locator("#chat-preset input").wait_for(timeout=30_000)
-    page.locator(SYSTEM).wait_for(timeout=30_000)
-    # The page's load fills the default system prompt and the user's own presets: wait for it.
+    _loaded(page)
+
+
+def _loaded(page) -> None:
+    """Wait for the page's load (it fills the default system prompt and the user's own presets), then show
+    the settings the way the page offers them (a panel opened from the chat's header, where there is one)."""
+    page.locator(SYSTEM).wait_for(state="attached", timeout=30_000)
     page.wait_for_function(f"document.querySelector('{SYSTEM}').value.length > 0", timeout=30_000)
+    opener = page.locator("#chat-settings-open")
+    if opener.count() and not page.locator("#chat-preset").is_visible():
+        opener.click()
+    page.locator("#chat-preset input").wait_for(timeout=15_000)
 
 
 def _pick(page, name: str) -> None:
@@ -161,8 +169,7 @@ def _log_in(page, url: str, user: str, password: str) -> None:
     page.locator('input[data-testid="textbox"]').first.fill(user)
     page.locator('input[type="password"]').fill(password)
     page.locator('input[type="password"]').press("Enter")
-    page.locator("#chat-preset input").wait_for(timeout=30_000)
-    page.wait_for_function(f"document.querySelector('{SYSTEM}').value.length > 0", timeout=30_000)
+    _loaded(page)
 
 
 @pytest.mark.slow
@@ -185,8 +192,7 @@ def test_one_users_presets_are_never_on_another_users_page(shared_app, page, bro
         next(pages, None)  # closes bob's browser; fails if his page contacted another host
 
     page.reload()
-    page.locator("#chat-preset input").wait_for(timeout=30_000)
-    page.wait_for_function(f"document.querySelector('{SYSTEM}').value.length > 0", timeout=30_000)
+    _loaded(page)
     _pick(page, "Alice only")
     page.wait_for_function(f"document.querySelector('{SYSTEM}').value === \"Alice's private prompt.\"",
                            timeout=15_000)
