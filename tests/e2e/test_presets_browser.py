@@ -15,6 +15,10 @@ from tests.e2e.conftest import _watched_page, screenshot
 
 SYSTEM = "#chat-system textarea"
 PIRATE = "You are a pirate. Answer like one, briefly."
+# The preset picker is within the window (a closed sidebar keeps it, visible, beside the screen).
+ON_SCREEN = """() => { const e = document.querySelector('#chat-preset');
+  if (!e) return false; const r = e.getBoundingClientRect();
+  return r.width > 0 && r.left > -1 && r.right < window.innerWidth + 1; }"""
 
 
 def _open(page, url: str) -> None:
@@ -26,11 +30,17 @@ def _loaded(page) -> None:
     """Wait for the page's load (it fills the default system prompt and the user's own presets), then show
     the settings the way the page offers them (a panel opened from the chat's header, where there is one)."""
     page.locator(SYSTEM).wait_for(state="attached", timeout=30_000)
-    page.wait_for_function(f"document.querySelector('{SYSTEM}').value.length > 0", timeout=30_000)
+    # The chat tab's load sets the system prompt and the sliders (a preset picked before would be overwritten),
+    # and the status line with them; a page without the settings panel shows no sign of it but time.
     opener = page.locator("#chat-settings-open")
-    if opener.count() and not page.locator("#chat-preset").is_visible():
+    if opener.count():
+        page.wait_for_function("(document.querySelector('#chat-status')?.innerText || '').trim().length > 0",
+                               timeout=60_000)
+    else:
+        page.wait_for_timeout(2_000)
+    if opener.count() and not page.evaluate(ON_SCREEN):
         opener.click()
-    page.locator("#chat-preset input").wait_for(timeout=15_000)
+    page.wait_for_function(ON_SCREEN, timeout=30_000)  # a sidebar slides in
 
 
 def _pick(page, name: str) -> None:
