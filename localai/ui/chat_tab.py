@@ -1,7 +1,18 @@
-"""The Chat tab: conversations on the left, the chat in the middle, settings on the right.
+"""The Chat tab, chat first: the conversation fills the middle, the message box sits at the bottom.
 
-Messages stream token by token; Stop keeps the partial answer; every completed message is
-stored at once in the user's history.
+- The header: a menu button (the conversations sidebar), the model picker, New chat and Settings; under
+  it the model's status in one short line, its full load plan one click away.
+- One button beside the message box: Send, which turns into Stop while an answer is written (Esc
+  stops too). Gradio shows one of two buttons in that place (``chat-send`` / ``chat-stop``), the way
+  its own ChatInterface swaps them.
+- Per message: copy, regenerate (the Chatbot's retry), edit a sent message and answer again, delete
+  the last exchange (the Chatbot's undo); see ``chat_turns.py``.
+- Conversations in a collapsible left sidebar (a full-screen menu on a phone), the system prompt and
+  sampling in a right one that the Settings button opens. Both belong to this tab: ``TAB_CSS`` hides
+  them while another tab is shown, whichever way that tab was selected.
+
+Messages stream token by token; Stop keeps the partial answer; every completed message is stored at
+once in the user's history.
 """
 
 import logging
@@ -14,39 +25,63 @@ import gradio as gr
 from ..backends.base import ChatResult
 from ..backends.prompting import flatten_content
 from ..conversations import SAVED_OPTIONS
-from ..messages import render, text
 from ..jobs import CancelledBeforeStart, Done, Notice, TextDelta
 from ..options import PAGE_SAMPLING, ChatOptions
 from ..state import AppState
 from ..untrusted_input import without_lone_surrogates
+from .chat_presets import wire_chat_settings
+from .chat_settings import build_chat_settings, page_sampling
+from .chat_status import model_line, status_line
 from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
 from .job_view import Failed, JobTexts, JobView, TabJobs
-from .chat_presets import wire_chat_settings
-from .chat_settings import build_chat_settings, page_sampling
-from .translator import Translator, plan_summary
+from .translator import Translator
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
 UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
 CHAT_TEXTS = JobTexts(cancelled_before_start="chat.stopped_before", stopping="chat.stopping", generating="chat.writing")
+PHONE_MAX_PX = 768  # Gradio's sidebars become full-screen overlays at this width and below
 
+# The sidebars are page-level in Gradio: shown only while the Chat tab is (its tab button says so).
+_OTHER_TAB = "body:has(button[role=tab][data-tab-id=chat][aria-selected=false])"
+TAB_CSS = f"""
+{_OTHER_TAB} #chat-sidebar, {_OTHER_TAB} #chat-settings {{ display: none !important; }}
+{_OTHER_TAB} .sidebar-parent {{ padding-left: 0 !important; padding-right: 0 !important; }}
+#chat-header {{ align-items: center; flex-wrap: nowrap; gap: 6px; }}
+#chat-header > * {{ min-width: 0; }}
+#chat-header button {{ flex: 0 0 auto; white-space: nowrap; }}
+#chat-model {{ flex: 1 1 auto; min-width: 0; }}
+#chat-status {{ min-height: 1.5em; font-size: 0.85em; }}
+#chat-status p {{ margin: 0; }}
+#chat-status {{ position: relative; overflow: visible !important; z-index: 5; }}
+#chat-status details.chat-plan summary {{ cursor: pointer; width: fit-content; }}
+#chat-status details.chat-plan[open] > p {{ position: absolute; left: 0; right: 0; margin: 0; padding: 8px 12px;
+  white-space: normal; background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
+  border-radius: var(--radius-md); box-shadow: var(--shadow-drop-lg); }}
+#chat-main {{ height: calc(100dvh - 130px); min-height: 420px; flex-wrap: nowrap !important; }}
+#chatbot {{ flex: 1 1 0 !important; height: auto !important; min-height: 160px; }}
+#chat-header, #chat-status, #chat-composer {{ flex: 0 0 auto !important; }}
+#chat-composer {{ align-items: flex-end; flex-wrap: nowrap; gap: 6px; }}
+#chat-composer #chat-input {{ flex: 1 1 auto; min-width: 0; }}
+#chat-send, #chat-stop {{ flex: 0 0 auto; min-width: 88px; align-self: stretch; }}
+@media (max-width: {PHONE_MAX_PX}px) {{
+  #chat-main {{ height: calc(100dvh - 150px); min-height: 360px; }}
+  #chat-status p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+  #chat-header .chat-wide {{ display: none; }}
+  #chat-send, #chat-stop {{ min-width: 64px; }}
+}}
+"""
 
-def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
-    plan = result.plan
-    parts = []
-    if plan is not None:
-        parts.append(f"**{result.model}** · {plan_summary(plan, lang)}")
-    speed = text(lang, "chat.speed", tokens=result.completion_tokens, speed=f"{result.tokens_per_second:.1f}")
-    if result.finish_reason == "cancelled":
-        speed += text(lang, "chat.stopped")
-    elif result.finish_reason == "length":
-        speed += text(lang, "chat.length")
-    parts.append(speed)
-    if notice:
-        parts.append(f"⚠️ {notice}")
-    return "  \n".join(parts)
+# Esc stops the answer being written (the Stop face of the one button, when it is shown).
+TAB_JS = """
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape') return;
+  const stop = document.getElementById('chat-stop');
+  if (stop && stop.offsetParent !== null) { event.preventDefault(); stop.click(); }
+});
+"""
 
 
 def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[str, str]]:
@@ -58,6 +93,11 @@ def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[
     return msgs
 
 
+def _buttons(writing: bool) -> tuple[Any, Any]:
+    """The one button's two faces: Send while idle, Stop while an answer is written."""
+    return gr.Button(visible=not writing), gr.Button(visible=writing)
+
+
 def build_chat_tab(state: AppState, demo: Any) -> None:
     services = state.services
     store = services.conversations
@@ -67,31 +107,36 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     tr = Translator(state.settings.lang)
     chat_jobs = TabJobs(services)  # the answer each browser session is waiting for, for its Stop button
     conv_id = gr.State(None)
-    with gr.Row():
-        with gr.Column(scale=1, min_width=220, elem_id="history-panel"):
-            panel = build_history_panel(tr)
-        with gr.Column(scale=4):
-            with gr.Row():
-                model = gr.Dropdown(names, value=first, label=tr.ui("chat.model"),
-                                    allow_custom_value=False, scale=4, elem_id="chat-model")
-                unload_btn = gr.Button(tr.ui("common.unload"), scale=1, size="sm", elem_id="chat-unload")
-            chatbot = gr.Chatbot(label=tr.ui("chat.conversation"), height=480, buttons=["copy"], elem_id="chatbot",
-                                 feedback_options=None, placeholder=tr.ui("chat.placeholder"), latex_delimiters=[])
-            with gr.Row():
-                message = gr.Textbox(placeholder=tr.ui("chat.input"), label=tr.ui("chat.input"), show_label=False,
-                                     scale=6, lines=1, max_lines=8, elem_id="chat-input", autofocus=True)
-                send_btn = gr.Button(tr.ui("chat.send"), variant="primary", scale=1, elem_id="chat-send")
-            with gr.Row():
-                stop_btn = gr.Button(tr.ui("chat.stop"), variant="stop", elem_id="chat-stop")
-                regen_btn = gr.Button(tr.ui("chat.regenerate"), elem_id="chat-regenerate")
-                clear_btn = gr.Button(tr.ui("chat.clear"), elem_id="chat-clear")
-            status = gr.Markdown("", elem_id="chat-status")
-        with gr.Column(scale=1, min_width=240):
-            settings = build_chat_settings(tr, start, DEFAULT_SYSTEM)
+    narrow = gr.State(False)  # a phone: the sidebars cover the chat, so they close after a pick
+    with gr.Sidebar(open=False, width=300, elem_id="chat-sidebar", label="conversations") as left:
+        panel = build_history_panel(tr)
+    with gr.Sidebar(open=False, width=360, position="right", elem_id="chat-settings", label="settings") as right:
+        settings = build_chat_settings(tr, start, DEFAULT_SYSTEM)
+        close_settings = gr.Button(tr.ui("chat.settings_close"), size="sm", elem_id="chat-settings-close")
+    with gr.Column(elem_id="chat-main"):
+        with gr.Row(elem_id="chat-header"):
+            menu_btn = gr.Button("☰", size="sm", scale=0, min_width=40, elem_id="chat-menu")
+            model = gr.Dropdown(names, value=first, label=tr.ui("chat.model"), show_label=False, container=False,
+                                allow_custom_value=False, scale=1, elem_id="chat-model")
+            new_btn = gr.Button(tr.ui("chat.new"), size="sm", scale=0, min_width=40, elem_id="chat-new")
+            settings_btn = gr.Button(tr.ui("chat.settings"), size="sm", scale=0, min_width=40,
+                                     elem_id="chat-settings-open")
+            unload_btn = gr.Button(tr.ui("common.unload"), size="sm", scale=0, min_width=40, elem_id="chat-unload",
+                                   elem_classes=["chat-wide"])
+        status = gr.Markdown("", elem_id="chat-status")
+        chatbot = gr.Chatbot(label=tr.ui("chat.conversation"), show_label=False, buttons=["copy"], elem_id="chatbot",
+                             editable="user", feedback_options=None, placeholder=tr.ui("chat.placeholder"),
+                             latex_delimiters=[], autoscroll=True)
+        with gr.Row(elem_id="chat-composer"):
+            message = gr.Textbox(placeholder=tr.ui("chat.input"), label=tr.ui("chat.input"), show_label=False,
+                                 lines=1, max_lines=8, elem_id="chat-input", autofocus=True, container=False)
+            send_btn = gr.Button(tr.ui("chat.send"), variant="primary", elem_id="chat-send")
+            stop_btn = gr.Button(tr.ui("chat.stop"), variant="stop", visible=False, elem_id="chat-stop")
     wire_chat_settings(settings, services, model, tr, demo)  # presets: pick, save, delete, reset to defaults
     system, temperature, top_p, top_k, max_new, repetition, seed = settings.values
     params = [model, *settings.values]
     sampling = settings.sampling
+    skip7 = (gr.skip(),) * 7
 
     def respond(history: list[dict], user_text: str, cid: str | None, search: str, store_user: bool,
                 values: tuple, request: gr.Request) -> Iterator[tuple[Any, ...]]:
@@ -117,14 +162,14 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         view = JobView(tr, lang, CHAT_TEXTS)
         answer, notice, last, skip = "", "", 0.0, gr.skip()
         with chat_jobs.running(owner, job):
-            yield history, "", tr(lang, "common.waiting_model"), cid, choices
+            yield history, "", tr(lang, "common.waiting_model"), cid, choices, *_buttons(True)
             for shown in view.follow(job):
                 if isinstance(shown, TextDelta):
                     answer += shown.text
                     if time.monotonic() - last >= UPDATE_EVERY_S:
                         last = time.monotonic()
                         history[-1] = {"role": "assistant", "content": answer}
-                        yield history, skip, skip, skip, skip
+                        yield history, skip, skip, skip, skip, skip, skip
                 elif isinstance(shown, Notice):
                     notice = view.message(shown.message)
                 elif isinstance(shown, Done):
@@ -134,11 +179,12 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
                         store.save_answer(user, cid, answer, result)  # a stopped answer is kept as it stood
                     except Exception as exc:
                         raise user_error(exc, lang) from None
-                    yield history, skip, status_line(result, notice, lang), skip, skip
+                    yield history, skip, status_line(result, notice, lang), skip, skip, *_buttons(False)
                 elif (line := view.line(shown)) is not None:
                     history[-1] = {"role": "assistant", "content": answer}  # "Stopping...": as it stands
-                    ended_empty = isinstance(shown, (CancelledBeforeStart, Failed)) and not answer
-                    yield history[:-1] if ended_empty else history, skip, line, skip, skip  # keeps the question
+                    ended = isinstance(shown, (CancelledBeforeStart, Failed))
+                    shown_history = history[:-1] if ended and not answer else history  # keeps the question
+                    yield shown_history, skip, line, skip, skip, *(_buttons(False) if ended else (skip, skip))
                 if isinstance(shown, Failed):
                     raise shown.page_error() from None
 
@@ -148,7 +194,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
              request: gr.Request) -> Iterator[Any]:
         if not (user_text or "").strip():
             tr.warning(request, tr(request, "chat.empty"))
-            yield (gr.skip(),) * 5
+            yield skip7
             return
         values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
         yield from respond(history or [], user_text, cid, search, True, values, request)
@@ -156,12 +202,13 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     def regenerate(history: list[dict], cid: str | None, search: str, model_name: str, system_text: str,
                    temp: float, tp: float, tk: float, mnt: float, rep: float, sd: float,
                    request: gr.Request) -> Iterator[Any]:
+        """The Chatbot's retry (on the last answer): the last question answered again."""
         history = list(history or [])
         while history and history[-1].get("role") != "user":
             history.pop()
         if not history:
             tr.warning(request, tr(request, "chat.nothing_to_regenerate"))
-            yield (gr.skip(),) * 5
+            yield skip7
             return
         last_user = flatten_content(history.pop().get("content"))
         if cid is not None:
@@ -180,50 +227,51 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         return tr(request, "common.unloaded" if done else "common.not_loaded", name=model_name)
 
     def show_plan(model_name: str, request: gr.Request) -> str:
-        if not model_name:
-            return ""
-        lang = tr.lang(request)
-        try:
-            info = services.model_info(model_name, "text")
-        except Exception as exc:
-            return f"⚠️ {render(exc, lang)}"
-        if info.problem:
-            return f"⚠️ {tr.msg(lang, info.problem)}"
-        verb = tr(lang, "common.loaded" if info.loaded else "common.will_load")
-        return f"{verb}: **{info.spec.name}** · {plan_summary(info.plan, lang)}"
+        return model_line(services, model_name, tr.lang(request))
 
     @ui_handler
-    def open_conversation(cid: str | None, request: gr.Request) -> tuple[Any, ...]:
+    def open_conversation(cid: str | None, is_narrow: bool, request: gr.Request) -> tuple[Any, ...]:
         if not cid:
-            return (gr.skip(),) * (5 + len(sampling))
+            return (gr.skip(),) * (7 + len(sampling))
         conv = store.get(user_of(request), cid)
         msgs = [{"role": m["role"], "content": m["content"]} for m in conv.messages if m["role"] in ("user", "assistant")]
         known = conv.model in services.model_names("text")
         defaults = page_sampling(services, conv.model if known else None)  # for settings saved before a slider existed
         s = {**{k: getattr(defaults, k) for k in SAVED_OPTIONS}, "system": tr(request, "chat.system_default"),
              **conv.settings}
-        return (msgs, cid, conv.title, conv.model if known else gr.skip(), s["system"], *(s[k] for k in SAVED_OPTIONS))
+        closed = gr.Sidebar(open=False) if is_narrow else gr.skip()
+        return (msgs, cid, conv.title, conv.model if known else gr.skip(), "", closed, s["system"],
+                *(s[k] for k in SAVED_OPTIONS))
 
-    def new_chat(search: str, request: gr.Request) -> tuple[Any, ...]:
+    def new_chat(search: str, is_narrow: bool, request: gr.Request) -> tuple[Any, ...]:
         choices = conversation_choices(store, user_of(request), search, tr.lang(request))
-        return [], None, "", "", gr.Radio(choices=choices, value=None)
+        closed = gr.Sidebar(open=False) if is_narrow else gr.skip()
+        return [], None, "", "", gr.Radio(choices=choices, value=None), closed
 
-    def on_page_load(current: str | None, request: gr.Request) -> tuple[Any, Any, Any]:
+    def on_page_load(current: str | None, width: float | None, request: gr.Request) -> tuple[Any, ...]:
         lang = tr.lang(request)  # the default system prompt in the page's language
         # The model list as it is now (downloads, Refresh), and the default once the hardware is known.
         names_now = services.model_names("text")
         picked = current if current in names_now else services.default_model("text")
+        is_narrow = bool(width) and float(width) <= PHONE_MAX_PX
         return (gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None),
-                tr(lang, "chat.system_default"), gr.Dropdown(choices=names_now, value=picked))
+                tr(lang, "chat.system_default"), gr.Dropdown(choices=names_now, value=picked),
+                gr.Sidebar(open=not is_narrow), is_narrow, model_line(services, picked, lang))
 
-    outputs = [chatbot, message, status, conv_id, panel.conversations]
+    outputs = [chatbot, message, status, conv_id, panel.conversations, send_btn, stop_btn]
     inputs = [conv_id, panel.search, *params]
-    message.submit(send, [message, chatbot, *inputs], outputs, concurrency_limit=None)
-    send_btn.click(send, [message, chatbot, *inputs], outputs, concurrency_limit=None)
-    regen_btn.click(regenerate, [chatbot, *inputs], outputs, concurrency_limit=None)
+    for sent in (message.submit(send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
+                 send_btn.click(send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
+                 chatbot.retry(regenerate, [chatbot, *inputs], outputs, concurrency_limit=None)):
+        sent.then(lambda: _buttons(False), None, [send_btn, stop_btn], queue=False)  # also after an error
     stop_btn.click(stop, None, None, queue=False)
-    for button in (clear_btn, panel.new_btn):
-        button.click(new_chat, panel.search, [chatbot, conv_id, message, status, panel.conversations], queue=False)
+    new_outputs = [chatbot, conv_id, message, panel.title, panel.conversations, left]
+    for button in (new_btn, panel.new_btn):
+        button.click(new_chat, [panel.search, narrow], new_outputs, queue=False)
+    chatbot.clear(new_chat, [panel.search, narrow], new_outputs, queue=False)  # its trash icon: a new chat
+    menu_btn.click(lambda: gr.Sidebar(open=True), None, left, queue=False)
+    settings_btn.click(lambda: gr.Sidebar(open=True), None, right, queue=False)
+    close_settings.click(lambda: gr.Sidebar(open=False), None, right, queue=False)
     unload_btn.click(unload, model, status)
     model.change(show_plan, model, status)
     sliders = settings.sliders
@@ -234,9 +282,10 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         return tuple(getattr(defaults, name) for name in PAGE_SAMPLING)
 
     model.input(model_sampling, model, sliders, queue=False)
-    panel.conversations.input(open_conversation, panel.conversations,
-                              [chatbot, conv_id, panel.title, model, system, *sampling])
+    panel.conversations.input(open_conversation, [panel.conversations, narrow],
+                              [chatbot, conv_id, panel.title, model, status, left, system, *sampling])
     deleted = wire_history_panel(panel, store, conv_id, tr)
     deleted.then(lambda: ([], ""), None, [chatbot, status])
-    demo.load(on_page_load, model, [panel.conversations, system, model]).then(model_sampling, model, sliders,
-                                                                              queue=False)
+    page_width = gr.Number(visible=False)  # filled by the browser at load: is this a phone?
+    demo.load(on_page_load, [model, page_width], [panel.conversations, system, model, left, narrow, status],
+              js="(current, width) => [current, window.innerWidth]").then(model_sampling, model, sliders, queue=False)

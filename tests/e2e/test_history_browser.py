@@ -67,14 +67,19 @@ def test_kill_during_a_streamed_answer_loses_nothing_completed(slow_model_dir, t
     with running_app(slow_model_dir, tmp_path) as app:
         page.goto(app.url)
         page.locator("#chat-model").wait_for(timeout=30_000)
+        page.locator("#chat-status").get_by_text("cpu").first.wait_for(timeout=30_000)  # the page's load event ran
+        page.locator("#chat-settings-open").click()
         set_max_new_tokens(page, 24)  # a short first answer: it must end even on a busy machine
+        page.locator("#chat-settings-close").click()
         send(page, "First question, answered in full")
         wait_answer_done(page)
         first_answer = page.locator('#chatbot [data-testid="bot"]').last.inner_text()
         page.locator("#chat-status").get_by_text("tokens/s").wait_for(timeout=60_000)
         # Ask for a very long answer, then kill the server while it is being written.
+        page.locator("#chat-settings-open").click()
         page.locator("#chat-system textarea").fill("Write at length.")
         set_max_new_tokens(page, 4096)
+        page.locator("#chat-settings-close").click()
         send(page, "Second question, interrupted")
         page.locator("#chat-status").get_by_text("Writing").wait_for(timeout=60_000)
         page.wait_for_function(

@@ -41,14 +41,17 @@ def test_the_chat_tab_answers_paris(real_app: RunningApp, page, model: str) -> N
     box = page.locator("#chat-input textarea")
     box.wait_for(timeout=30_000)
     _pick_chat_model(page, model)
+    page.locator("#chat-settings-open").click()
     _set_number(page, "chat-temperature", 0)
     _set_number(page, "chat-max-new", 16)  # its first words say it; a busy 2-core machine decodes slowly
+    page.locator("#chat-settings-close").click()
     box.fill(CAPITAL_QUESTION)
     box.press("Enter")
     status = page.locator("#chat-status")
     status.get_by_text("tokens/s").wait_for(timeout=240_000)
     answer = page.locator('#chatbot [data-testid="bot"]').last.inner_text()
     assert CAPITAL_ANSWER in answer, answer
+    status.locator("summary").click()  # the full load plan, one click away
     shown = status.inner_text()
     assert model in shown, shown
     if model == SMOLLM2_FILE:

@@ -40,11 +40,17 @@ def _set_number(page, elem_id: str, value: int) -> None:
     box.press("Enter")
 
 
-def test_stop_keeps_the_partial_answer_and_ends_the_stream(slow_app: RunningApp, page) -> None:
+@pytest.mark.parametrize("where, how", [("desktop", "button"), ("desktop", "escape"), ("phone", "button")])
+def test_stop_keeps_the_partial_answer_and_ends_the_stream(slow_app: RunningApp, page, phone_page, where: str,
+                                                           how: str) -> None:
+    """The one button beside the message box is Stop while the answer is written (Esc does the same)."""
+    page = page if where == "desktop" else phone_page
     page.goto(slow_app.url)
     box = page.locator("#chat-input textarea")
     box.wait_for(timeout=30_000)
+    page.locator("#chat-settings-open").click()
     _set_number(page, "chat-max-new", 4096)  # far longer than the test waits
+    page.locator("#chat-settings-close").click()
     page.evaluate(WATCH_ANSWER)
     box.fill("Tell me a very long story.")
     box.press("Enter")
@@ -53,7 +59,10 @@ def test_stop_keeps_the_partial_answer_and_ends_the_stream(slow_app: RunningApp,
                            " return b.length && b[b.length - 1].innerText.length > 60; }", timeout=60_000)
     page.wait_for_timeout(500)  # it is still streaming
     clicked = page.evaluate("performance.now()")
-    page.locator("#chat-stop").click()
+    if how == "button":
+        page.locator("#chat-stop").click()
+    else:
+        page.keyboard.press("Escape")
     status = page.locator("#chat-status")
     try:
         status.get_by_text("stopped (the partial answer is kept)").wait_for(timeout=10_000)
@@ -70,10 +79,14 @@ def test_stop_keeps_the_partial_answer_and_ends_the_stream(slow_app: RunningApp,
     assert not grew or max(grew) < 1000, f"the answer kept growing {max(grew):.0f} ms after Stop"
     assert len(final.strip()) >= 60, "the partial answer stays on the page"
     assert "tokens/s" in status.inner_text()
-    screenshot(page, "chat-stopped")
+    page.locator("#chat-send").wait_for(timeout=5_000)  # the button is Send again
+    assert page.locator("#chat-stop").count() == 0
+    screenshot(page, "chat-stopped" if (where, how) == ("desktop", "button") else f"chat-stopped-{where}-{how}")
     # the partial answer is in the history too: open it again after a reload
     page.reload()
-    page.locator("#history-list label", has_text="Tell me a very long story").click(timeout=30_000)
+    if where == "phone":
+        page.locator("#chat-menu").click()  # the conversations are a menu on a phone
+    page.locator("#history-list label", has_text="Tell me a very long story").first.click(timeout=30_000)
     page.locator('#chatbot [data-testid="bot"]').last.wait_for(timeout=30_000)
     stored = page.locator('#chatbot [data-testid="bot"]').last.inner_text()
     assert stored.strip()[:40] == final.strip()[:40]
