@@ -19,8 +19,10 @@ FORMAT = "localai-conversation"
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
 
-def to_json(conv: Conversation) -> dict[str, Any]:
-    return {
+def to_json(conv: Conversation, origin: tuple[str | None, int] | None = None) -> dict[str, Any]:
+    """Our export; ``origin`` (a branch's earlier title and edited message) is kept as ``edited_from``, for the
+    reader: an import makes a conversation of its own (the earlier branch may not be in that database)."""
+    out = {
         "format": FORMAT,
         "version": 1,
         "title": conv.title,
@@ -30,11 +32,16 @@ def to_json(conv: Conversation) -> dict[str, Any]:
         "messages": [{"role": m["role"], "content": m["content"], "created": m["created"], "meta": m.get("meta") or {}}
                      for m in conv.messages],
     }
+    if origin is not None:
+        out["edited_from"] = {"title": origin[0], "message": origin[1]}
+    return out
 
 
-def to_markdown(conv: Conversation) -> str:
+def to_markdown(conv: Conversation, origin: tuple[str | None, int] | None = None) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.created))
     lines = [f"# {conv.title}", "", f"- Model: {conv.model or 'unknown'}", f"- Started: {when}"]
+    if origin is not None:
+        lines.append(f"- Edited from: {origin[0] or 'a deleted conversation'}, message {origin[1] + 1}")
     plans = [m["meta"]["plan"] for m in conv.messages if m.get("meta", {}).get("plan")]
     if plans:
         lines.append(f"- Load plan: {plans[-1]}")

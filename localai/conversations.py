@@ -2,7 +2,9 @@
 
 It wraps the SQLite ``History`` store with the steps a chat takes: a turn starts (the
 conversation is created or its model and settings updated, the question stored at once), the
-answer is stored with what produced it, Regenerate drops the old answer. Every call names the
+answer is stored with what produced it, Regenerate drops the old answer, editing a sent message
+branches the conversation (see ``history.py``: the earlier branch is kept), undo deletes the last
+exchange from the page and the history alike. Every call names the
 user; nobody reads or changes another user's conversations (the store refuses).
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .chat_export import parse_import, to_json, to_markdown
-from .history import Conversation, History, Summary
+from .history import Conversation, ConversationNotFound, History, Summary
 from .options import PAGE_SAMPLING, ChatOptions
 from .untrusted_input import without_lone_surrogates
 
@@ -74,6 +76,27 @@ class Conversations:
         """Regenerate: drop the answers after the last question."""
         self._history.truncate_after_last_user(user, conv_id)
 
+    def branch(self, user: str, conv_id: str, index: int, title: str) -> str:
+        """Editing shown message ``index``: a new conversation with the messages before it, named ``title``;
+        the edited message is then stored by ``start_turn``. ``conv_id`` keeps its messages (the earlier branch)."""
+        return self._history.branch(user, conv_id, index, without_lone_surrogates(title))
+
+    def delete_from(self, user: str, conv_id: str, index: int) -> None:
+        """Undo: shown message ``index`` and the messages after it are deleted."""
+        self._history.delete_from(user, conv_id, index)
+
+    def origin(self, user: str, conv: Conversation) -> tuple[str | None, int] | None:
+        """Where a branch came from: (the earlier branch's title, or None once it was deleted; the index of the
+        edited message); None for a conversation that is not a branch."""
+        if conv.branched_at is None:
+            return None
+        if conv.branched_from is None:
+            return None, conv.branched_at
+        try:
+            return self._history.get(user, conv.branched_from).title, conv.branched_at
+        except ConversationNotFound:
+            return None, conv.branched_at
+
     # -- the sidebar ---------------------------------------------------------------------------------
     def list(self, user: str, search: str = "") -> list[Summary]:
         return self._history.list(user, without_lone_surrogates(search or ""))
@@ -90,7 +113,9 @@ class Conversations:
     def export(self, user: str, conv_id: str) -> Export:
         conv = self._history.get(user, conv_id)
         stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in conv.title)[:60].strip() or "conversation"
-        return Export(stem, to_markdown(conv), json.dumps(to_json(conv), ensure_ascii=False, indent=2))
+        origin = self.origin(user, conv)
+        return Export(stem, to_markdown(conv, origin),
+                      json.dumps(to_json(conv, origin), ensure_ascii=False, indent=2))
 
     def import_file(self, user: str, data: bytes) -> Sequence[str]:
         """Import an exported file (one conversation or many), all or nothing; returns the new ids."""

@@ -4,6 +4,14 @@ Every message is written (and committed) as soon as it completes, so a crash or 
 loses at most the answer being written. Each conversation belongs to one user (the login
 name, or "local" without a login); asking for another user's conversation is refused.
 The schema is versioned; ``MIGRATIONS[n]`` takes a database from version n to n+1.
+
+Editing a sent message branches the conversation, and both branches stay: the conversation as it was
+is left untouched, and the edit starts a new conversation ("<title> (edited)") holding the messages
+before the edited one, then the edited message and its new answer. The new one records where it
+came from (``branched_from``: the conversation, ``branched_at``: the index of the edited message
+among the shown messages), so the earlier branch is one click away in the sidebar, as any
+conversation is, and searching, exporting and deleting treat each branch as a conversation of its
+own. (Deleting the earlier branch keeps the edited one; its ``branched_from`` becomes NULL.)
 """
 
 from __future__ import annotations
@@ -52,6 +60,11 @@ ALTER TABLE messages ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX conversations_by_owner ON conversations(owner, updated DESC);
 CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
 """,
+    # Version 3: a conversation made by editing a message of another records which one and where.
+    2: """
+ALTER TABLE conversations ADD COLUMN branched_from TEXT REFERENCES conversations(id) ON DELETE SET NULL;
+ALTER TABLE conversations ADD COLUMN branched_at INTEGER;
+""",
 }
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -79,6 +92,11 @@ class Conversation:
     created: float
     updated: float
     messages: list[dict[str, Any]] = field(default_factory=list)  # role, content, created, meta
+    branched_from: str | None = None  # the conversation this one was edited from (None: not a branch)
+    branched_at: int | None = None  # the index of the edited message among the shown ones
+
+
+SHOWN_ROLES = ("user", "assistant")  # the messages the page shows; a system message is not one of them
 
 
 def _title_from(text: str) -> str:
@@ -189,7 +207,52 @@ class History:
         return Conversation(row["id"], row["owner"], row["title"], row["model"], json.loads(row["settings"]),
                             row["created"], row["updated"],
                             [{"role": m["role"], "content": m["content"], "created": m["created"],
-                              "meta": json.loads(m["meta"])} for m in msgs])
+                              "meta": json.loads(m["meta"])} for m in msgs],
+                            row["branched_from"], row["branched_at"])
+
+    def _shown_ids(self, conv_id: str) -> list[int]:
+        """The ids of the messages the page shows, in order: index i on the page is the i-th of them."""
+        rows = self._db.execute("SELECT id FROM messages WHERE conversation_id=? AND role IN ('user', 'assistant') "
+                                "ORDER BY id", (conv_id,)).fetchall()
+        return [r["id"] for r in rows]
+
+    def _shown_id(self, conv_id: str, index: int) -> int:
+        ids = self._shown_ids(conv_id)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(ids):
+            raise InvalidInput("error.history.no_such_message", "hint.history.reopen", index=index)
+        return ids[index]
+
+    def branch(self, owner: str, conv_id: str, index: int, title: str) -> str:
+        """A new conversation with the messages before shown message ``index`` of ``conv_id`` (copied with their
+        metadata), titled ``title``, recording where it branched; ``conv_id`` itself is left as it is."""
+        new_id = uuid.uuid4().hex
+        now = time.time()
+        with self._locked():
+            row = self._owned(owner, conv_id)
+            cut = self._shown_id(conv_id, index)
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO conversations(id, owner, title, model, settings, created, updated, branched_from, "
+                    "branched_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (new_id, owner, " ".join(title.split())[:200] or DEFAULT_TITLE, row["model"], row["settings"],
+                     now, now, conv_id, index))
+                self._db.execute(
+                    "INSERT INTO messages(conversation_id, role, content, created, meta) SELECT ?, role, content, "
+                    "created, meta FROM messages WHERE conversation_id=? AND id<? ORDER BY id", (new_id, conv_id, cut))
+                self._db.execute("COMMIT")
+            except Exception:
+                self._rollback()
+                raise
+        return new_id
+
+    def delete_from(self, owner: str, conv_id: str, index: int) -> None:
+        """Delete shown message ``index`` and everything after it (the page's undo of the last exchange)."""
+        with self._locked():
+            self._owned(owner, conv_id)
+            cut = self._shown_id(conv_id, index)
+            self._db.execute("DELETE FROM messages WHERE conversation_id=? AND id>=?", (conv_id, cut))
+            self._db.execute("UPDATE conversations SET updated=? WHERE id=?", (time.time(), conv_id))
 
     def add_message(self, owner: str, conv_id: str, role: str, content: str,
                     meta: dict[str, Any] | None = None, created: float | None = None) -> None:

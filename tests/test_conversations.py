@@ -73,3 +73,40 @@ def test_export_then_import_gives_the_same_conversation(conversations) -> None:
     copy = conversations.get("bob", new_id)
     assert [m["content"] for m in copy.messages] == ["Capital / France?", "Paris."]
     assert copy.settings["system"] == "Be brief."
+
+
+def _two_turns(conversations) -> str:
+    cid = conversations.start_turn("alice", None, "tiny-llama", "Be brief.", ChatOptions(), "Capital of France?")
+    conversations.save_answer("alice", cid, "Paris.", _result())
+    conversations.start_turn("alice", cid, "tiny-llama", "Be brief.", ChatOptions(), "And of Italy?")
+    conversations.save_answer("alice", cid, "Rome.", _result("Rome."))
+    return cid
+
+
+def test_editing_a_message_branches_and_the_earlier_branch_stays(conversations) -> None:
+    cid = _two_turns(conversations)
+    new_id = conversations.branch("alice", cid, 2, "Capital of France? (edited)")
+    conversations.start_turn("alice", new_id, "tiny-llama", "Be brief.", ChatOptions(), "And of Spain?")
+    conversations.save_answer("alice", new_id, "Madrid.", _result("Madrid."))
+    assert [m["content"] for m in conversations.get("alice", new_id).messages] == [
+        "Capital of France?", "Paris.", "And of Spain?", "Madrid."]
+    assert [m["content"] for m in conversations.get("alice", cid).messages] == [
+        "Capital of France?", "Paris.", "And of Italy?", "Rome."], "the earlier branch is kept as it was"
+    assert conversations.origin("alice", conversations.get("alice", new_id)) == ("Capital of France?", 2)
+    assert conversations.origin("alice", conversations.get("alice", cid)) is None
+    export = conversations.export("alice", new_id)
+    assert "Edited from: Capital of France?, message 3" in export.markdown
+    assert '"edited_from"' in export.json
+    conversations.delete("alice", cid)
+    assert conversations.origin("alice", conversations.get("alice", new_id)) == (None, 2)
+    with pytest.raises(ConversationNotFound):
+        conversations.branch("bob", new_id, 0, "not yours")
+
+
+def test_undo_deletes_the_last_exchange_from_the_history(conversations) -> None:
+    cid = _two_turns(conversations)
+    conversations.delete_from("alice", cid, 2)
+    assert [m["content"] for m in conversations.get("alice", cid).messages] == ["Capital of France?", "Paris."]
+    with pytest.raises(ConversationNotFound):
+        conversations.delete_from("bob", cid, 0)
+    assert len(conversations.get("alice", cid).messages) == 2

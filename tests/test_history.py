@@ -9,7 +9,7 @@ import pytest
 
 from localai.chat_export import parse_import, to_json, to_markdown
 from localai.errors import InvalidInput
-from localai.history import SCHEMA_V1, SCHEMA_VERSION, ConversationNotFound, History
+from localai.history import MIGRATIONS, SCHEMA_V1, SCHEMA_VERSION, ConversationNotFound, History
 
 
 @pytest.fixture()
@@ -156,3 +156,97 @@ def test_bad_import_file_is_a_clear_error_and_changes_nothing(history, raw):
     with pytest.raises(InvalidInput, match="cannot be imported"):
         history.import_conversations("ann", parse_import(raw))
     assert history.list("ann") == before
+
+
+def _chat(history, owner: str = "ann") -> str:
+    cid = history.create(owner, model="tiny-llama", settings={"temperature": 0.3})
+    for role, content in (("system", "Be brief."), ("user", "First?"), ("assistant", "One."),
+                          ("user", "Second?"), ("assistant", "Two."), ("user", "Third?"), ("assistant", "Three.")):
+        history.add_message(owner, cid, role, content, meta={"tokens": 1} if role == "assistant" else None)
+    return cid
+
+
+def test_a_branch_copies_the_messages_before_the_edited_one_and_leaves_the_earlier_branch_alone(history):
+    cid = _chat(history)
+    before = history.get("ann", cid)
+    new_id = history.branch("ann", cid, 2, "First? (edited)")  # shown message 2 is "Second?"
+    branch = history.get("ann", new_id)
+    assert [m["content"] for m in branch.messages] == ["Be brief.", "First?", "One."]
+    assert branch.messages[2]["meta"] == {"tokens": 1} and branch.settings == {"temperature": 0.3}
+    assert branch.title == "First? (edited)" and branch.model == "tiny-llama"
+    assert (branch.branched_from, branch.branched_at) == (cid, 2)
+    assert history.get("ann", cid).messages == before.messages, "the earlier branch keeps every message"
+    assert before.branched_from is None and before.branched_at is None
+    assert [s.id for s in history.list("ann")][:2] == [new_id, cid], "both are in the list, the edit first"
+    history.delete("ann", cid)  # deleting the earlier branch keeps the edited one
+    kept = history.get("ann", new_id)
+    assert kept.branched_from is None and kept.branched_at == 2 and len(kept.messages) == 3
+
+
+def test_a_branch_from_the_first_message_keeps_only_the_system_prompt_and_nobody_branches_another_users_chat(
+        history):
+    cid = _chat(history)
+    assert [m["content"] for m in history.get("ann", history.branch("ann", cid, 0, "Edited")).messages] == [
+        "Be brief."]
+    with pytest.raises(ConversationNotFound):
+        history.branch("bob", cid, 0, "Mine now")
+    assert len(history.list("bob")) == 0
+
+
+def test_delete_from_removes_that_message_and_the_ones_after_it(history):
+    cid = _chat(history)
+    history.delete_from("ann", cid, 4)  # "Third?" and its answer
+    assert [m["content"] for m in history.get("ann", cid).messages] == ["Be brief.", "First?", "One.", "Second?",
+                                                                        "Two."]
+    with pytest.raises(ConversationNotFound):
+        history.delete_from("bob", cid, 0)
+    assert len(history.get("ann", cid).messages) == 5
+
+
+@pytest.mark.parametrize("index", [-1, 4, 99, True, "1"])
+def test_a_message_that_is_not_there_is_a_clear_error_and_changes_nothing(history, index):
+    cid = _chat(history)
+    history.delete_from("ann", cid, 4)
+    for call in (lambda: history.branch("ann", cid, index, "x"), lambda: history.delete_from("ann", cid, index)):
+        with pytest.raises(InvalidInput, match="no longer in this conversation"):
+            call()
+    assert len(history.get("ann", cid).messages) == 5 and len(history.list("ann")) == 1
+
+
+def test_migrates_a_version_2_database_and_branches_on_it(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA_V1)
+    db.executescript(MIGRATIONS[1])
+    db.execute("PRAGMA user_version=2")
+    db.execute("INSERT INTO conversations(id, owner, title, model, created, updated, settings) "
+               "VALUES ('c2', 'local', 'Version 2 chat', 'm', 1.0, 2.0, '{\"temperature\": 0.5}')")
+    for role, content in (("user", "hi"), ("assistant", "hello"), ("user", "again")):
+        db.execute("INSERT INTO messages(conversation_id, role, content, created, meta) VALUES ('c2', ?, ?, 1.5, "
+                   "'{\"tokens\": 2}')", (role, content))
+    db.commit()
+    db.close()
+    h = History(path)
+    assert h.schema_version() == SCHEMA_VERSION == 3
+    conv = h.get("local", "c2")
+    assert [m["content"] for m in conv.messages] == ["hi", "hello", "again"] and conv.settings == {"temperature": 0.5}
+    assert conv.branched_from is None and conv.branched_at is None
+    new_id = h.branch("local", "c2", 2, "Version 2 chat (edited)")
+    assert h.get("local", new_id).branched_from == "c2"
+    assert h.check_integrity()
+    h.close()
+
+
+def test_an_exported_branch_says_where_it_came_from_and_old_files_still_import(history):
+    cid = _chat(history)
+    branch = history.get("ann", history.branch("ann", cid, 2, "Edited"))
+    data = to_json(branch, ("First?", 2))
+    assert data["edited_from"] == {"title": "First?", "message": 2}
+    assert "- Edited from: First?, message 3" in to_markdown(branch, ("First?", 2))
+    assert "Edited from" not in to_markdown(history.get("ann", cid))
+    [copy] = history.import_conversations("bob", parse_import(json.dumps(data).encode()))
+    assert [m["content"] for m in history.get("bob", copy).messages] == ["Be brief.", "First?", "One."]
+    old_file = {"format": "localai-conversation", "version": 1, "title": "Old export", "model": "m", "settings": {},
+                "created": 1.0, "messages": [{"role": "user", "content": "hi", "created": 1.0}]}
+    [old] = history.import_conversations("bob", parse_import(json.dumps(old_file).encode()))
+    assert history.get("bob", old).title == "Old export" and history.get("bob", old).branched_from is None

@@ -170,6 +170,11 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.history.pick": "Pick one from your list of conversations.",
     "error.history.no_title": "A conversation needs a title.",
     "hint.history.type_title": "Type a name, then press Rename.",
+    "error.history.no_such_message": "That message is no longer in this conversation (number {index}).",
+    "hint.history.reopen": "Open the conversation again from the list; nothing was changed.",
+    "hist.edited_title": "{title} (edited)",
+    "hist.branch_note": "Edited from «{title}», message {number}: that version stays in your conversations.",
+    "hist.branch_note_gone": "Edited from a conversation that has since been deleted.",
     "error.import.bad_file": "This file cannot be imported: {why}.",
     "hint.import.choose_file": (
         "Choose a LocalAI conversation export (.json) or ChatGPT's conversations.json. Nothing was changed."

@@ -171,6 +171,11 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.history.pick": "Выберите диалог из своего списка.",
     "error.history.no_title": "У диалога должно быть название.",
     "hint.history.type_title": "Введите название и нажмите «Переименовать».",
+    "error.history.no_such_message": "Этого сообщения в диалоге уже нет (номер {index}).",
+    "hint.history.reopen": "Откройте диалог заново из списка; ничего не изменено.",
+    "hist.edited_title": "{title} (изменён)",
+    "hist.branch_note": "Изменённая версия диалога «{title}» с сообщения {number}; прежняя осталась в списке диалогов.",
+    "hist.branch_note_gone": "Изменённая версия диалога, который потом удалили.",
     "error.import.bad_file": "Этот файл не импортировать: {why}.",
     "hint.import.choose_file": (
         "Выберите экспорт диалога LocalAI (.json) или conversations.json из ChatGPT. Ничего не изменено."

@@ -16,32 +16,25 @@ once in the user's history.
 """
 
 import logging
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
-from ..backends.base import ChatResult
-from ..backends.prompting import flatten_content
 from ..conversations import SAVED_OPTIONS
-from ..jobs import CancelledBeforeStart, Done, Notice, TextDelta
-from ..options import PAGE_SAMPLING, ChatOptions
+from ..messages import text
+from ..options import PAGE_SAMPLING
 from ..state import AppState
-from ..untrusted_input import without_lone_surrogates
 from .chat_presets import wire_chat_settings
 from .chat_settings import build_chat_settings, page_sampling
-from .chat_status import model_line, status_line
-from .common import owner_of, ui_handler, user_error, user_of
+from .chat_status import model_line
+from .chat_turns import ChatTurns, buttons, shown_messages
+from .common import owner_of, ui_handler, user_of
 from .history_panel import build_history_panel, conversation_choices, wire_history_panel
-from .job_view import Failed, JobTexts, JobView, TabJobs
 from .translator import Translator
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
-UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
-CHAT_TEXTS = JobTexts(cancelled_before_start="chat.stopped_before", stopping="chat.stopping", generating="chat.writing")
 PHONE_MAX_PX = 768  # Gradio's sidebars become full-screen overlays at this width and below
 
 # The sidebars are page-level in Gradio: shown only while the Chat tab is (its tab button says so).
@@ -84,18 +77,15 @@ document.addEventListener('keydown', (event) => {
 """
 
 
-def _to_messages(history: list[dict], system: str, user_text: str) -> list[dict[str, str]]:
-    msgs = [{"role": "system", "content": system.strip()}] if system.strip() else []
-    for m in history:
-        if m.get("role") in ("user", "assistant"):
-            msgs.append({"role": m["role"], "content": flatten_content(m.get("content"))})
-    msgs.append({"role": "user", "content": user_text})
-    return msgs
-
-
-def _buttons(writing: bool) -> tuple[Any, Any]:
-    """The one button's two faces: Send while idle, Stop while an answer is written."""
-    return gr.Button(visible=not writing), gr.Button(visible=writing)
+def branch_note(store: Any, user: str, conv: Any, lang: str) -> str:
+    """For a conversation made by editing a message: which conversation and message it was edited from."""
+    origin = store.origin(user, conv)
+    if origin is None:
+        return ""
+    title, index = origin
+    if title is None:
+        return text(lang, "hist.branch_note_gone")
+    return text(lang, "hist.branch_note", title=title, number=index + 1)
 
 
 def build_chat_tab(state: AppState, demo: Any) -> None:
@@ -105,7 +95,6 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     first = services.default_model("text", wait=False)
     start = page_sampling(services, first)
     tr = Translator(state.settings.lang)
-    chat_jobs = TabJobs(services)  # the answer each browser session is waiting for, for its Stop button
     conv_id = gr.State(None)
     narrow = gr.State(False)  # a phone: the sidebars cover the chat, so they close after a pick
     with gr.Sidebar(open=False, width=300, elem_id="chat-sidebar", label="conversations") as left:
@@ -136,90 +125,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     system, temperature, top_p, top_k, max_new, repetition, seed = settings.values
     params = [model, *settings.values]
     sampling = settings.sampling
-    skip7 = (gr.skip(),) * 7
-
-    def respond(history: list[dict], user_text: str, cid: str | None, search: str, store_user: bool,
-                values: tuple, request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        model_name, system_text, temp, tp, tk, mnt, rep, sd = values
-        # A lone surrogate (a browser can send one) is not text: the page could not even show it back.
-        user_text, system_text = without_lone_surrogates(user_text), without_lone_surrogates(system_text or "")
-        user, lang = user_of(request), tr.lang(request)
-        options = ChatOptions(temperature=float(temp), top_p=float(tp), top_k=int(tk), max_new_tokens=int(mnt),
-                              repetition_penalty=float(rep), seed=int(sd if sd is not None else -1))
-        owner = owner_of(request)
-        try:  # checks everything first: a bad request stores nothing
-            job = services.chat(model_name, _to_messages(history, system_text or "", user_text), options, owner=owner)
-        except Exception as exc:
-            raise user_error(exc, lang) from None
-        try:
-            cid = store.start_turn(user, cid, model_name, system_text or "", options,
-                                   user_text if store_user else None)
-        except Exception as exc:
-            services.cancel(job.id, owner)
-            raise user_error(exc, lang) from None
-        choices = gr.Radio(choices=conversation_choices(store, user, search, lang), value=cid)
-        history = history + [{"role": "user", "content": user_text}, {"role": "assistant", "content": ""}]
-        view = JobView(tr, lang, CHAT_TEXTS)
-        answer, notice, last, skip = "", "", 0.0, gr.skip()
-        with chat_jobs.running(owner, job):
-            yield history, "", tr(lang, "common.waiting_model"), cid, choices, *_buttons(True)
-            for shown in view.follow(job):
-                if isinstance(shown, TextDelta):
-                    answer += shown.text
-                    if time.monotonic() - last >= UPDATE_EVERY_S:
-                        last = time.monotonic()
-                        history[-1] = {"role": "assistant", "content": answer}
-                        yield history, skip, skip, skip, skip, skip, skip
-                elif isinstance(shown, Notice):
-                    notice = view.message(shown.message)
-                elif isinstance(shown, Done):
-                    result: ChatResult = shown.result
-                    history[-1] = {"role": "assistant", "content": answer}
-                    try:
-                        store.save_answer(user, cid, answer, result)  # a stopped answer is kept as it stood
-                    except Exception as exc:
-                        raise user_error(exc, lang) from None
-                    yield history, skip, status_line(result, notice, lang), skip, skip, *_buttons(False)
-                elif (line := view.line(shown)) is not None:
-                    history[-1] = {"role": "assistant", "content": answer}  # "Stopping...": as it stands
-                    ended = isinstance(shown, (CancelledBeforeStart, Failed))
-                    shown_history = history[:-1] if ended and not answer else history  # keeps the question
-                    yield shown_history, skip, line, skip, skip, *(_buttons(False) if ended else (skip, skip))
-                if isinstance(shown, Failed):
-                    raise shown.page_error() from None
-
-    # Gradio passes the request only to named parameters, so the values are spelled out.
-    def send(user_text: str, history: list[dict], cid: str | None, search: str, model_name: str, system_text: str,
-             temp: float, tp: float, tk: float, mnt: float, rep: float, sd: float,
-             request: gr.Request) -> Iterator[Any]:
-        if not (user_text or "").strip():
-            tr.warning(request, tr(request, "chat.empty"))
-            yield skip7
-            return
-        values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
-        yield from respond(history or [], user_text, cid, search, True, values, request)
-
-    def regenerate(history: list[dict], cid: str | None, search: str, model_name: str, system_text: str,
-                   temp: float, tp: float, tk: float, mnt: float, rep: float, sd: float,
-                   request: gr.Request) -> Iterator[Any]:
-        """The Chatbot's retry (on the last answer): the last question answered again."""
-        history = list(history or [])
-        while history and history[-1].get("role") != "user":
-            history.pop()
-        if not history:
-            tr.warning(request, tr(request, "chat.nothing_to_regenerate"))
-            yield skip7
-            return
-        last_user = flatten_content(history.pop().get("content"))
-        if cid is not None:
-            store.forget_answer(user_of(request), cid)
-        values = (model_name, system_text, temp, tp, tk, mnt, rep, sd)
-        yield from respond(history, last_user, cid, search, cid is None, values, request)
-
-    def stop(request: gr.Request) -> None:
-        # This tab's chat only. No output here: "Stopping..." and then the final status come through
-        # the answer's own stream, in order (a reply from this handler could land after the final status).
-        chat_jobs.stop(owner_of(request))
+    turns = ChatTurns(services, tr)
 
     @ui_handler
     def unload(model_name: str, request: gr.Request) -> str:
@@ -233,14 +139,16 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     def open_conversation(cid: str | None, is_narrow: bool, request: gr.Request) -> tuple[Any, ...]:
         if not cid:
             return (gr.skip(),) * (7 + len(sampling))
-        conv = store.get(user_of(request), cid)
-        msgs = [{"role": m["role"], "content": m["content"]} for m in conv.messages if m["role"] in ("user", "assistant")]
+        user, lang = user_of(request), tr.lang(request)
+        conv = store.get(user, cid)
+        msgs = shown_messages(conv)
         known = conv.model in services.model_names("text")
         defaults = page_sampling(services, conv.model if known else None)  # for settings saved before a slider existed
         s = {**{k: getattr(defaults, k) for k in SAVED_OPTIONS}, "system": tr(request, "chat.system_default"),
              **conv.settings}
         closed = gr.Sidebar(open=False) if is_narrow else gr.skip()
-        return (msgs, cid, conv.title, conv.model if known else gr.skip(), "", closed, s["system"],
+        return (msgs, cid, conv.title, conv.model if known else gr.skip(), branch_note(store, user, conv, lang), closed,
+                s["system"],
                 *(s[k] for k in SAVED_OPTIONS))
 
     def new_chat(search: str, is_narrow: bool, request: gr.Request) -> tuple[Any, ...]:
@@ -260,11 +168,13 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
 
     outputs = [chatbot, message, status, conv_id, panel.conversations, send_btn, stop_btn]
     inputs = [conv_id, panel.search, *params]
-    for sent in (message.submit(send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
-                 send_btn.click(send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
-                 chatbot.retry(regenerate, [chatbot, *inputs], outputs, concurrency_limit=None)):
-        sent.then(lambda: _buttons(False), None, [send_btn, stop_btn], queue=False)  # also after an error
-    stop_btn.click(stop, None, None, queue=False)
+    for sent in (message.submit(turns.send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
+                 send_btn.click(turns.send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
+                 chatbot.retry(turns.regenerate, [chatbot, *inputs], outputs, concurrency_limit=None),
+                 chatbot.edit(turns.edit, [chatbot, *inputs], outputs, concurrency_limit=None)):
+        sent.then(lambda: buttons(False), None, [send_btn, stop_btn], queue=False)  # also after an error
+    stop_btn.click(turns.stop, None, None, queue=False)
+    chatbot.undo(turns.undo, [chatbot, conv_id, panel.search], [chatbot, message, status, panel.conversations])
     new_outputs = [chatbot, conv_id, message, panel.title, panel.conversations, left]
     for button in (new_btn, panel.new_btn):
         button.click(new_chat, [panel.search, narrow], new_outputs, queue=False)
