@@ -1,7 +1,8 @@
 """The Chat tab, chat first: the conversation fills the middle, the message box sits at the bottom.
 
 - The header: a menu button (the conversations sidebar), the model picker, New chat and Settings; under
-  it the model's status in one short line, its full load plan one click away.
+  it the model's status in one short line, its full load plan one click away. Unload is at the top of
+  the settings panel.
 - One button beside the message box: Send, which turns into Stop while an answer is written (Esc
   stops too). Gradio shows one of two buttons in that place (``chat-send`` / ``chat-stop``), the way
   its own ChatInterface swaps them.
@@ -62,7 +63,6 @@ TAB_CSS = f"""
 @media (max-width: {PHONE_MAX_PX}px) {{
   #chat-main {{ height: calc(100dvh - 150px); min-height: 360px; }}
   #chat-status p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
-  #chat-header .chat-wide {{ display: none; }}
   #chat-send, #chat-stop {{ min-width: 64px; }}
 }}
 """
@@ -100,6 +100,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     with gr.Sidebar(open=False, width=300, elem_id="chat-sidebar", label="conversations") as left:
         panel = build_history_panel(tr)
     with gr.Sidebar(open=False, width=360, position="right", elem_id="chat-settings", label="settings") as right:
+        unload_btn = gr.Button(tr.ui("common.unload"), size="sm", elem_id="chat-unload")  # frees the model's memory
         settings = build_chat_settings(tr, start, DEFAULT_SYSTEM)
         close_settings = gr.Button(tr.ui("chat.settings_close"), size="sm", elem_id="chat-settings-close")
     with gr.Column(elem_id="chat-main"):
@@ -110,8 +111,6 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             new_btn = gr.Button(tr.ui("chat.new"), size="sm", scale=0, min_width=40, elem_id="chat-new")
             settings_btn = gr.Button(tr.ui("chat.settings"), size="sm", scale=0, min_width=40,
                                      elem_id="chat-settings-open")
-            unload_btn = gr.Button(tr.ui("common.unload"), size="sm", scale=0, min_width=40, elem_id="chat-unload",
-                                   elem_classes=["chat-wide"])
         status = gr.Markdown("", elem_id="chat-status")
         chatbot = gr.Chatbot(label=tr.ui("chat.conversation"), show_label=False, buttons=["copy"], elem_id="chatbot",
                              editable="user", feedback_options=None, placeholder=tr.ui("chat.placeholder"),

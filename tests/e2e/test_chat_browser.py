@@ -108,6 +108,10 @@ def test_settings_open_from_the_header_and_the_sidebars_stay_on_the_chat_tab(app
     page.wait_for_function("() => { const r = document.querySelector('#chat-system textarea')"
                            ".getBoundingClientRect(); return r.right <= innerWidth && r.left >= 0; }", timeout=5_000)
     assert page.locator("#chat-temperature").is_visible()
+    page.locator("#chat-unload").click()  # Unload is in the panel too
+    page.locator("#chat-status").get_by_text("tiny-llama", exact=False).first.wait_for(timeout=10_000)
+    page.wait_for_function("() => /unloaded|not loaded/.test(document.querySelector('#chat-status').innerText)",
+                           timeout=10_000)
     page.locator("#chat-settings-close").click()
     page.wait_for_function("() => document.querySelector('#chat-system textarea').getBoundingClientRect().left"
                            " >= innerWidth", timeout=5_000)
