@@ -163,7 +163,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         is_narrow = bool(width) and float(width) <= PHONE_MAX_PX
         return (gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None),
                 tr(lang, "chat.system_default"), gr.Dropdown(choices=names_now, value=picked),
-                gr.Sidebar(open=not is_narrow), is_narrow, model_line(services, picked, lang))
+                gr.Sidebar(open=not is_narrow), is_narrow, model_line(services, picked, lang), *model_sampling(picked))
 
     outputs = [chatbot, message, status, conv_id, panel.conversations, send_btn, stop_btn]
     inputs = [conv_id, panel.search, *params]
@@ -196,5 +196,6 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     deleted = wire_history_panel(panel, store, conv_id, tr)
     deleted.then(lambda: ([], ""), None, [chatbot, status])
     page_width = gr.Number(visible=False)  # filled by the browser at load: is this a phone?
-    demo.load(on_page_load, [model, page_width], [panel.conversations, system, model, left, narrow, status],
-              js="(current, width) => [current, window.innerWidth]").then(model_sampling, model, sliders, queue=False)
+    # One update at load, the sliders included: once the status line shows, every setting has its start value.
+    demo.load(on_page_load, [model, page_width], [panel.conversations, system, model, left, narrow, status, *sliders],
+              js="(current, width) => [current, window.innerWidth]")
