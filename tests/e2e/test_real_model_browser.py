@@ -40,6 +40,7 @@ def test_the_chat_tab_answers_paris(real_app: RunningApp, page, model: str) -> N
     page.goto(real_app.url)
     box = page.locator("#chat-input textarea")
     box.wait_for(timeout=30_000)
+    page.locator("#chat-status").get_by_text("cpu").first.wait_for(timeout=60_000)  # the page's load event ran
     _pick_chat_model(page, model)
     page.locator("#chat-settings-open").click()
     _set_number(page, "chat-temperature", 0)
