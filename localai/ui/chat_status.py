@@ -24,8 +24,9 @@ def plan_details(plan: Any, lang: str) -> str:
     return _details(text(lang, "chat.plan_why"), render(plan.reason, lang))
 
 
-def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
-    """After an answer: the model, how it is loaded, its speed (and whether it was stopped), then the plan."""
+def status_line(result: ChatResult, notice: str = "", lang: str = "en", note: str = "") -> str:
+    """After an answer: the model, how it is loaded, its speed (and whether it was stopped), a warning and a
+    ``note`` (where an edited branch came from) when there are any, then the plan."""
     plan = result.plan
     parts = [f"**{result.model}**"]
     if plan is not None:
@@ -39,6 +40,8 @@ def status_line(result: ChatResult, notice: str = "", lang: str = "en") -> str:
     line = " · ".join(parts)
     if notice:
         line += f"  \n⚠️ {notice}"
+    if note:
+        line += f"  \n{note}"
     return line + plan_details(plan, lang)
 
 

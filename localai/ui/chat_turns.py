@@ -78,10 +78,12 @@ class ChatTurns:
             job = services.chat(model_name, to_messages(history, system_text or "", user_text), options, owner=owner)
         except Exception as exc:
             raise user_error(exc, lang) from None
+        note = ""
         try:
             if branch_at is not None and cid is not None:
-                title = tr(lang, "hist.edited_title", title=store.get(user, cid).title)
-                cid = store.branch(user, cid, branch_at, title)
+                earlier = store.get(user, cid).title
+                cid = store.branch(user, cid, branch_at, tr(lang, "hist.edited_title", title=earlier))
+                note = tr(lang, "hist.branch_note", title=earlier, number=branch_at + 1)
             cid = store.start_turn(user, cid, model_name, system_text or "", options,
                                    user_text if store_user else None)
         except Exception as exc:
@@ -109,7 +111,7 @@ class ChatTurns:
                         store.save_answer(user, cid, answer, result)  # a stopped answer is kept as it stood
                     except Exception as exc:
                         raise user_error(exc, lang) from None
-                    yield history, skip, status_line(result, notice, lang), skip, skip, *buttons(False)
+                    yield history, skip, status_line(result, notice, lang, note), skip, skip, *buttons(False)
                 elif (line := view.line(shown)) is not None:
                     history[-1] = {"role": "assistant", "content": answer}  # "Stopping...": as it stands
                     ended = isinstance(shown, (CancelledBeforeStart, Failed))

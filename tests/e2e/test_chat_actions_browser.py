@@ -80,6 +80,8 @@ def test_edit_a_sent_message_answers_again_and_keeps_the_earlier_branch(app, pag
     wait_answer(page)
     assert shown(page, USER) == [first, "The second question, asked better"]
     assert len(shown(page, BOT)) == 2, "answered again from the edited message"
+    assert "Edited from" in page.locator("#chat-status").inner_text() and \
+        page.locator("#history-list label", has_text=f"{first} (edited)").is_visible()
     if where == "desktop":
         screenshot(page, "chat-edit")
     # after a reload: both branches are in the history, each as it was
