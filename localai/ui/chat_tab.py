@@ -64,6 +64,8 @@ TAB_CSS = f"""
   #chat-main {{ height: calc(100dvh - 150px); min-height: 360px; }}
   #chat-status p {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
   #chat-send, #chat-stop {{ min-width: 64px; }}
+  /* closed, the sidebars open from the header's buttons (☰, Settings); open, their own button closes them */
+  #chat-sidebar:not(.open) .toggle-button, #chat-settings:not(.open) .toggle-button {{ display: none; }}
 }}
 """
 
@@ -198,4 +200,4 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     page_width = gr.Number(visible=False)  # filled by the browser at load: is this a phone?
     # One update at load, the sliders included: once the status line shows, every setting has its start value.
     demo.load(on_page_load, [model, page_width], [panel.conversations, system, model, left, narrow, status, *sliders],
-              js="(current, width) => [current, window.innerWidth]")
+              js="(current, width) => [current, window.innerWidth]", show_progress="hidden")
