@@ -104,6 +104,7 @@ def test_regenerate_writes_a_new_answer_in_place_of_the_old_one(app, page, phone
     open_chat(page, app.url)
     question = f"Regenerate test {where}"
     ask(page, question)
+    assert page.locator('#chatbot button[aria-label="Copy message"]').count() == 2, "each message can be copied"
     page.evaluate(WATCH_STOP)
     page.locator('#chatbot button[aria-label="Retry"]').last.click()
     wait_answer(page)
