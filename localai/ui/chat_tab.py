@@ -165,7 +165,8 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         is_narrow = bool(width) and float(width) <= PHONE_MAX_PX
         return (gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None),
                 tr(lang, "chat.system_default"), gr.Dropdown(choices=names_now, value=picked),
-                gr.Sidebar(open=not is_narrow), is_narrow, model_line(services, picked, lang), *model_sampling(picked))
+                gr.Sidebar(open=True) if not is_narrow else gr.skip(),  # a phone's starts (and stays) closed
+                is_narrow, model_line(services, picked, lang), *model_sampling(picked))
 
     outputs = [chatbot, message, status, conv_id, panel.conversations, send_btn, stop_btn]
     inputs = [conv_id, panel.search, *params]

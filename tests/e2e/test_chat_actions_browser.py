@@ -52,6 +52,12 @@ def shown(page, selector: str) -> list[str]:
     return [t.strip() for t in page.locator(selector).all_inner_texts()]
 
 
+def reload(page) -> None:
+    page.reload()
+    page.locator("#chat-input textarea").wait_for(timeout=30_000)
+    page.locator("#chat-status").get_by_text("cpu").first.wait_for(timeout=30_000)  # the page's load event ran
+
+
 def open_conversation(page, title: str, where: str, exact_index: int = 0) -> None:
     if where == "phone":
         page.locator("#chat-menu").click()
@@ -85,8 +91,7 @@ def test_edit_a_sent_message_answers_again_and_keeps_the_earlier_branch(app, pag
     if where == "desktop":
         screenshot(page, "chat-edit")
     # after a reload: both branches are in the history, each as it was
-    page.reload()
-    page.locator("#chat-input textarea").wait_for(timeout=30_000)
+    reload(page)
     open_conversation(page, f"{first} (edited)", where)
     page.locator(USER, has_text="asked better").wait_for(timeout=10_000)
     assert shown(page, USER) == [first, "The second question, asked better"]
@@ -110,8 +115,7 @@ def test_regenerate_writes_a_new_answer_in_place_of_the_old_one(app, page, phone
     wait_answer(page)
     assert shown(page, USER) == [question] and len(shown(page, BOT)) == 1, "one question, its new answer"
     answer = shown(page, BOT)[0]
-    page.reload()
-    page.locator("#chat-input textarea").wait_for(timeout=30_000)
+    reload(page)
     open_conversation(page, question, where)
     page.locator(BOT).first.wait_for(timeout=10_000)
     assert shown(page, USER) == [question] and len(shown(page, BOT)) == 1, "the history holds the new answer only"
@@ -129,8 +133,7 @@ def test_undo_deletes_the_last_exchange_from_the_page_and_the_history(app, page,
     page.wait_for_function(f"() => document.querySelectorAll('{USER}').length === 1", timeout=10_000)
     assert shown(page, USER) == [first] and len(shown(page, BOT)) == 1
     assert page.locator("#chat-input textarea").input_value() == "Delete this one", "the question is back in the box"
-    page.reload()
-    page.locator("#chat-input textarea").wait_for(timeout=30_000)
+    reload(page)
     open_conversation(page, first, where)
     page.locator(BOT).first.wait_for(timeout=10_000)
     assert shown(page, USER) == [first] and len(shown(page, BOT)) == 1, "deleted from the history too"
