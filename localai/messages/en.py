@@ -306,6 +306,10 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "shown marked 'unfinished' and is not saved.</small>"
     ),
     "image.gallery": "Images",
+    "image.aspect": "Aspect ratio",
+    "image.advanced": "Advanced settings",
+    "image.reuse_settings": "Reuse settings",
+    "image.unload_model": "Unload this model (frees its memory)",
     "image.reuse": "♻️ Reuse seed",
     "image.random": "Random",
     "image.steps": "Steps",

@@ -316,6 +316,10 @@ TEXTS: Mapping[str, str] = MappingProxyType({
         "недорисованная показывается с пометкой «не закончена» и не сохраняется.</small>"
     ),
     "image.gallery": "Картинки",
+    "image.aspect": "Соотношение сторон",
+    "image.advanced": "Дополнительные настройки",
+    "image.reuse_settings": "Повторить настройки",
+    "image.unload_model": "Выгрузить эту модель (освободить память)",
     "image.reuse": "♻️ Повторить зерно",
     "image.random": "Случайное",
     "image.steps": "Шаги",

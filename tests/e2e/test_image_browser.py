@@ -27,9 +27,25 @@ def image_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 
 def _set_number(page, elem_id: str, value: int) -> None:
+    open_advanced(page)
     box = page.locator(f"#{elem_id} input[type=number]").first
     box.fill(str(value))
     box.press("Enter")
+
+
+def open_advanced(page) -> None:
+    """Open the advanced settings (collapsed at first) unless they are open."""
+    if not page.locator("#image-steps").is_visible():
+        page.locator("#image-advanced > button").first.click()
+        page.locator("#image-steps").wait_for(timeout=10_000)
+
+
+def open_image_tab(page, app: RunningApp):
+    page.goto(app.url)
+    page.get_by_role("tab", name="Image").click()
+    prompt = page.locator("#image-prompt textarea")
+    prompt.wait_for(timeout=30_000)
+    return prompt
 
 
 def test_generate_an_image_and_see_it_in_the_gallery(image_app, page) -> None:
@@ -83,6 +99,7 @@ def test_png_info_reads_a_dropped_png_and_fills_the_form(image_app, page, tmp_pa
     page.goto(image_app.url)
     page.get_by_role("tab", name="Image").click()
     page.locator("#image-prompt textarea").wait_for(timeout=30_000)
+    open_advanced(page)
     page.get_by_text("PNG info: read the settings of an image").click()
     page.locator("#image-pnginfo-file input[type=file]").set_input_files(str(png))
     page.wait_for_function("document.querySelector('#image-pnginfo-text textarea').value.includes('a blue boat')",
@@ -108,8 +125,11 @@ def test_cancel_stops_the_run_and_says_what_happened(image_app, page) -> None:
     prompt.fill("a very slow painting")
     page.locator("#image-generate").click()
     page.locator("#image-progress").get_by_text(re.compile(r"Step \d+ of 151")).wait_for(timeout=60_000)
+    assert not page.locator("#image-generate").is_visible(), "while it draws, Generate is Cancel"
     page.locator("#image-cancel").click()
     page.locator("#image-progress").get_by_text("Cancelled.").wait_for(timeout=60_000)
+    page.locator("#image-generate").wait_for(timeout=10_000)
+    assert not page.locator("#image-cancel").is_visible()
     page.locator("#image-gallery img").first.wait_for(timeout=10_000)
     assert "unfinished" in page.locator("#image-gallery").inner_text()
     assert len(list(Path(image_app.outputs).rglob("*.png"))) == before  # the unfinished image is not saved
@@ -142,6 +162,7 @@ def test_gallery_lists_saved_images_reuses_settings_and_deletes(image_app, page)
     page.locator("#image-prompt textarea").wait_for(timeout=10_000)
     page.wait_for_function("document.querySelector('#image-prompt textarea').value === 'an old mill in autumn'",
                            timeout=10_000)
+    open_advanced(page)  # the settings reach the collapsed fields too
     assert page.locator("#image-seed input").input_value() == "777"
     page.get_by_role("tab", name="Gallery").click()  # opening the tab reads the list again
     page.wait_for_timeout(500)
@@ -152,3 +173,138 @@ def test_gallery_lists_saved_images_reuses_settings_and_deletes(image_app, page)
     page.locator("#gallery-confirm-delete").click()
     page.wait_for_function(f"document.querySelectorAll('#gallery-images img').length === {shown - 1}", timeout=15_000)
     assert not mine.exists() and other.exists()
+
+
+def _width_height(page) -> tuple[str, str]:
+    return (page.locator("#image-width input[type=number]").input_value(),
+            page.locator("#image-height input[type=number]").input_value())
+
+
+def test_advanced_settings_are_collapsed_and_take_the_familys_defaults(image_app, page) -> None:
+    prompt = open_image_tab(page, image_app)
+    assert prompt.is_visible() and page.locator("#image-generate").is_visible()
+    for elem_id in ("image-steps", "image-seed", "image-negative", "image-width", "image-scheduler"):
+        assert not page.locator(f"#{elem_id}").is_visible(), f"#{elem_id} is tucked away at first"
+    assert not page.locator("#image-cancel").is_visible(), "Cancel shows only while drawing"
+    open_advanced(page)
+    # tiny-sd is an SD 1.x model: 512 px square, 25 steps, guidance 7, at the 1:1 preset
+    assert _width_height(page) == ("512", "512")
+    assert page.locator("#image-steps input[type=number]").input_value() == "25"
+    assert page.locator("#image-aspect input[value='1:1']").is_checked()
+
+
+def test_an_aspect_preset_sets_the_size_the_request_takes(image_app, page) -> None:
+    """(Drawing at a preset's full size takes minutes on this CPU; the first test shows that the size in the
+    form is the size of the saved image, and tests/test_image_aspect.py that every preset's size is accepted.)"""
+    from localai.image_request import family_of
+    from localai.ui.image_aspect import aspect_size
+
+    want = aspect_size(family_of("sd15"), "16:9")
+    assert want[0] > want[1] and want[0] % 8 == 0 and want[1] % 8 == 0
+    open_image_tab(page, image_app)
+    page.locator("#image-aspect").get_by_text("16:9").click()
+    open_advanced(page)
+    page.wait_for_function(f"document.querySelector('#image-width input[type=number]').value === '{want[0]}'",
+                           timeout=10_000)
+    assert _width_height(page) == (str(want[0]), str(want[1]))
+    # a size set by hand is no preset any more; picking one again puts its size back
+    _set_number(page, "image-width", 256)
+    page.wait_for_function("!document.querySelector('#image-aspect input[value=\"16:9\"]').checked", timeout=10_000)
+    page.locator("#image-aspect").get_by_text("9:16").click()
+    page.wait_for_function(f"document.querySelector('#image-width input[type=number]').value === '{want[1]}'",
+                           timeout=10_000)
+    assert _width_height(page) == (str(want[1]), str(want[0]))
+    # a size that equals a preset marks it
+    _set_number(page, "image-width", 512)
+    _set_number(page, "image-height", 512)
+    page.wait_for_function("document.querySelector('#image-aspect input[value=\"1:1\"]').checked", timeout=10_000)
+
+
+def test_the_grid_shows_newest_first_and_each_image_enlarges_downloads_and_reuses(image_app, page,
+                                                                                 tmp_path: Path) -> None:
+    from localai.gallery import read_png_info
+
+    prompt = open_image_tab(page, image_app)
+    runs = (("a lighthouse in fog", 501, 3), ("a green parrot", 502, 2))
+    for number, (words, seed, steps) in enumerate(runs, start=1):
+        for elem_id, value in (("image-width", 64), ("image-height", 64), ("image-steps", steps),
+                               ("image-seed", seed)):
+            _set_number(page, elem_id, value)
+        prompt.fill(words)
+        page.locator("#image-generate").click()
+        page.wait_for_function(f"document.querySelectorAll('#image-gallery .grid-container img').length === {number}",
+                               timeout=120_000)
+        page.locator("#image-generate").wait_for(timeout=60_000)  # the button is Generate again
+    thumbs = page.locator("#image-gallery .grid-container .gallery-item")
+    assert "seed 502" in thumbs.nth(0).inner_text(), "the newest image comes first"
+    assert "seed 501" in thumbs.nth(1).inner_text()
+    screenshot(page, "image-grid")
+    # enlarge the older one: the grid's preview, with Download and Reuse settings in its toolbar
+    thumbs.nth(1).click()
+    big = page.locator("#image-gallery [data-testid=detailed-image]")
+    big.wait_for(timeout=10_000)
+    assert "501" in (big.get_attribute("alt") or "")
+    with page.expect_download(timeout=20_000) as download_info:
+        page.locator("#image-gallery button[aria-label=Download]").click()
+    got = tmp_path / "got.png"
+    download_info.value.save_as(got)
+    assert got.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert read_png_info(got).info.seed == 501, "the download is the saved PNG with its settings"
+    screenshot(page, "image-enlarged")
+    # reuse its settings: the form takes its prompt, seed, size and steps
+    prompt.fill("something else")
+    _set_number(page, "image-seed", 7)
+    _set_number(page, "image-width", 128)
+    page.locator("#image-gallery .custom-button", has_text="Reuse settings").click()
+    page.wait_for_function("document.querySelector('#image-prompt textarea').value === 'a lighthouse in fog'",
+                           timeout=10_000)
+    assert page.locator("#image-seed input").input_value() == "501"
+    assert _width_height(page) == ("64", "64")
+    assert page.locator("#image-steps input[type=number]").input_value() == "3"
+    # the same from the button under the grid, for the image picked there
+    page.locator("#image-gallery button[aria-label=Close]").click()
+    thumbs.first.click()
+    page.locator("#image-seed-info").get_by_text("502").wait_for(timeout=10_000)
+    page.locator("#image-gallery button[aria-label=Close]").click()
+    page.locator("#image-reuse-settings").click()
+    page.wait_for_function("document.querySelector('#image-prompt textarea').value === 'a green parrot'",
+                           timeout=10_000)
+    assert page.locator("#image-seed input").input_value() == "502"
+    assert page.locator("#image-steps input[type=number]").input_value() == "2"
+
+
+def test_reuse_settings_before_any_image_says_so_and_changes_nothing(image_app, page) -> None:
+    prompt = open_image_tab(page, image_app)
+    prompt.fill("my own words")
+    page.locator("#image-reuse-settings").click()
+    page.get_by_text("Generate an image first").first.wait_for(timeout=10_000)
+    assert prompt.input_value() == "my own words"
+
+
+def test_on_a_phone_the_image_and_gallery_tabs_fit_the_screen(image_app, phone_page) -> None:
+    page = phone_page
+    prompt = open_image_tab(page, image_app)
+    width, height = 390, 844
+
+    def fits_on_screen(locator) -> None:
+        box = locator.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, box
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "nothing scrolls sideways"
+    assert page.evaluate("window.scrollY") == 0
+    fits_on_screen(prompt)
+    fits_on_screen(page.locator("#image-generate"))
+    for elem_id, value in (("image-width", 64), ("image-height", 64), ("image-steps", 2)):
+        _set_number(page, elem_id, value)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the advanced settings fit too"
+    prompt.fill("a tiny boat")
+    page.locator("#image-generate").tap()
+    page.locator("#image-gallery .grid-container img").first.wait_for(timeout=120_000)
+    page.locator("#image-generate").wait_for(timeout=60_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "image-phone")
+    page.get_by_role("tab", name="Gallery").click()
+    page.locator("#gallery-images img").first.wait_for(timeout=30_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, "gallery-phone")
