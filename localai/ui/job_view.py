@@ -121,3 +121,8 @@ class TabJobs:
         with self._lock:
             ids = list(self._jobs.get(owner, []))
         return sum(self._services.cancel(job_id, owner) for job_id in ids)
+
+    def has_jobs(self, owner: str) -> bool:
+        """Whether a job this tab started for ``owner`` is still running or waiting."""
+        with self._lock:
+            return bool(self._jobs.get(owner))

@@ -1,5 +1,7 @@
 """The Models tab: what this computer has, which models fit it and how each would load;
-download (with progress), load, unload; per-model overrides and safety opt-ins; offline mode."""
+download (with progress), load, unload; per-model overrides and safety opt-ins; offline mode.
+Buttons that cannot apply to the picked model are greyed out (Download for a model on disk, Load for
+one loaded or not on disk, Unload for one not loaded); Stop download shows only while one runs."""
 
 import logging
 from collections.abc import Iterator
@@ -7,135 +9,29 @@ from typing import Any
 
 import gradio as gr
 
-from ..catalog import ModelSpec, builtin_catalog
 from ..downloads import DownloadProgress, DownloadResult, DownloadStopped
-from ..errors import InvalidInput, UserError
-from ..messages import LANGS, render, text
+from ..errors import InvalidInput
 from ..jobs import Done, DownloadStep
+from ..messages import LANGS, render
 from ..model_settings import ModelSettings
 from ..options import DEVICE, DTYPE, OFFLOAD, QUANTIZATION
 from ..plan import LoadPlan
-from ..sizes import format_bytes, format_params
+from ..sizes import format_bytes
 from ..state import AppState
-from ..tiers import default_model, recommended, tier_label, tier_of
 from .admin_view import lock_for_non_admins
 from .common import owner_of, ui_handler, user_error, user_of
 from .job_view import Failed, JobTexts, JobView, TabJobs
+from .models_buttons import button_states
+from .models_view import (  # noqa: F401 - details_markdown, memory_markdown, model_rows: also used from here
+    COLUMNS, KIND, kind_label, model_choices, details_markdown, hardware_markdown, memory_markdown, model_rows, table_value)
 from .option_inputs import dropdown
 from .translator import Translator
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["Model", "Kind", "Where", "Params", "Size", "License", "Gated", "Would load as"]
-COLUMN_KEYS = ("model", "kind", "where", "params", "size", "license", "gated", "plan")
-KIND = {"text": "chat", "image": "image"}
-WHERE = {"local": "on disk", "cache": "HF cache", "hub": "not downloaded"}
 DOWNLOAD_TEXTS = JobTexts(cancelled_before_start="models.download_stopped_early", stopping="models.stopping",
                           queued="models.download_queued")
 LOAD_TEXTS = JobTexts(queued="models.load_queued", cancelled_before_start="models.load_stopped")
-
-
-def _kind(kind: str, lang: str) -> str:
-    return text(lang, f"models.kind.{kind}") if kind in KIND else kind
-
-
-def _where(source: str, lang: str) -> str:
-    return text(lang, f"models.where.{source}") if source in WHERE else source
-
-
-def _size(spec: ModelSpec, lang: str, unknown: str = "?") -> str:
-    """Its size on disk, and a GGUF file's quantization type ("98.4 MB · GGUF Q4_1")."""
-    size = format_bytes(spec.weight_bytes) if spec.weight_bytes else unknown
-    return text(lang, "models.size_gguf", size=size, quant=spec.quantization) if spec.quantization else size
-
-
-def _key(spec: ModelSpec) -> str:
-    return f"{spec.kind}/{spec.name}"
-
-
-def hardware_markdown(state: AppState, lang: str = "en") -> str:
-    services = state.services
-    hw = services.hardware()
-    if hw.has_gpu:
-        device = f"{hw.accelerator.upper()} · {hw.device_name}"
-        accel = text(lang, "models.free_of", free=format_bytes(hw.free_vram), total=format_bytes(hw.total_vram))
-    else:
-        device = text(lang, "models.cpu_device", name=hw.cpu_name or hw.device_name, threads=hw.cpu_threads)
-        accel = text(lang, "models.no_accel")
-    bnb = text(lang, "models.bnb_works") if hw.bnb_ok else text(
-        lang, "models.bnb_broken", why=hw.bnb_problem or text(lang, "models.not_installed"))
-    return text(lang, "models.hardware", tier=render(tier_label(tier_of(hw)), lang), device=device, accel=accel,
-                ram_free=format_bytes(hw.available_ram), ram_total=format_bytes(hw.total_ram),
-                bf16=text(lang, "common.yes" if hw.bf16 else "common.no"), bnb=bnb,
-                disk=format_bytes(services.free_disk()),
-                offline=text(lang, "models.offline_on" if services.offline else "models.offline_off"))
-
-
-def memory_markdown(state: AppState, lang: str = "en") -> str:
-    loaded = state.services.loaded_models()
-    if not loaded:
-        return text(lang, "models.memory_none")
-    parts = [f"**{b.spec.name}** ({render(b.plan.describe(), lang)}, ~{format_bytes(b.plan.estimated_bytes)})"
-             for b in loaded]
-    total = sum(b.plan.estimated_bytes for b in loaded if b.plan.pool != "none")  # a remote model holds none here
-    return text(lang, "models.memory", models=", ".join(parts), total=format_bytes(total))
-
-
-def _ordered(state: AppState) -> list[ModelSpec]:
-    """On disk first, then the catalog's recommendations for this tier (best first), then the rest."""
-    specs = state.services.list_models()
-    tier = tier_of(state.services.hardware())
-    best = {(m.kind, m.name): i for kind in KIND for i, m in enumerate(recommended(specs, kind, tier))}
-    return sorted(specs, key=lambda s: (s.source == "hub", (s.kind, s.name) not in best,
-                                        best.get((s.kind, s.name), 0), s.kind != "text"))
-
-
-def model_rows(state: AppState, lang: str = "en") -> list[list[str]]:
-    tier = tier_of(state.services.hardware())
-    defaults = {(m.kind, m.name) for k in KIND if (m := default_model(builtin_catalog(), k, tier)) is not None}
-    rows = []
-    for spec in _ordered(state):
-        info = state.services.model_info(spec.name, spec.kind)
-        plan = ((text(lang, "models.loaded_prefix") if info.loaded else "") + render(info.plan.describe(), lang)
-                if info.plan else f"⚠️ {render(info.problem, lang)[:80]}")
-        star = " ★" if (spec.kind, spec.name) in defaults else ""
-        rows.append([spec.name + star, _kind(spec.kind, lang), _where(spec.source, lang),
-                     format_params(spec.params), _size(spec, lang),
-                     spec.license or "?",
-                     text(lang, "models.gated_yes" if spec.gated else "common.no"), plan])
-    return rows
-
-
-def table_value(state: AppState, lang: str = "en") -> dict[str, Any]:
-    """The model table with its column names in ``lang``."""
-    return {"headers": [text(lang, f"models.col.{k}") for k in COLUMN_KEYS], "data": model_rows(state, lang)}
-
-
-def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
-    if not key:
-        return text(lang, "models.pick_one")
-    kind, _, name = key.partition("/")
-    try:
-        info = state.services.model_info(name, kind)
-    except UserError as exc:
-        return f"⚠️ {render(exc, lang)}"
-    s = info.spec
-    where = text(lang, "models.on_disk_at", path=s.path) if s.path else text(lang, "models.not_downloaded")
-    partial = state.services.partial_download_bytes(s.name, s.kind)
-    if partial:
-        where += text(lang, "models.partial", size=format_bytes(partial))
-    facts = text(lang, "models.facts", kind=_kind(s.kind, lang), params=format_params(s.params),
-                 size=_size(s, lang, text(lang, "models.size_unknown")),
-                 license=s.license or text(lang, "models.unknown"),
-                 gated=text(lang, "models.gated" if s.gated else "models.ungated"), where=where)
-    lines = [f"### {s.name}", s.description or "", facts]
-    if info.plan is not None:
-        verb = text(lang, "models.loaded_as" if info.loaded else "models.would_load_as")
-        lines.append(f"**{verb}:** {render(info.plan.describe(), lang)}  \n"
-                     f"**{text(lang, 'models.why')}:** {render(info.plan.reason, lang)}")
-    else:
-        lines.append(f"⚠️ {render(info.problem, lang)}")
-    return "\n\n".join(x for x in lines if x)
 
 
 def build_models_tab(state: AppState, demo: Any = None) -> None:
@@ -161,14 +57,17 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
                          max_height=420, column_widths=["19%", "6%", "10%", "6%", "7%", "12%", "10%", "30%"])
     first = services.default_model("text", wait=False)
     first_key = f"text/{first}" if first else None
-    pick = gr.Dropdown(_choices(state), value=first_key, label=tr.ui("models.pick"), elem_id="models-pick",
+    pick = gr.Dropdown(model_choices(state), value=first_key, label=tr.ui("models.pick"), elem_id="models-pick",
                        allow_custom_value=False)
     details = gr.Markdown(on_load(lambda lang: details_markdown(state, first_key, lang), ""), elem_id="models-details")
-    with gr.Row():
-        download_btn = gr.Button(tr.ui("models.download"), variant="primary", elem_id="models-download")
-        stop_btn = gr.Button(tr.ui("models.stop"), variant="stop", elem_id="models-stop")
-        load_btn = gr.Button(tr.ui("models.load"), elem_id="models-load")
-        unload_btn = gr.Button(tr.ui("common.unload"), elem_id="models-unload")
+    live = demo is None  # with a page, each button is enabled on load when it applies to the picked model
+    with gr.Row(elem_id="models-actions"):
+        download_btn = gr.Button(tr.ui("models.download"), variant="primary", interactive=live,
+                                 elem_id="models-download")
+        stop_btn = gr.Button(tr.ui("models.stop"), variant="stop", visible=live, elem_id="models-stop")
+        load_btn = gr.Button(tr.ui("models.load"), interactive=live, elem_id="models-load")
+        unload_btn = gr.Button(tr.ui("common.unload"), interactive=live, elem_id="models-unload")
+    buttons = [download_btn, stop_btn, load_btn, unload_btn]
     status = gr.Markdown("", elem_id="models-status")
     admin_note = gr.Markdown("", visible=False, elem_id="models-admin-only")
     with gr.Accordion(tr.ui("models.settings"), open=False, elem_id="models-settings"):
@@ -182,14 +81,19 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         save_btn = gr.Button(tr.ui("models.save"), size="sm", elem_id="models-save")
     overrides = [device, dtype, quant, offload, pickle, code]
 
+    def button_updates(key: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """[Download, Stop download, Load, Unload] as they apply to ``key`` now."""
+        downloading = download_jobs.has_jobs(owner_of(request))
+        return button_states(services, key, user_of(request), downloading).updates()
+
     def views(key: str | None, request: gr.Request) -> tuple[Any, ...]:
         lang = tr.lang(request)
-        choices = _choices(state, lang)
+        choices = model_choices(state, lang)
         pick_update = gr.update(choices=choices, value=key if key in {k for _, k in choices} else None)
         return (hardware_markdown(state, lang), memory_markdown(state, lang), table_value(state, lang), pick_update,
-                details_markdown(state, key, lang))
+                details_markdown(state, key, lang), *button_updates(key, request))
 
-    view_outputs = [hardware, memory, table, pick, details]
+    view_outputs = [hardware, memory, table, pick, details, *buttons]
 
     @ui_handler
     def refresh(key: str | None, request: gr.Request) -> tuple[Any, ...]:
@@ -198,15 +102,15 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
 
     def show(key: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not key:
-            return (gr.skip(),) * (len(overrides) + 1)
+            return (*(gr.skip(),) * (len(overrides) + 1), *button_updates(key, request))
         kind, _, name = key.partition("/")
         opts = services.model_settings(name, kind)
         return (details_markdown(state, key, tr.lang(request)), opts.device, opts.dtype, opts.quantization,
-                opts.offload, opts.allow_pickle, opts.trust_remote_code)
+                opts.offload, opts.allow_pickle, opts.trust_remote_code, *button_updates(key, request))
 
     def pick_row(evt: gr.SelectData) -> Any:
         row = evt.row_value or []
-        kinds = {_kind(kind, lang): kind for kind in KIND for lang in LANGS}
+        kinds = {kind_label(kind, lang): kind for kind in KIND for lang in LANGS}
         if len(row) < 2 or row[1] not in kinds:
             return gr.skip()
         return f"{kinds[row[1]]}/{str(row[0]).removesuffix(' ★')}"
@@ -257,6 +161,17 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
                 if isinstance(shown, Failed):
                     raise shown.page_error() from None
 
+    def download_shown(key: str | None, request: gr.Request,
+                       progress: gr.Progress = gr.Progress()) -> Iterator[tuple[Any, Any, Any]]:
+        """The download's lines; once it runs, Download greys out and Stop download shows (until it ends)."""
+        running = False
+        for line in download(key, request, progress):
+            if not running and download_jobs.has_jobs(owner_of(request)):
+                running = True
+                yield line, gr.update(interactive=False), gr.update(visible=True)
+            else:
+                yield line, gr.skip(), gr.skip()
+
     def stop(request: gr.Request) -> Any:
         # This tab's downloads only. With one running, "Stopping..." comes through its own stream instead.
         n = download_jobs.stop(owner_of(request))
@@ -283,6 +198,11 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
             if isinstance(shown, Failed):
                 raise shown.page_error() from None
 
+    def load_shown(key: str | None, request: gr.Request) -> Iterator[tuple[Any, Any]]:
+        """The load's lines; Load greys out while it runs."""
+        for i, line in enumerate(load(key, request)):
+            yield line, gr.update(interactive=False) if i == 0 else gr.skip()
+
     @ui_handler
     def unload(key: str | None, request: gr.Request) -> str:
         if not key:
@@ -293,25 +213,22 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
 
     def page_choices(request: gr.Request) -> Any:
         lang = tr.lang(request)  # the model list's labels in the page's language
-        return gr.update(choices=_choices(state, lang)) if lang != "en" else gr.skip()
+        return gr.update(choices=model_choices(state, lang)) if lang != "en" else gr.skip()
 
     refresh_btn.click(refresh, pick, view_outputs)
     table.select(pick_row, None, pick)
-    pick.change(show, pick, [details, *overrides])
+    pick.change(show, pick, [details, *overrides, *buttons])
     save_btn.click(save, [pick, *overrides], status).success(views, pick, view_outputs)
-    offline.change(set_offline, offline, [status, hardware])
-    download_btn.click(download, pick, status, concurrency_limit=None).then(views, pick, view_outputs)
+    offline.change(set_offline, offline, [status, hardware]).then(button_updates, pick, buttons)
+    download_btn.click(download_shown, pick, [status, download_btn, stop_btn], concurrency_limit=None).then(
+        views, pick, view_outputs)
     stop_btn.click(stop, None, status, queue=False)
-    load_btn.click(load, pick, status, concurrency_limit=None).then(views, pick, view_outputs)
+    load_btn.click(load_shown, pick, [status, load_btn], concurrency_limit=None).then(views, pick, view_outputs)
     unload_btn.click(unload, pick, status).then(views, pick, view_outputs)
     if demo is not None:
         demo.load(page_choices, None, pick, queue=False)
+        demo.load(button_updates, pick, buttons, queue=False)
         admin_controls = [offline, download_btn, unload_btn, save_btn, *overrides]
         demo.load(lock_for_non_admins(services, tr, admin_controls, admin_note), None, [*admin_controls, admin_note],
                   queue=False)
     built = True
-
-
-def _choices(state: AppState, lang: str = "en") -> list[tuple[str, str]]:
-    specs = sorted(state.services.list_models(), key=lambda s: (s.kind != "text", s.source == "hub"))
-    return [(f"{s.name} ({_kind(s.kind, lang)}, {_where(s.source, lang)})", _key(s)) for s in specs]

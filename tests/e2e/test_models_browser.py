@@ -38,8 +38,33 @@ def models_app(models_dir: Path, hub: FakeHub, tmp_path_factory: pytest.TempPath
 
 def open_models_tab(page, app: RunningApp) -> None:
     page.goto(app.url)
-    page.get_by_role("tab", name="Models").click()
+    page.get_by_role("tab", name="Chat").wait_for(timeout=30_000)
+    tab = page.get_by_role("tab", name="Models")
+    if not tab.is_visible():  # a narrow screen: the tabs that do not fit are under "More tabs"
+        page.get_by_role("button", name="More tabs").click()
+        tab = page.locator(".overflow-dropdown button", has_text="Models")
+    tab.click()
     page.locator("#models-hardware").get_by_text("This computer").wait_for(timeout=60_000)
+
+
+def usable(page) -> dict[str, bool]:
+    """Which of the model's buttons can be pressed now (Stop download: whether it is shown at all)."""
+    return {"download": page.locator("#models-download").is_enabled(),
+            "stop": page.locator("#models-stop").is_visible(),
+            "load": page.locator("#models-load").is_enabled(),
+            "unload": page.locator("#models-unload").is_enabled()}
+
+
+def wait_usable(page, **want: bool) -> None:
+    """Wait until the buttons named in ``want`` are as given."""
+    from playwright.sync_api import expect
+
+    for name, on in want.items():
+        if name == "stop":
+            expect(page.locator("#models-stop")).to_be_visible(visible=on, timeout=30_000)
+        else:
+            button = expect(page.locator(f"#models-{name}"))
+            button.to_be_enabled(timeout=30_000) if on else button.to_be_disabled(timeout=30_000)
 
 
 def pick(page, label: str) -> None:
@@ -71,14 +96,18 @@ def test_a_local_model_loads_and_unloads(models_app: RunningApp, page) -> None:
     pick(page, "tiny-llama (chat, on disk)")
     page.locator("#models-details").get_by_text("Would load as").wait_for(timeout=30_000)
     assert "fp32" in page.locator("#models-details").inner_text()
+    # on disk, not loaded: nothing to download, nothing to stop or unload
+    wait_usable(page, download=False, stop=False, load=True, unload=False)
     page.locator("#models-load").click()
     page.locator("#models-status").get_by_text("is loaded").wait_for(timeout=90_000)
+    wait_usable(page, download=False, stop=False, load=False, unload=True)
     memory = page.locator("#models-memory")
     memory.get_by_text("tiny-llama").wait_for(timeout=30_000)
     assert "cpu · fp32" in memory.inner_text()
     page.locator("#models-unload").click()
     page.locator("#models-status").get_by_text("was unloaded").wait_for(timeout=30_000)
     memory.get_by_text("no model is loaded").wait_for(timeout=30_000)
+    wait_usable(page, load=True, unload=False)
 
 
 def test_a_catalog_model_downloads_with_progress_then_works_offline(models_app: RunningApp, hub: FakeHub,
@@ -91,8 +120,11 @@ def test_a_catalog_model_downloads_with_progress_then_works_offline(models_app: 
       new MutationObserver(() => window.__statuses.push(el.innerText)).observe(el,
         {subtree: true, childList: true, characterData: true});
     }""")
+    wait_usable(page, download=True, stop=False, load=False, unload=False)  # not on disk: it can only be downloaded
     page.locator("#models-download").click()
+    wait_usable(page, stop=True, download=False)  # while it downloads, Stop download is there
     page.locator("#models-status").get_by_text("Downloaded").wait_for(timeout=120_000)
+    wait_usable(page, stop=False, download=False, load=True)  # on disk now: it loads, it is not downloaded again
     seen = " ".join(page.evaluate("window.__statuses"))
     assert "MB/s" in seen and "%" in seen, f"the page showed bytes, speed and percent while downloading: {seen[:500]}"
     assert "Qwen2.5-0.5B-Instruct" in page.locator("#models-table").inner_text()
@@ -110,3 +142,17 @@ def test_a_catalog_model_downloads_with_progress_then_works_offline(models_app: 
     page.locator("#models-status").get_by_text("is loaded").wait_for(timeout=90_000)
     assert len(hub.requests) == before, "nothing touched the network while offline"
     screenshot(page, "models-downloaded")
+
+
+def test_stop_download_with_nothing_downloading_is_not_offered_and_the_tab_fits_a_phone(models_app: RunningApp,
+                                                                                       phone_page) -> None:
+    page = phone_page
+    open_models_tab(page, models_app)
+    pick(page, "tiny-llama (chat, on disk)")
+    page.locator("#models-details").get_by_text("Would load as").wait_for(timeout=30_000)
+    wait_usable(page, download=False, stop=False, load=True, unload=False)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "nothing scrolls sideways"
+    for elem_id in ("models-pick", "models-load", "models-details"):
+        box = page.locator(f"#{elem_id}").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (elem_id, box)
+    screenshot(page, "models-phone")
