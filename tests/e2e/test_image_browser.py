@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_process import RunningApp, running_app
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import open_tab, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,8 @@ def open_advanced(page) -> None:
 
 def open_image_tab(page, app: RunningApp):
     page.goto(app.url)
-    page.get_by_role("tab", name="Image").click()
+    page.get_by_role("tab", name="Chat").wait_for(timeout=30_000)
+    open_tab(page, "Image")
     prompt = page.locator("#image-prompt textarea")
     prompt.wait_for(timeout=30_000)
     return prompt
@@ -304,7 +305,7 @@ def test_on_a_phone_the_image_and_gallery_tabs_fit_the_screen(image_app, phone_p
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "image-phone")
-    page.get_by_role("tab", name="Gallery").click()
+    open_tab(page, "Gallery")
     page.locator("#gallery-images img").first.wait_for(timeout=30_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, "gallery-phone")

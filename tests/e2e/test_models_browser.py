@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_process import RunningApp, running_app
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import open_tab, screenshot
 from tests.hub_server import FakeHub, repo_from_folder
 
 pytestmark = pytest.mark.e2e
@@ -39,11 +39,7 @@ def models_app(models_dir: Path, hub: FakeHub, tmp_path_factory: pytest.TempPath
 def open_models_tab(page, app: RunningApp) -> None:
     page.goto(app.url)
     page.get_by_role("tab", name="Chat").wait_for(timeout=30_000)
-    tab = page.get_by_role("tab", name="Models")
-    if not tab.is_visible():  # a narrow screen: the tabs that do not fit are under "More tabs"
-        page.get_by_role("button", name="More tabs").click()
-        tab = page.locator(".overflow-dropdown button", has_text="Models")
-    tab.click()
+    open_tab(page, "Models")  # on a phone, from the "More tabs" menu
     page.locator("#models-hardware").get_by_text("This computer").wait_for(timeout=60_000)
 
 
