@@ -1,4 +1,5 @@
-"""The Gallery tab: the user's saved images by date, their parameters, reuse, delete."""
+"""The Gallery tab: the user's saved images by date; a click enlarges one (with Download) and shows its
+parameters; reuse them in the Image tab, or delete the image."""
 
 from typing import Any
 
@@ -22,8 +23,9 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
         refresh_btn = gr.Button(tr.ui("models.refresh"), size="sm", scale=1, elem_id="gallery-refresh")
     with gr.Row():
         with gr.Column(scale=3):
-            pictures = gr.Gallery(label=tr.ui("gallery.images"), columns=4, height=560, allow_preview=False,
-                                  elem_id="gallery-images", object_fit="contain")
+            pictures = gr.Gallery(label=tr.ui("gallery.images"), columns=4, fit_columns=False, height=560,
+                                  elem_id="gallery-images", object_fit="contain", preview=False,
+                                  buttons=["download", "fullscreen"])  # a click enlarges; Download saves the PNG
         with gr.Column(scale=2, min_width=260):
             params = gr.Textbox(label=tr.ui("image.png_parameters"), lines=8, interactive=False, buttons=["copy"],
                                 elem_id="gallery-params")

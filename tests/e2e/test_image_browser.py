@@ -136,10 +136,11 @@ def test_cancel_stops_the_run_and_says_what_happened(image_app, page) -> None:
     assert len(list(Path(image_app.outputs).rglob("*.png"))) == before  # the unfinished image is not saved
 
 
-def test_gallery_lists_saved_images_reuses_settings_and_deletes(image_app, page) -> None:
+def test_gallery_lists_saved_images_enlarges_downloads_reuses_settings_and_deletes(image_app, page,
+                                                                                  tmp_path: Path) -> None:
     from PIL import Image
 
-    from localai.gallery import GenerationInfo, save_png
+    from localai.gallery import GenerationInfo, read_png_info, save_png
 
     info = GenerationInfo(prompt="an old mill in autumn", negative_prompt="blurry", steps=3, sampler="Euler",
                           cfg_scale=6.0, seed=777, width=64, height=64, model="tiny-sd")
@@ -148,31 +149,43 @@ def test_gallery_lists_saved_images_reuses_settings_and_deletes(image_app, page)
     other = save_png(Image.new("RGB", (64, 64), (200, 0, 0)), info, Path(image_app.outputs),
                      {"model": "tiny-sd", "user": "someone-else"})
     page.goto(image_app.url)
-    page.get_by_role("tab", name="Gallery").click()
-    page.locator("#gallery-images img").first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Chat").wait_for(timeout=30_000)
+    open_tab(page, "Gallery")
+    grid = page.locator("#gallery-images .grid-container img")
+    grid.first.wait_for(timeout=30_000)
     page.locator("#gallery-refresh").click()
     page.wait_for_timeout(500)
-    shown = page.locator("#gallery-images img").count()
+    shown = grid.count()
     assert shown == len([p for p in Path(image_app.outputs).rglob("*.png") if p != other]), "only my images"
-    page.locator("#gallery-images img").first.click()
+    grid.first.click()  # enlarges it and shows its parameters
+    page.locator("#gallery-images [data-testid=detailed-image]").wait_for(timeout=10_000)
     page.locator("#gallery-params textarea").wait_for(timeout=10_000)
     page.wait_for_function("document.querySelector('#gallery-params textarea').value.includes('Seed: 777')",
                            timeout=10_000)
     screenshot(page, "gallery")
+    with page.expect_download(timeout=20_000) as download_info:
+        page.locator("#gallery-images button[aria-label=Download]").click()
+    got = tmp_path / "saved.png"
+    download_info.value.save_as(got)
+    assert read_png_info(got).info.prompt == "an old mill in autumn", "the download is the PNG with its settings"
     page.locator("#gallery-reuse").click()
     page.locator("#image-prompt textarea").wait_for(timeout=10_000)
     page.wait_for_function("document.querySelector('#image-prompt textarea').value === 'an old mill in autumn'",
                            timeout=10_000)
     open_advanced(page)  # the settings reach the collapsed fields too
     assert page.locator("#image-seed input").input_value() == "777"
-    page.get_by_role("tab", name="Gallery").click()  # opening the tab reads the list again
+    open_tab(page, "Gallery")  # opening the tab reads the list again
     page.wait_for_timeout(500)
-    page.locator("#gallery-images img").first.click()
+    close = page.locator("#gallery-images button[aria-label=Close]")
+    if close.is_visible():
+        close.click()
+    grid.first.click()
     page.wait_for_function("document.querySelector('#gallery-params textarea').value.includes('Seed: 777')",
                            timeout=10_000)
     page.locator("#gallery-delete").click()
     page.locator("#gallery-confirm-delete").click()
-    page.wait_for_function(f"document.querySelectorAll('#gallery-images img').length === {shown - 1}", timeout=15_000)
+    page.wait_for_function("n => document.querySelectorAll('#gallery-images .grid-container img').length === n",
+                           arg=shown - 1, timeout=15_000)
     assert not mine.exists() and other.exists()
 
 
@@ -306,6 +319,6 @@ def test_on_a_phone_the_image_and_gallery_tabs_fit_the_screen(image_app, phone_p
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "image-phone")
     open_tab(page, "Gallery")
-    page.locator("#gallery-images img").first.wait_for(timeout=30_000)
+    page.locator("#gallery-images .grid-container img").first.wait_for(timeout=30_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, "gallery-phone")
