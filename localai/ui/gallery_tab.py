@@ -13,6 +13,13 @@ from .translator import Translator
 ALL_DAYS = "All dates"
 SHOWN = 200  # newest images shown at once
 
+TAB_CSS = """
+#gallery-images { max-width: 100%; }
+@media (max-width: 640px) {
+  #gallery-images .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+}
+"""
+
 
 def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, tab: Any) -> None:
     """Built inside ``tab``; the list is read when the tab is opened and on Refresh."""

@@ -16,7 +16,7 @@ TAB_CSS = """
 #image-actions { align-items: center; flex-wrap: wrap; gap: 8px; }
 #image-actions > button { flex: 0 0 auto; min-width: 0; }
 #image-seed-info { flex: 1 1 12em; }
-#image-gallery, #gallery-images { max-width: 100%; }
+#image-gallery { max-width: 100%; }
 @media (max-width: 640px) {
   #image-generate, #image-cancel { min-width: 84px; }
   #image-aspect .wrap label { padding: 4px 10px; }

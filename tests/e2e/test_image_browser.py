@@ -321,7 +321,18 @@ def test_on_a_phone_the_image_and_gallery_tabs_fit_the_screen(image_app, phone_p
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "image-phone")
+    from PIL import Image
+
+    from localai.gallery import GenerationInfo, save_png
+
+    for seed in (11, 12, 13):  # enough images for two rows
+        save_png(Image.new("RGB", (64, 64), (40 * seed % 255, 90, 160)), GenerationInfo(prompt="a sample", seed=seed),
+                 Path(image_app.outputs), {"model": "tiny-sd", "user": "local"})
     open_tab(page, "Gallery")
-    page.locator("#gallery-images .grid-container img").first.wait_for(timeout=30_000)
+    thumbs = page.locator("#gallery-images .grid-container img")
+    page.wait_for_function("document.querySelectorAll('#gallery-images .grid-container img').length >= 4",
+                           timeout=30_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for i in range(min(4, thumbs.count())):  # the first two rows in full on the screen, none cut off
+        fits_on_screen(thumbs.nth(i))
     screenshot(page, "gallery-phone")
