@@ -64,7 +64,7 @@ def test_the_models_tab_lists_the_gguf_file_with_its_type(real_app: RunningApp, 
     page.goto(real_app.url)
     page.get_by_role("tab", name="Models").click()
     table = page.locator("#models-table")
-    page.wait_for_function("name => document.querySelector('#models-table').innerText.includes(name)",
+    page.wait_for_function("name => (document.querySelector('#models-table')?.innerText || '').includes(name)",
                            arg=SMOLLM2_FILE, timeout=90_000)  # the plans of all models are worked out first
     shown = table.inner_text()
     assert "GGUF Q4_1" in shown and "135M" in shown, shown
