@@ -1,5 +1,5 @@
-"""The style of the Image and Gallery tabs: the prompt bar, the aspect-ratio pills, the grid; at phone
-width (640 px and less) two columns of images and nothing wider than the screen."""
+"""The style of the Image tab (the prompt bar, the aspect-ratio pills, the grid; at phone width, 640 px and
+less, two columns of images and nothing wider than the screen) and its one script: Esc cancels a drawing."""
 
 TAB_CSS = """
 #image-bar { align-items: stretch; flex-wrap: nowrap; gap: 8px; }
@@ -23,4 +23,15 @@ TAB_CSS = """
   #image-gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   #image-seed-info { flex-basis: 100%; }
 }
+"""
+
+# Esc cancels the drawing while the Image tab is the one shown (its Cancel button is on screen), as Esc stops
+# an answer in the chat; not while the grid's enlarged view is open (there Esc closes it).
+TAB_JS = """
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || event.defaultPrevented) return;
+  if (event.target instanceof Element && event.target.closest('#image-gallery')) return;
+  const cancel = document.querySelector('#image-cancel');
+  if (cancel && cancel.offsetParent !== null) cancel.click();
+});
 """

@@ -22,7 +22,7 @@ from .image_aspect import ASPECTS, aspect_of, aspect_size
 from .image_progress import eta_text, progress_html
 from .image_reuse import form_updates, png_parameters, saved_info
 from .image_settings import build_image_settings, family_updates
-from .image_style import TAB_CSS  # noqa: F401 - gathered into the page's style by localai.ui
+from .image_style import TAB_CSS, TAB_JS  # noqa: F401 - gathered into the page by localai.ui
 from .job_view import Failed, JobTexts, JobView, TabJobs, message_text
 from .translator import Translator, plan_summary
 
