@@ -302,7 +302,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "image.generate": "Generate",
     "image.cancel": "Cancel",
     "image.cancel_note": (
-        "<small>Cancel stops at the next step: finished images are kept and saved; the one being drawn is "
+        "<small>Cancel (or Esc) stops at the next step: finished images are kept and saved; the one being drawn is "
         "shown marked 'unfinished' and is not saved.</small>"
     ),
     "image.gallery": "Images",
