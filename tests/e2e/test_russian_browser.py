@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.app_process import RunningApp, running_app
 from tests.e2e.conftest import screenshot
@@ -68,7 +69,7 @@ def test_russian_chat_hint_and_streamed_answer(russian_app: RunningApp, english_
     status.get_by_text("ток./с").wait_for(timeout=90_000)
     assert page.locator('#chatbot [data-testid="bot"]').last.inner_text().strip()
     assert re.search(r"Токенов: \d+", status.inner_text()) and "без квантования" in status.inner_text()
-    assert page.locator("#history-list label", has_text="Привет").count() == 1
+    expect(page.locator("#history-list label", has_text="Привет")).to_have_count(1, timeout=30_000)  # listed after
     screenshot(page, "chat-ru")
 
 
