@@ -297,7 +297,6 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "image.model": "Image model",
     "image.prompt": "Prompt",
     "image.prompt_placeholder": "a lighthouse on a cliff at sunset, oil painting",
-    "image.prompt_info": "Describe the picture: subject, place, style, light.",
     "image.negative": "Negative prompt (what to avoid)",
     "image.generate": "Generate",
     "image.cancel": "Cancel",

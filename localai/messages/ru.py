@@ -304,10 +304,6 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "image.model": "Модель для картинок",
     "image.prompt": "Описание картинки",
     "image.prompt_placeholder": "например: a lighthouse on a cliff at sunset, oil painting",
-    "image.prompt_info": (
-        "Опишите картинку: что изображено, где, в каком стиле. Лучше по-английски: большинство моделей "
-        "понимают только английский."
-    ),
     "image.negative": "Чего не должно быть на картинке",
     "image.generate": "Нарисовать",
     "image.cancel": "Отменить",
