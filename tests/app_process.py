@@ -1,4 +1,5 @@
-"""Launch ``app.py`` as a real subprocess on a free port and wait until the page answers."""
+"""Launch ``app.py`` as a real subprocess on a free port and wait until the page answers; or serve an ASGI app
+(the API routes alone) from a thread of the test process."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -75,3 +77,20 @@ def running_app(models_dir: Path, work: Path, extra: Sequence[str] = (), timeout
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def serve_in_thread(app: object) -> tuple[str, object, threading.Thread]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 from a daemon thread; returns (its .../v1 URL, the server, the
+    thread). Stop it with ``server.should_exit = True`` and ``thread.join()``."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start within 20 s")
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}/v1", server, thread

@@ -25,7 +25,7 @@ import pytest
 from localai.auth import ApiKey
 from localai.errors import OutOfMemory
 from localai.jobs import Generating, TextDelta
-from tests.app_process import free_port
+from tests.app_process import serve_in_thread
 from tests.fake_backends import FAKE_CHAT, FAKE_IMAGE, FakeBehaviour, register_fake_backends
 
 KEY = "sk-test-key"
@@ -40,20 +40,6 @@ class Server:
 
     def client(self, **kw) -> openai.OpenAI:
         return openai.OpenAI(base_url=self.url, api_key="anything", max_retries=0, timeout=60, **kw)
-
-
-def _serve(app) -> tuple[str, object, threading.Thread]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    return f"http://127.0.0.1:{port}/v1", server, thread
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +60,8 @@ def server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     open_app, keyed_app = FastAPI(), FastAPI()
     mount_api(open_app, state.services, ApiKey(None, False))
     mount_api(keyed_app, state.services, ApiKey(KEY, False))
-    url, srv1, t1 = _serve(open_app)
-    keyed_url, srv2, t2 = _serve(keyed_app)
+    url, srv1, t1 = serve_in_thread(open_app)
+    keyed_url, srv2, t2 = serve_in_thread(keyed_app)
     yield Server(url, keyed_url, state, fakes)
     for srv, thread in ((srv1, t1), (srv2, t2)):
         srv.should_exit = True

@@ -121,11 +121,11 @@ def api_url(tstate) -> Iterator[str]:
 
     from localai.api import mount_api
     from localai.auth import ApiKey
-    from tests.test_api import _serve
+    from tests.app_process import serve_in_thread
 
     app = FastAPI()
     mount_api(app, tstate.services, ApiKey(None, False))
-    url, server, thread = _serve(app)
+    url, server, thread = serve_in_thread(app)
     yield url
     server.should_exit = True
     thread.join(timeout=10)

@@ -37,14 +37,13 @@ class RealApp:
 
 @pytest.fixture(scope="module")
 def real_app(real_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealApp]:
-    import uvicorn
     from fastapi import FastAPI
 
     from localai.api import mount_api
     from localai.auth import ApiKey
     from localai.config import parse_settings
     from localai.state import build_state
-    from tests.app_process import free_port
+    from tests.app_process import serve_in_thread
 
     tmp = tmp_path_factory.mktemp("real-app")
     settings = parse_settings(["--models-dir", str(real_models_dir), "--data-dir", str(tmp / "data"),
@@ -52,15 +51,8 @@ def real_app(real_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     state = build_state(settings)
     app = FastAPI()
     mount_api(app, state.services, ApiKey(None, False))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield RealApp(state, f"http://127.0.0.1:{port}/v1")
+    url, server, thread = serve_in_thread(app)
+    yield RealApp(state, url)
     server.should_exit = True
     thread.join(timeout=10)
     state.lanes.torch.call(state.registry.unload_all)

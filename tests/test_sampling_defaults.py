@@ -52,12 +52,12 @@ def api(tuned_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
     from localai.api import mount_api
     from localai.auth import ApiKey
-    from tests.test_api import _serve
+    from tests.app_process import serve_in_thread
 
     state = _state(tuned_models, tmp_path_factory.mktemp("api"))
     app = FastAPI()
     mount_api(app, state.services, ApiKey(None, False))
-    url, server, thread = _serve(app)
+    url, server, thread = serve_in_thread(app)
     yield url, state
     server.should_exit = True
     thread.join(timeout=10)
