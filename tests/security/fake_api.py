@@ -32,7 +32,7 @@ def fake_api(folder: Path) -> Iterator[FakeApi]:
     from localai.config import parse_settings
     from localai.state import build_state
     from tests.fake_backends import register_fake_backends
-    from tests.test_api import _serve
+    from tests.app_process import serve_in_thread
 
     for kind in ("text", "image"):
         (folder / "models" / kind).mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,7 @@ def fake_api(folder: Path) -> Iterator[FakeApi]:
     register_fake_backends(state.registry)
     app = FastAPI()
     mount_api(app, state.services, ApiKey(None, False))
-    url, server, thread = _serve(app)
+    url, server, thread = serve_in_thread(app)
     try:
         yield FakeApi(url, state)
     finally:

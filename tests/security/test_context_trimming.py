@@ -192,11 +192,11 @@ def test_a_client_that_leaves_while_its_prompt_is_prepared_stops_it(state, slow_
 
     from localai.api import mount_api
     from localai.auth import ApiKey
-    from tests.test_api import _serve
+    from tests.app_process import serve_in_thread
 
     app = FastAPI()
     mount_api(app, state.services, ApiKey(None, False))
-    url, server, thread = _serve(app)
+    url, server, thread = serve_in_thread(app)
     try:
         body = {"model": "tiny-llama", "messages": conversation(1000), "max_tokens": 8, "stream": True}
         with pytest.raises(httpx.ReadTimeout):  # the client gives up and closes its connection
