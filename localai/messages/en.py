@@ -293,6 +293,9 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "tier.12gb": "GPU with 8-12 GB",
     "tier.24gb": "GPU with 16-24 GB",
     "tier.48gb": "GPU with more than 24 GB",
+    # -- remote (the core: servers, client, routing) -----------------------------------------------
+    # -- connections (the Models tab's Connections section) ------------------------------------------
+    # -- remote images --------------------------------------------------------------------------------
     # -- image --------------------------------------------------------------------------------------
     "image.model": "Image model",
     "image.prompt": "Prompt",
