@@ -143,13 +143,33 @@ class CancelToken:
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._on_cancel = on_cancel
+        self._actions: list[Callable[[], None]] = []
 
     def cancel(self) -> None:
         with self._lock:
             first = not self._event.is_set()
             self._event.set()
+            actions, self._actions = self._actions, []
         if first and self._on_cancel is not None:
             self._on_cancel()
+        for action in actions:
+            action()
+
+    def when_cancelled(self, action: Callable[[], None]) -> Callable[[], None]:
+        """Run ``action`` on cancel (at once when cancelled already), e.g. shut a remote server's connection
+        down so that a thread waiting on it wakes. Returns a function that forgets it (the work ended)."""
+        with self._lock:
+            if not self._event.is_set():
+                self._actions.append(action)
+
+                def forget() -> None:
+                    with self._lock:
+                        if action in self._actions:
+                            self._actions.remove(action)
+
+                return forget
+        action()
+        return lambda: None
 
     @property
     def cancelled(self) -> bool:
