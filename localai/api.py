@@ -63,7 +63,7 @@ from .untrusted_input import lone_surrogate_at, parse_json
 
 log = logging.getLogger(__name__)
 
-ON_DISK = ("local", "cache")
+ON_DISK = ("local", "cache", "remote")  # what the API serves: models on disk here, and those of remote servers
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                404: "invalid_request_error", 422: "invalid_request_error"}
 
@@ -278,6 +278,13 @@ def parse_image_request(body: dict, known: Callable[[], list[str]] = list) -> tu
     )
 
 
+def _owner(spec: Any) -> str:
+    """Where a model lives, for /v1/models' ``owned_by``: "local", "huggingface-cache" or "remote:pc2,pc3"."""
+    if spec.source == "remote":
+        return "remote:" + ",".join(spec.servers)
+    return "local" if spec.source == "local" else "huggingface-cache"
+
+
 def _png_b64(image: Any) -> str:
     path = getattr(image, "path", None)
     if path is not None and path.is_file():  # the saved file, with its generation metadata
@@ -335,8 +342,8 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     async def models(request: Request) -> Any:
         await start(request)
         specs = await run_in_threadpool(services.list_models)
-        data = [{"id": s.name, "object": "model", "created": 0, "owned_by": "local" if s.source == "local" else
-                 "huggingface-cache", "kind": "chat" if s.kind == "text" else s.kind}
+        data = [{"id": s.name, "object": "model", "created": 0, "owned_by": _owner(s),
+                 "kind": "chat" if s.kind == "text" else s.kind}
                 for s in specs if s.source in ON_DISK and s.kind in ("text", "image")]
         return JSONResponse({"object": "list", "data": data})
 

@@ -23,7 +23,7 @@ DEFAULT_BACKENDS = {"text": "transformers", "image": "diffusers"}
 class ModelSpec:
     name: str  # what the user picks and the API's "model"
     kind: str  # "text" | "image"
-    source: str  # "local" (a folder or file we own) | "hub" (catalog, download on demand) | "cache"
+    source: str  # "local" (a folder or file we own) | "hub" (catalog, download on demand) | "cache" | "remote"
     repo_id: str | None = None
     path: Path | None = None  # folder (or single .safetensors file) on disk
     params: int = 0  # parameter count; 0 when unknown
@@ -47,6 +47,10 @@ class ModelSpec:
     # The weights' own quantization as their file names it (a GGUF file's "Q4_K_M", "Q8_0", "F16"); empty
     # for plain safetensors. Shown beside the size; the planner still plans the dequantized model.
     quantization: str = ""
+    # Remote models (source "remote"): the servers that list it, and its id there (``name`` is that id, or
+    # "<id> (remote)" when a model of this computer already has the name).
+    servers: tuple[str, ...] = ()
+    remote_id: str = ""
 
     def __post_init__(self) -> None:
         if not self.backend:

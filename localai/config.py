@@ -11,7 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import UserError
+from .messages import render
 from .options import DEVICE, DTYPE, LANGUAGE, MAX_QUEUE, MAX_UPLOAD_MB, PORT, QUANTIZATION
+from .remote_servers import RemoteServer, servers_from_flags
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()  # more names this server answers to, besides this computer's own
     cors_origins: tuple[str, ...] = ()  # other web sites whose pages may call this server (CORS)
     max_upload_mb: int = MAX_UPLOAD_MB.default  # the largest file the page takes
+    remote_servers: tuple[RemoteServer, ...] = ()  # --remote NAME=URL (with --remote-key / LOCALAI_REMOTE_KEY_<NAME>)
+    no_remotes: bool = False  # --no-remotes: no remote server is used or contacted, not even saved ones
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -75,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="a web site whose pages may call this server, e.g. https://app.example; repeatable")
     p.add_argument("--max-upload-mb", type=int, default=MAX_UPLOAD_MB.default, metavar="MB",
                    help=f"the largest file the page takes (default {MAX_UPLOAD_MB.default})")
+    p.add_argument("--remote", action="append", default=[], metavar="NAME=URL",
+                   help="an OpenAI-compatible server to use models from (vLLM, Ollama, llama.cpp server, another "
+                        "LocalAI), e.g. pc2=http://192.168.1.20:11434; repeatable")
+    p.add_argument("--remote-key", action="append", default=[], metavar="NAME=KEY",
+                   help="the API key of a --remote server (or set LOCALAI_REMOTE_KEY_<NAME>); repeatable")
+    p.add_argument("--no-remotes", action="store_true",
+                   help="use no remote server, not even those added in the Models tab")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     p.add_argument("--check", action="store_true", help="check this system, print problems and fixes, exit")
     return p
@@ -83,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
 def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from CLI flags, with LOCALAI_* environment variables as defaults."""
     env = os.environ if env is None else env
-    a = _parser().parse_args(argv)
+    parser = _parser()
+    a = parser.parse_args(argv)
+    try:
+        remotes = () if a.no_remotes else servers_from_flags(a.remote, a.remote_key, env)
+    except UserError as exc:
+        parser.error(render(exc, "en"))  # exits with the usage line, like any other bad flag
     base = Path(env.get("LOCALAI_HOME", "."))
     host = a.host or ("0.0.0.0" if a.listen else "127.0.0.1")
     return Settings(
@@ -112,6 +129,8 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         allowed_hosts=_entries(a.allowed_hosts),
         cors_origins=tuple(origin.rstrip("/") for origin in _entries(a.cors_origin)),
         max_upload_mb=min(max(int(MAX_UPLOAD_MB.lo), a.max_upload_mb), int(MAX_UPLOAD_MB.hi)),
+        remote_servers=remotes,
+        no_remotes=a.no_remotes,
     )
 
 

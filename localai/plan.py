@@ -92,7 +92,10 @@ class LoadPlan:
         return dict(self.extras).get(name, default)
 
     def describe(self) -> Message:
-        """One line: "cpu · fp32 · no quantization", with " · offload: model" when it offloads."""
+        """One line: "cpu · fp32 · no quantization", with " · offload: model" when it offloads; "on pc2" for a
+        model on a remote server."""
+        if self.device == "remote" and "servers" in dict(self.extras):
+            return Message("plan.describe_remote", servers=dict(self.extras)["servers"])
         if self.offload != "none":
             return Message("plan.describe_offload", device=self.device, dtype=self.dtype,
                            quant=quant_name(self.quantization), offload=self.offload)

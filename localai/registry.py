@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 BackendFactory = Callable[[ModelSpec, LoadPlan], LoadedBackend]  # a backend for this plan, not loaded yet
 Planner = Callable[[ModelSpec, HardwareInfo, LoadPrefs], LoadPlan]  # pure: no torch, no I/O
 Scanner = Callable[[Settings], list[ModelSpec]]  # the models of one backend found on this computer
+Lister = Callable[[], list[ModelSpec]]  # models known right now elsewhere (remote servers): asked on every listing
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class BackendEntry:
     factory: BackendFactory
     planner: Planner
     scanners: tuple[Scanner, ...] = ()
+    lister: Lister | None = None
 
 
 class UnknownBackend(LookupError):
@@ -71,16 +73,19 @@ class Registry:
         self.model_settings = ModelSettingsStore(settings.data_dir)
         self._lock = threading.RLock()
         self._specs: list[ModelSpec] | None = None
+        self._found = 0  # how many of _specs were found on this computer (the rest: the catalog's)
         self._loaded: dict[str, _Loaded] = {}  # key: kind/name
 
     # -- backends ---------------------------------------------------------------------------------
     def register(self, name: str, *, kind: str, factory: BackendFactory, planner: Planner,
-                 scanners: Sequence[Scanner] = ()) -> None:
-        """Serve the models whose spec names backend ``name`` (registering a name again replaces it)."""
+                 scanners: Sequence[Scanner] = (), lister: Lister | None = None) -> None:
+        """Serve the models whose spec names backend ``name`` (registering a name again replaces it).
+        ``scanners`` find models on this computer (at start and on Refresh); ``lister`` hands the models known
+        elsewhere right now (a remote server's), asked on every listing, never cached."""
         if kind not in ("text", "image"):
             raise ValueError(f"backend {name!r}: kind must be 'text' or 'image', not {kind!r}")
         with self._lock:
-            self._backends[name] = BackendEntry(name, kind, factory, planner, tuple(scanners))
+            self._backends[name] = BackendEntry(name, kind, factory, planner, tuple(scanners), lister)
             self._specs = None  # rescan with it
 
     def backend(self, name: str) -> BackendEntry:
@@ -126,12 +131,39 @@ class Registry:
         catalog = [s for s in self._catalog if (s.kind, s.name) not in local_names and self._serves(s)]
         with self._lock:
             self._specs = found + catalog
-            return list(self._specs)
+            self._found = len(found)
+        return self.specs()
 
     def specs(self, kind: str | None = None) -> list[ModelSpec]:
+        """Models on this computer, then those of remote servers, then the catalog's to download."""
         with self._lock:
-            specs = self._specs if self._specs is not None else self.refresh()
-        return [s for s in specs if kind is None or s.kind == kind]
+            if self._specs is None:
+                specs = None
+            else:
+                specs, found, listers = self._specs, self._found, [e.lister for e in self._backends.values() if e.lister]
+        if specs is None:
+            return [s for s in self.refresh() if kind is None or s.kind == kind]
+        live = self._live(listers, {(s.kind, s.name) for s in specs})
+        return [s for s in (*specs[:found], *live, *specs[found:]) if kind is None or s.kind == kind]
+
+    def _live(self, listers: list[Lister], taken: set[tuple[str, str]]) -> list[ModelSpec]:
+        """What the listers know now; a name a model of this computer (or the catalog) has gets " (remote)"."""
+        live: list[ModelSpec] = []
+        for lister in listers:
+            try:
+                listed = lister()
+            except Exception:  # noqa: BLE001 - a listing never breaks the model list
+                log.exception("a model lister failed")
+                continue
+            for spec in listed:
+                if not self._serves(spec):
+                    continue
+                if (spec.kind, spec.name) in taken:
+                    spec = replace(spec, name=f"{spec.name} (remote)")
+                if (spec.kind, spec.name) not in taken:
+                    taken.add((spec.kind, spec.name))
+                    live.append(spec)
+        return live
 
     def names(self, kind: str) -> list[str]:
         return [s.name for s in self.specs(kind)]
@@ -140,9 +172,8 @@ class Registry:
         """A model by its name (or repo id); an unknown name lists the known ones."""
         name = (name or "").strip()
         specs = self.specs(kind)
-        for spec in specs:
-            if name in (spec.name, spec.repo_id):
-                return spec
+        for spec in (*(s for s in specs if s.name == name), *(s for s in specs if s.repo_id == name)):
+            return spec  # an exact name first: a remote model named like a catalog model's repo id is that one
         known = ", ".join(s.name for s in specs) or "none"
         if not name:
             raise UnknownModel("error.model.none_chosen_text" if kind == "text" else "error.model.none_chosen_image",
@@ -159,7 +190,7 @@ class Registry:
         specs = self.specs(kind)
         if wanted:
             return self.resolve(wanted, kind).name
-        on_disk = [s for s in specs if s.source in ("local", "cache")]
+        on_disk = [s for s in specs if s.source in ("local", "cache")] or [s for s in specs if s.source == "remote"]
         if on_disk or not specs:
             return on_disk[0].name if on_disk else None
         peek = getattr(self._hardware, "peek", None)
@@ -184,6 +215,8 @@ class Registry:
         """The plan this model would get now, counting memory held by other loaded models as
         reclaimable (they are unloaded first if needed)."""
         planner = self.backend(spec.backend).planner
+        if spec.source == "remote":  # another machine holds it: nothing here to detect, no memory to count
+            return planner(spec, None, prefs or LoadPrefs())  # type: ignore[arg-type]
         hw = self._hardware()
         with self._lock:
             held = [e.backend for k, e in self._loaded.items() if k != self._key(spec)]

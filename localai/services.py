@@ -33,12 +33,16 @@ from .plan import LoadPlan, LoadPrefs
 from .preset_store import FILE_NAME as PRESETS_FILE, PresetStore
 from .presets import Presets
 from .registry import Registry
+from .remote_pool import Remotes, ServerView
 from .untrusted_input import without_lone_surrogates
 
 if TYPE_CHECKING:
+    from .backends.remote_chat import RemoteChat
     from .doctor import Problem, SystemFacts
 
 log = logging.getLogger(__name__)
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")  # a request from this computer itself
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class SystemCheck:
 class Services:
     def __init__(self, registry: Registry, lanes: Lanes, downloader: Downloader | None = None,
                  history: History | None = None, access: Access | None = None,
-                 presets: PresetStore | None = None) -> None:
+                 presets: PresetStore | None = None, remotes: Remotes | None = None) -> None:
         self.registry = registry
         self.lanes = lanes
         s = registry.settings
@@ -69,6 +73,7 @@ class Services:
         self.downloader = downloader or Downloader(s.models_dir, NetworkPolicy(forced_offline=s.offline))
         self.conversations = Conversations(history or History(s.data_dir / "history.sqlite3"))
         self.presets = Presets(presets or PresetStore(s.data_dir / PRESETS_FILE))  # each user's own, and the built-in
+        self.remotes = remotes if remotes is not None else Remotes(enabled=False)  # the servers the user added
 
     # -- models ----------------------------------------------------------------------------------
     def list_models(self, kind: str | None = None) -> list[ModelSpec]:
@@ -216,6 +221,33 @@ class Services:
             line, problems = planning_failed(exc, spec, spec.name if spec else "")
             return line, spec, problems
 
+    # -- remote servers (the Models tab's Connections) ---------------------------------------------
+    def remote_servers(self) -> list[ServerView]:
+        """The servers added (on the command line or in the page), with what their last check found."""
+        return self.remotes.views()
+
+    def may_manage_remotes(self, user: str, client_host: str | None) -> bool:
+        """Adding or removing a server: the admin, or anyone at this computer itself (127.0.0.1)."""
+        return self.access.is_admin(user) or (client_host or "") in LOOPBACK_HOSTS
+
+    def add_remote(self, name: str, url: str, key: str | None, user: str = LOCAL_USER,
+                   client_host: str | None = None) -> ServerView:
+        """Add a server (checked at once, saved either way; its models are listed once it answers)."""
+        self._require_remote_manager(user, client_host)
+        return self.remotes.add(name, url, key)
+
+    def remove_remote(self, name: str, user: str = LOCAL_USER, client_host: str | None = None) -> None:
+        self._require_remote_manager(user, client_host)
+        self.remotes.remove(name)
+
+    def check_remote(self, name: str) -> ServerView:
+        """Check a server now: reachable, its models, the latency."""
+        return self.remotes.check(name)
+
+    def _require_remote_manager(self, user: str, client_host: str | None) -> None:
+        if not self.may_manage_remotes(user, client_host):
+            self.access.require_admin(user, "access.remotes")
+
     # -- chat --------------------------------------------------------------------------------------
     def chat_defaults(self, model: str, base: ChatOptions = ChatOptions()) -> ChatOptions:
         """``base`` (the page's defaults, or the API's neutral ones) with the sampling values the model's own
@@ -244,6 +276,8 @@ class Services:
         if not msgs or msgs[-1]["role"] != "user" or not msgs[-1]["content"].strip():
             raise InvalidInput("error.chat.empty_message", "hint.chat.type_something").about("messages")
         spec = self.registry.resolve(model, "text")
+        if spec.source == "remote":
+            return self._remote_chat(spec, msgs, options, owner)
 
         def run(job: Job) -> ChatResult | None:
             if job.cancel.cancelled:
@@ -261,6 +295,22 @@ class Services:
         # Chats for one model share a group: a batching backend serves those waiting together (see _serve_chats).
         return self.lanes.torch.submit(run, owner, f"chat {spec.name}", group=("chat", spec.name),
                                        payload=(msgs, options))
+
+    def _remote_chat(self, spec: ModelSpec, msgs: list[dict], options: ChatOptions, owner: str) -> Job:
+        """A remote model's answer, on the network lane: it never waits behind local torch work and takes no
+        memory here. Cancel shuts its connection down (the server stops too)."""
+        entry = self.registry.backend(spec.backend)
+
+        def run(job: Job) -> ChatResult:
+            if job.cancel.cancelled:
+                return _cancelled(spec)
+            backend = cast("RemoteChat", entry.factory(spec, self.registry.plan(spec)))
+            return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
+                                       on_notice=lambda notice: job.emit(Notice(notice)),
+                                       on_start=lambda: job.emit(Generating()),
+                                       on_status=lambda status: job.emit(Status(status)))
+
+        return self.lanes.network.submit(run, owner, f"chat {spec.name}")
 
     def _serve_chats(self, backend: BatchingChatBackend, first: Job, spec: ModelSpec) -> ChatResult | None:
         """Serve ``first`` and the chat jobs for the same model that wait in line before any other job, decoding

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .access import Access
@@ -11,10 +13,13 @@ from .hardware import HardwareInfo, current_free, detect_hardware
 from .history import History
 from .jobs import Lane, Lanes
 from .registry import Registry
+from .remote_client import timeouts_from_env
+from .remote_pool import Remotes
+from .remote_store import FILE_NAME as REMOTES_FILE, RemoteStore
 from .services import Services
 
-NETWORK_QUEUE = 8  # downloads (later remote requests) waiting at most
-NETWORK_THREADS = 4  # network jobs running at once
+NETWORK_QUEUE = 8  # downloads and remote answers waiting at most (at least --max-queue)
+NETWORK_THREADS = 16  # network jobs running at once (each remote answer holds one while it streams)
 
 
 @dataclass
@@ -59,13 +64,25 @@ def build_state(settings: Settings, hardware_info: HardwareInfo | None = None,
     """The app's objects, with the built-in backends registered. ``hardware_info``: a machine known
     beforehand (tests describe one as a literal), else it is detected on first use. ``access``: who the
     admin is (app.py passes the one from the loaded logins; else from the settings)."""
-    from .backends import register_builtin_backends  # noqa: PLC0415  (light: torch is imported in load())
+    from .backends import register_builtin_backends, register_remote_backends  # noqa: PLC0415  (light: no torch)
 
     lanes = Lanes(torch=Lane("torch", settings.max_queue),
-                  network=Lane("network", NETWORK_QUEUE, threads=NETWORK_THREADS))
+                  network=Lane("network", max(NETWORK_QUEUE, settings.max_queue), threads=NETWORK_THREADS))
     hardware = HardwareMonitor(settings, lanes.torch, _info=hardware_info)
     registry = Registry(settings, hardware)
     register_builtin_backends(registry)
+    remotes = build_remotes(settings)
+    register_remote_backends(registry, remotes)
     history = History(settings.data_dir / "history.sqlite3")
-    services = Services(registry, lanes, history=history, access=access)
+    services = Services(registry, lanes, history=history, access=access, remotes=remotes)
+    remotes.start()  # the health checks (nothing runs without a server)
     return AppState(settings, hardware, registry, lanes, services, history=history)
+
+
+def build_remotes(settings: Settings, env: Mapping[str, str] | None = None) -> Remotes:
+    """The remote servers of --remote and of the Models tab (none with --no-remotes)."""
+    env = os.environ if env is None else env
+    period = env.get("LOCALAI_REMOTE_CHECK_S", "")
+    return Remotes(settings.remote_servers, RemoteStore(settings.data_dir / REMOTES_FILE),
+                   enabled=not settings.no_remotes, timeouts=timeouts_from_env(env),
+                   check_every_s=float(period) if period.replace(".", "", 1).isdigit() else 30.0)

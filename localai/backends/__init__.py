@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..registry import Registry
+    from ..remote_pool import Remotes
 
 BUILTIN = ("transformers_chat", "gguf_chat", "diffusers_image")  # modules here, each with register(registry)
 
@@ -20,3 +21,11 @@ BUILTIN = ("transformers_chat", "gguf_chat", "diffusers_image")  # modules here,
 def register_builtin_backends(registry: Registry) -> None:
     for module in BUILTIN:
         importlib.import_module(f"{__name__}.{module}").register(registry)
+
+
+REMOTE = ("remote_chat",)  # backends over the remote servers: register(registry, remotes)
+
+
+def register_remote_backends(registry: Registry, remotes: Remotes) -> None:
+    for module in REMOTE:
+        importlib.import_module(f"{__name__}.{module}").register(registry, remotes)

@@ -301,6 +301,60 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "tier.24gb": "Видеокарта на 16–24 GB",
     "tier.48gb": "Видеокарта больше 24 GB",
     # -- remote (the core: servers, client, routing) -----------------------------------------------
+    "error.remote.bad_name": "«{name}» не годится как имя сервера.",
+    "hint.remote.name_rules": "Используйте от 1 до 32 латинских букв, цифр, точек, дефисов или подчёркиваний, "
+                              "например pc2 или gpu-server.",
+    "error.remote.bad_url": "«{url}» — не адрес сервера, который LocalAI может использовать.",
+    "hint.remote.url_form": "Укажите его как http://адрес:порт, например http://192.168.1.20:11434 (Ollama) или "
+                            "http://gpu-box:8000/v1 (vLLM).",
+    "error.remote.bad_flag": "--remote {entry} — не в виде ИМЯ=URL.",
+    "hint.remote.flag_form": "Напишите --remote pc2=http://192.168.1.20:11434, а ключ — --remote-key pc2=КЛЮЧ.",
+    "error.remote.bad_key_flag": "--remote-key нужно указывать как ИМЯ=КЛЮЧ.",
+    "hint.remote.key_flag_form": "Напишите --remote-key pc2=КЛЮЧ, с именем сервера из --remote.",
+    "error.remote.key_without_server": "--remote-key {name}: такого сервера нет среди --remote.",
+    "error.remote.duplicate": "Сервер с именем {name} уже есть.",
+    "hint.remote.other_name": "Выберите другое имя или сначала удалите тот сервер.",
+    "error.remote.too_many": "Можно добавить не больше {max} серверов.",
+    "hint.remote.remove_one": "Сначала удалите сервер, которым больше не пользуетесь.",
+    "error.remote.unknown_server": "Сервера с именем {server} нет.",
+    "hint.remote.known_servers": "Добавленные серверы: {names}.",
+    "error.remote.from_flag": "{server} задан в командной строке (--remote), поэтому здесь его не удалить.",
+    "hint.remote.from_flag": "Запустите LocalAI без --remote {server}=..., чтобы убрать его.",
+    "error.remote.disabled": "Удалённые серверы выключены (--no-remotes).",
+    "hint.remote.disabled": "Запустите LocalAI без --no-remotes, чтобы ими пользоваться.",
+    "error.remote.unreachable": "Сервер {server} ({url}) недоступен: {error}.",
+    "hint.remote.unreachable": "Проверьте, что он запущен и что этот компьютер до него достаёт (адрес, порт, "
+                               "брандмауэр). Ollama отвечает только своему компьютеру, если не запущена с "
+                               "OLLAMA_HOST=0.0.0.0.",
+    "error.remote.wrong_key": "Сервер {server} ({url}) не принял ключ (HTTP {status}).",
+    "hint.remote.wrong_key": "Укажите ключ, который ждёт этот сервер: во вкладке «Модели» (Подключения) или через "
+                             "--remote-key {server}=КЛЮЧ.",
+    "error.remote.model_gone": "На сервере {server} больше нет модели {model}.",
+    "hint.remote.model_gone": "Выберите другую модель; список моделей будет прочитан с сервера заново.",
+    "error.remote.timeout": "Сервер {server} ({url}) не ответил за {seconds} с.",
+    "hint.remote.timeout": "Возможно, он занят или перегружен: попробуйте ещё раз или выберите модель на другом "
+                           "сервере.",
+    "error.remote.bad_reply": "Сервер {server} ({url}) ответил не в формате OpenAI ({detail}).",
+    "hint.remote.bad_reply": "Проверьте, что адрес ведёт к API, совместимому с OpenAI (обычно он кончается на "
+                             "/v1): vLLM, Ollama, llama-server из llama.cpp или другой LocalAI.",
+    "error.remote.failed": "Сервер {server} выдал ошибку (HTTP {status}): {error}.",
+    "error.remote.failed_stream": "Сервер {server} сообщил об ошибке: {error}.",
+    "hint.remote.failed": "Попробуйте ещё раз; если ошибка повторяется, посмотрите журнал того сервера.",
+    "error.remote.refused": "Сервер {server} отклонил запрос: {error}",
+    "hint.remote.refused": "Измените то, о чём он пишет (короче разговор, другая настройка), и попробуйте снова.",
+    "error.remote.dropped": "Сервер {server} ({url}) перестал отвечать посреди ответа: {error}.",
+    "hint.remote.dropped": "Уже полученная часть ответа сохранена. Нажмите «Повторить», когда сервер вернётся.",
+    "error.remote.no_server": "Сейчас ни на одном удалённом сервере нет модели {model}.",
+    "hint.remote.add_server": "Выберите другую модель или добавьте сервер с ней во вкладке «Модели» (Подключения).",
+    "error.remote.none_answering": "Модель {model} есть на {servers}, но сейчас ни один из них не отвечает "
+                                   "({problem}).",
+    "hint.remote.none_answering": "Проверьте, что сервер запущен; LocalAI снова станет им пользоваться, как только "
+                                  "он ответит.",
+    "remote.not_checked": "ещё не проверен",
+    "status.remote_asking": "Спрашиваем {server} ({name})...",
+    "plan.remote": "работает на {servers}, другом компьютере: здесь память не занята",
+    "plan.describe_remote": "на {servers}",
+    "access.remotes": "добавлять и удалять удалённые серверы",
     # -- connections (the Models tab's Connections section) ------------------------------------------
     # -- remote images --------------------------------------------------------------------------------
     # -- image --------------------------------------------------------------------------------------

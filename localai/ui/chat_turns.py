@@ -8,6 +8,7 @@ Handlers yield the outputs of ``ChatTurns.OUTPUTS``: the chatbot, the message bo
 open conversation, the conversation list, the Send and Stop faces of the one button.
 """
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +25,8 @@ from .common import owner_of, ui_handler, user_error, user_of
 from .history_panel import conversation_choices
 from .job_view import Failed, JobTexts, JobView, TabJobs
 from .translator import Translator
+
+log = logging.getLogger(__name__)
 
 UPDATE_EVERY_S = 0.04  # at most ~25 page updates a second while streaming
 CHAT_TEXTS = JobTexts(cancelled_before_start="chat.stopped_before", stopping="chat.stopping", generating="chat.writing")
@@ -118,7 +121,17 @@ class ChatTurns:
                     shown_history = history[:-1] if ended and not answer else history  # keeps the question
                     yield shown_history, skip, line, skip, skip, *(buttons(False) if ended else (skip, skip))
                 if isinstance(shown, Failed):
+                    if answer:  # e.g. a remote server that stopped part way: the answer so far is kept
+                        self._keep_partial(user, cid, answer, model_name, options)
                     raise shown.page_error() from None
+
+    def _keep_partial(self, user: str, cid: str, answer: str, model_name: str, options: ChatOptions) -> None:
+        """Store the part of an answer written before its job failed (the error is shown beside it)."""
+        partial = ChatResult(answer, 0, 0, 0.0, 0.0, "error", 0, options.seed, None, model_name)
+        try:
+            self.store.save_answer(user, cid, answer, partial)
+        except Exception:  # noqa: BLE001 - the job's own error is the one to show
+            log.exception("could not keep a partial answer")
 
     # -- the handlers (Gradio passes the request only to named parameters: the values are spelled out) ----
     def send(self, user_text: str, history: list[dict], cid: str | None, search: str, model_name: str,
