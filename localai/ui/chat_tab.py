@@ -2,7 +2,9 @@
 
 - The header: a menu button (the conversations sidebar), the model picker, New chat and Settings; under
   it the model's status in one short line, its full load plan one click away. Unload is at the top of
-  the settings panel.
+  the settings panel. The picker lists this computer's models, then those of the servers in the Models
+  tab's Connections, each marked with its servers ("qwen2.5:7b · pc2, pc3"); it is read again on each
+  page load and whenever it is opened (a server added, removed, or answering its first health check).
 - One button beside the message box: Send, which turns into Stop while an answer is written (Esc
   stops too). Gradio shows one of two buttons in that place (``chat-send`` / ``chat-stop``), the way
   its own ChatInterface swaps them.
@@ -90,10 +92,21 @@ def branch_note(store: Any, user: str, conv: Any, lang: str) -> str:
     return text(lang, "hist.branch_note", title=title, number=index + 1)
 
 
+def model_label(spec: Any) -> str:
+    """A model as the picker lists it: its name, and for a model on other computers the servers that have it."""
+    servers = getattr(spec, "servers", ())
+    return f"{spec.name} · {', '.join(servers)}" if servers else spec.name
+
+
+def chat_models(services: Any) -> list[tuple[str, str]]:
+    """The picker's choices, (label, model name): this computer's models first, then the remote ones."""
+    specs = sorted(services.list_models("text"), key=lambda s: bool(getattr(s, "servers", ())))
+    return [(model_label(s), s.name) for s in specs]
+
+
 def build_chat_tab(state: AppState, demo: Any) -> None:
     services = state.services
     store = services.conversations
-    names = services.model_names("text")
     first = services.default_model("text", wait=False)
     start = page_sampling(services, first)
     tr = Translator(state.settings.lang)
@@ -108,7 +121,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     with gr.Column(elem_id="chat-main"):
         with gr.Row(elem_id="chat-header"):
             menu_btn = gr.Button("☰", size="sm", scale=0, min_width=40, elem_id="chat-menu")
-            model = gr.Dropdown(names, value=first, label=tr.ui("chat.model"), show_label=False, container=False,
+            model = gr.Dropdown(chat_models(services), value=first, label=tr.ui("chat.model"), show_label=False, container=False,
                                 allow_custom_value=False, scale=1, elem_id="chat-model")
             new_btn = gr.Button(tr.ui("chat.new"), size="sm", scale=0, min_width=40, elem_id="chat-new")
             settings_btn = gr.Button(tr.ui("chat.settings"), size="sm", scale=0, min_width=40,
@@ -160,11 +173,11 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     def on_page_load(current: str | None, width: float | None, request: gr.Request) -> tuple[Any, ...]:
         lang = tr.lang(request)  # the default system prompt in the page's language
         # The model list as it is now (downloads, Refresh), and the default once the hardware is known.
-        names_now = services.model_names("text")
-        picked = current if current in names_now else services.default_model("text")
+        choices = chat_models(services)
+        picked = current if current in {name for _, name in choices} else services.default_model("text")
         is_narrow = bool(width) and float(width) <= PHONE_MAX_PX
         return (gr.Radio(choices=conversation_choices(store, user_of(request), "", lang), value=None),
-                tr(lang, "chat.system_default"), gr.Dropdown(choices=names_now, value=picked),
+                tr(lang, "chat.system_default"), gr.Dropdown(choices=choices, value=picked),
                 gr.Sidebar(open=True) if not is_narrow else gr.skip(),  # a phone's starts (and stays) closed
                 is_narrow, model_line(services, picked, lang), *model_sampling(picked))
 
@@ -186,6 +199,15 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     close_settings.click(lambda: gr.Sidebar(open=False), None, right, queue=False)
     unload_btn.click(unload, model, status)
     model.change(show_plan, model, status)
+
+    def fresh_models(current: str | None) -> Any:
+        """The picker opened: its list as it is now; a model whose server went away gives way to the default."""
+        choices = chat_models(services)
+        if current in {name for _, name in choices}:
+            return gr.Dropdown(choices=choices)
+        return gr.Dropdown(choices=choices, value=services.default_model("text"))
+
+    model.focus(fresh_models, model, model, queue=False, show_progress="hidden")
     sliders = settings.sliders
 
     def model_sampling(model_name: str | None) -> tuple[Any, ...]:

@@ -1,5 +1,6 @@
 """The Models tab: what this computer has, which models fit it and how each would load;
-download (with progress), load, unload; per-model overrides and safety opt-ins; offline mode.
+download (with progress), load, unload; per-model overrides and safety opt-ins; offline mode; the
+Connections section (models on other computers, ``models_connections.py``).
 Buttons that cannot apply to the picked model are greyed out (Download for a model on disk, Load for
 one loaded or not on disk, Unload for one not loaded); Stop download shows only while one runs."""
 
@@ -22,6 +23,7 @@ from .admin_view import lock_for_non_admins
 from .common import owner_of, ui_handler, user_error, user_of
 from .job_view import Failed, JobTexts, JobView, TabJobs
 from .models_buttons import button_states
+from .models_connections import build_connections
 from .models_view import (  # noqa: F401 - details_markdown, memory_markdown, model_rows: also used from here
     COLUMNS, KIND, kind_label, model_choices, details_markdown, hardware_markdown, memory_markdown, model_rows, table_value)
 from .option_inputs import dropdown
@@ -80,6 +82,7 @@ def build_models_tab(state: AppState, demo: Any = None) -> None:
         code = gr.Checkbox(False, label=tr.ui("models.code"), elem_id="models-code")
         save_btn = gr.Button(tr.ui("models.save"), size="sm", elem_id="models-save")
     overrides = [device, dtype, quant, offload, pickle, code]
+    build_connections(services, tr, demo)  # other computers' models (vLLM, Ollama, another LocalAI...)
 
     def button_updates(key: str | None, request: gr.Request) -> tuple[Any, ...]:
         """[Download, Stop download, Load, Unload] as they apply to ``key`` now."""
