@@ -55,5 +55,7 @@ def model_line(services: Any, model_name: str | None, lang: str) -> str:
         return f"⚠️ {render(exc, lang)}"
     if info.problem:
         return f"⚠️ {render(info.problem, lang)}"
+    if info.spec.source == "remote":  # nothing loads here: where it runs, and why no memory is used
+        return f"**{info.spec.name}** · {render(info.plan.describe(), lang)}" + plan_details(info.plan, lang)
     verb = text(lang, "chat.model_ready" if info.loaded else "chat.model_will_load")
     return f"**{info.spec.name}** · {verb} · {render(info.plan.describe(), lang)}" + plan_details(info.plan, lang)

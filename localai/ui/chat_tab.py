@@ -99,9 +99,9 @@ def model_label(spec: Any) -> str:
 
 
 def chat_models(services: Any) -> list[tuple[str, str]]:
-    """The picker's choices, (label, model name): this computer's models first, then the remote ones."""
-    specs = sorted(services.list_models("text"), key=lambda s: bool(getattr(s, "servers", ())))
-    return [(model_label(s), s.name) for s in specs]
+    """The picker's choices, (label, model name), in the registry's order: this computer's models, then the
+    remote servers', then the catalog's to download."""
+    return [(model_label(s), s.name) for s in services.list_models("text")]
 
 
 def build_chat_tab(state: AppState, demo: Any) -> None:
@@ -121,8 +121,8 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
     with gr.Column(elem_id="chat-main"):
         with gr.Row(elem_id="chat-header"):
             menu_btn = gr.Button("☰", size="sm", scale=0, min_width=40, elem_id="chat-menu")
-            model = gr.Dropdown(chat_models(services), value=first, label=tr.ui("chat.model"), show_label=False, container=False,
-                                allow_custom_value=False, scale=1, elem_id="chat-model")
+            model = gr.Dropdown(chat_models(services), value=first, label=tr.ui("chat.model"), show_label=False,
+                                container=False, allow_custom_value=False, scale=1, elem_id="chat-model")
             new_btn = gr.Button(tr.ui("chat.new"), size="sm", scale=0, min_width=40, elem_id="chat-new")
             settings_btn = gr.Button(tr.ui("chat.settings"), size="sm", scale=0, min_width=40,
                                      elem_id="chat-settings-open")

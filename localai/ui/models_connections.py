@@ -24,6 +24,8 @@ from .common import ui_handler, user_of
 from .translator import Translator
 
 COLUMN_KEYS = ("name", "url", "state", "models", "latency", "in_flight", "key")
+# The buttons beside the server list sit level with its box, not stretched to its height.
+TAB_CSS = "#conn-actions { align-items: flex-end; } #conn-actions > button { flex-grow: 0; min-width: 96px; }\n"
 SHOWN_MODELS = 6  # model ids listed per server in the table; the rest as "+N"
 
 
@@ -39,7 +41,16 @@ def state_text(view: Any, lang: str) -> str:
         return text(lang, "conn.state.unchecked")
     if view.reachable:
         return text(lang, "conn.state.up")
-    return text(lang, "conn.state.down", why=render(view.problem, lang) if view.problem else "?")
+    return text(lang, "conn.state.down", why=problem_text(view.problem, lang, hint=False))
+
+
+def problem_text(problem: Any, lang: str, hint: bool = True) -> str:
+    """What is wrong with a server, in plain words; ``hint``: with what to do about it (the table leaves that to
+    the status line, to stay short)."""
+    if problem is None:
+        return "?"
+    parts = getattr(problem, "parts", None)
+    return render(parts[0], lang) if parts and not hint else render(problem, lang)
 
 
 def models_text(view: Any, lang: str) -> str:
@@ -78,7 +89,7 @@ def checked_line(view: Any, lang: str, key_up: str) -> str:
     if view.reachable:
         return text(lang, key_up, name=view.name, count=len(view.models),
                     ms=f"{view.latency_ms:.0f}" if view.latency_ms is not None else "?")
-    return f"⚠️ {text(lang, 'conn.is_down', name=view.name, why=render(view.problem, lang) if view.problem else '?')}"
+    return f"⚠️ {text(lang, 'conn.is_down', name=view.name, why=problem_text(view.problem, lang))}"
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,8 @@ class Connections:
     def may_manage(self, request: gr.Request) -> bool:
         return bool(self.services.may_manage_remotes(user_of(request), client_host(request)))
 
-    def shown(self, picked: str | None, request: gr.Request, status: Any = None, clear_form: bool = False) -> tuple[Any, ...]:
+    def shown(self, picked: str | None, request: gr.Request, status: Any = None,
+              clear_form: bool = False) -> tuple[Any, ...]:
         """The section as it is now; ``status``: a new status line; ``clear_form``: the form emptied."""
         lang = self.tr.lang(request)
         views = self.services.remote_servers()
@@ -116,12 +128,12 @@ class Connections:
         picked = picked if picked in names else (names[0] if names else None)
         may = self.may_manage(request)
         b = button_states(views, picked, may)
-        form = gr.update(interactive=may, value="") if clear_form else gr.update(interactive=may)
+        form = [gr.update(interactive=may, value="") if clear_form else gr.update(interactive=may) for _ in range(3)]
         note = gr.update(visible=not may, value="" if may else text(lang, "conn.manage_only",
                                                                               admin=self.services.access.admin))
         return (table_value(views, lang), summary_line(views, lang), gr.update(choices=names, value=picked),
                 gr.update(interactive=b.add), gr.update(interactive=b.test), gr.update(interactive=b.remove),
-                form, form, form, gr.skip() if status is None else status, note)
+                *form, gr.skip() if status is None else status, note)  # each its own dict: Gradio consumes them
 
     def buttons(self, picked: str | None, request: gr.Request) -> tuple[Any, Any]:
         """[Test, Remove] for the server picked now."""
@@ -178,7 +190,7 @@ def build_connections(services: Any, tr: Translator, demo: Any = None) -> None:
         table = gr.Dataframe(value={"headers": list(COLUMN_KEYS), "data": []}, interactive=False, wrap=True,
                              elem_id="conn-table", label=tr.ui("conn.table"), show_label=False, max_height=320,
                              column_widths=["12%", "20%", "24%", "22%", "8%", "7%", "7%"])
-        with gr.Row(elem_id="conn-actions", equal_height=True):
+        with gr.Row(elem_id="conn-actions"):
             pick = gr.Dropdown([], value=None, label=tr.ui("conn.pick"), elem_id="conn-pick",
                                allow_custom_value=False, scale=3)
             test_btn = gr.Button(tr.ui("conn.test"), size="sm", interactive=False, elem_id="conn-test", scale=1)
@@ -189,9 +201,9 @@ def build_connections(services: Any, tr: Translator, demo: Any = None) -> None:
         with gr.Group(elem_id="conn-form"):
             with gr.Row():
                 name = gr.Textbox(label=tr.ui("conn.name"), placeholder=tr.ui("conn.name_placeholder"),
-                                  max_length=32, elem_id="conn-name", scale=1)
+                                  max_length=32, max_lines=1, elem_id="conn-name", scale=1)
                 url = gr.Textbox(label=tr.ui("conn.url"), placeholder=tr.ui("conn.url_placeholder"),
-                                 max_length=500, elem_id="conn-url", scale=2)
+                                 max_length=500, max_lines=1, elem_id="conn-url", scale=2)
                 key = gr.Textbox(label=tr.ui("conn.key"), type="password", placeholder=tr.ui("conn.key_placeholder"),
                                  max_length=500, elem_id="conn-key", scale=1)
             add_btn = gr.Button(tr.ui("conn.add"), variant="primary", size="sm", interactive=False, elem_id="conn-add")

@@ -23,7 +23,7 @@ from .admin_view import lock_for_non_admins
 from .common import owner_of, ui_handler, user_error, user_of
 from .job_view import Failed, JobTexts, JobView, TabJobs
 from .models_buttons import button_states
-from .models_connections import build_connections
+from .models_connections import TAB_CSS, build_connections  # noqa: F401 - TAB_CSS: the page's style takes it
 from .models_view import (  # noqa: F401 - details_markdown, memory_markdown, model_rows: also used from here
     COLUMNS, KIND, kind_label, model_choices, details_markdown, hardware_markdown, memory_markdown, model_rows, table_value)
 from .option_inputs import dropdown

@@ -62,9 +62,14 @@ def memory_markdown(state: AppState, lang: str = "en") -> str:
     return text(lang, "models.memory", models=", ".join(parts), total=format_bytes(total))
 
 
+def _local(state: AppState) -> list[ModelSpec]:
+    """This computer's models and the catalog's; those of remote servers are listed under Connections."""
+    return [s for s in state.services.list_models() if s.source != "remote"]
+
+
 def _ordered(state: AppState) -> list[ModelSpec]:
     """On disk first, then the catalog's recommendations for this tier (best first), then the rest."""
-    specs = state.services.list_models()
+    specs = _local(state)
     tier = tier_of(state.services.hardware())
     best = {(m.kind, m.name): i for kind in KIND for i, m in enumerate(recommended(specs, kind, tier))}
     return sorted(specs, key=lambda s: (s.source == "hub", (s.kind, s.name) not in best,
@@ -120,5 +125,5 @@ def details_markdown(state: AppState, key: str | None, lang: str = "en") -> str:
 
 
 def model_choices(state: AppState, lang: str = "en") -> list[tuple[str, str]]:
-    specs = sorted(state.services.list_models(), key=lambda s: (s.kind != "text", s.source == "hub"))
+    specs = sorted(_local(state), key=lambda s: (s.kind != "text", s.source == "hub"))
     return [(f"{s.name} ({kind_label(s.kind, lang)}, {_where(s.source, lang)})", _key(s)) for s in specs]
