@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +146,61 @@ def test_chat_and_images_contact_no_other_host(guarded: Guarded) -> None:
     assert base64.b64decode(out.data[0].b64_json)[:4] == b"\x89PNG"
     attempts = guarded.attempts()
     assert not attempts, f"the server tried to reach other hosts: {[(a['kind'], a['target']) for a in attempts]}"
+
+
+# -- remote servers ----------------------------------------------------------------------------------------
+REMOTE_MODEL = "tiny-remote"
+REMOTE_KEY = "sk-privacy-remote"
+FAR = "192.0.2.1"  # TEST-NET-1: a server the user added on another computer (nothing answers there)
+
+
+@dataclass
+class GuardedWithRemote:
+    guarded: Guarded
+    remote: RunningApp  # another LocalAI on 127.0.0.1 (not guarded): the server the user added
+
+
+@pytest.fixture(scope="module")
+def guarded_with_remote(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuardedWithRemote]:
+    from tests.tiny_models import save_tiny_llama
+
+    work = tmp_path_factory.mktemp("privacy-remote")
+    remote_models = work / "remote-models"
+    save_tiny_llama(remote_models / "text" / REMOTE_MODEL, seed=7)
+    (remote_models / "image").mkdir()
+    env = _guard_env(work / "front")
+    with running_app(remote_models, work / "remote", extra=["--api-key", REMOTE_KEY]) as remote, \
+            running_app(models_dir, work / "front", env=env, extra=[
+                "--remote", f"up={remote.url}", "--remote-key", f"up={REMOTE_KEY}",
+                "--remote", f"far=http://{FAR}:8000"]) as app:
+        assert Path(env["LOCALAI_NET_LOG"] + ".ready").exists(), "the socket guard was not loaded"
+        yield GuardedWithRemote(Guarded(app, Path(env["LOCALAI_NET_LOG"]), work / "front"), remote)
+
+
+@pytest.mark.slow
+def test_with_remote_servers_added_only_they_are_contacted(guarded_with_remote: GuardedWithRemote) -> None:
+    """The server on 127.0.0.1 answers through the app; the one on another computer is tried (the user added
+    it, and the guard refuses and records it); no other host is ever contacted."""
+    g, remote = guarded_with_remote.guarded, guarded_with_remote.remote
+    client = openai.OpenAI(base_url=g.app.url + "/v1", api_key="local", max_retries=0, timeout=120)
+    deadline = time.monotonic() + 60
+    while REMOTE_MODEL not in (ids := [m.id for m in client.models.list().data]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert REMOTE_MODEL in ids and "tiny-llama" in ids, ids
+    direct = openai.OpenAI(base_url=remote.url + "/v1", api_key=REMOTE_KEY, max_retries=0, timeout=120)
+    own = direct.chat.completions.create(model=REMOTE_MODEL, messages=[{"role": "user", "content": "Hi"}],
+                                         max_tokens=12, temperature=0).choices[0].message.content
+    streamed = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
+        model=REMOTE_MODEL, messages=[{"role": "user", "content": "Hi"}], max_tokens=12, temperature=0, stream=True)
+        if c.choices)
+    assert streamed == own, "the answer came from the server on 127.0.0.1"
+    local = client.chat.completions.create(model="tiny-llama", messages=[{"role": "user", "content": "Hi"}],
+                                           max_tokens=4)
+    assert local.usage.completion_tokens == 4
+    attempts = g.attempts()
+    assert attempts, "the server the user added on another computer was tried (the guard sees remote requests)"
+    others = [(a["kind"], a["target"]) for a in attempts if FAR not in a["target"]]
+    assert not others, f"the app tried to reach hosts nobody added: {others}"
 
 
 # -- files served ------------------------------------------------------------------------------------------
