@@ -391,6 +391,20 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "conn.manage_only": "🔒 Adding and removing servers is for the admin ({admin}), or from a page opened on "
                         "this computer itself.",
     # -- remote images --------------------------------------------------------------------------------
+    "status.remote_image.drawing": "{server} is drawing with {name}... (a remote server shows no steps: the images "
+                                   "come all at once)",
+    "image.remote_plan": "Draws on another computer: **{name}** on {servers}. No step progress: the server answers "
+                         "with all the images at once.",
+    "image.done_on_server": " on {servers}",
+    "error.remote_image.no_route": "The server {server} ({url}) does not draw images: it has no "
+                                   "/v1/images/generations.",
+    "error.remote_image.no_images": "The server {server} ({url}) answered without any image.",
+    "error.remote_image.no_b64": "The server {server} ({url}) answered with links instead of images.",
+    "error.remote_image.not_an_image": "The server {server} ({url}) sent an image that cannot be read.",
+    "hint.remote_image.is_image_server": "Draw on a server that offers POST /v1/images/generations with base64 "
+                                         "images (another LocalAI does), or pick another image model.",
+    "hint.remote_image.refused": "Change the setting it names (size, steps, guidance) and draw again.",
+    "hint.remote_image.dropped": "Nothing was saved. Draw again once the server is back, or pick another model.",
     # -- image --------------------------------------------------------------------------------------
     "image.model": "Image model",
     "image.prompt": "Prompt",
