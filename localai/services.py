@@ -24,7 +24,7 @@ from .errors import Cancelled, InvalidInput, UserError
 from .gallery import SavedImage, delete_saved, list_saved, save_png
 from .hardware import HardwareInfo
 from .history import History
-from .image_request import Family, ImageRequest, family_of, scheduler_names
+from .image_request import DEFAULT_SCHEDULER, Family, ImageRequest, family_of, scheduler_names
 from .jobs import DownloadStep, Generating, ImageReady, Job, Lanes, Notice, Status, Step, TextDelta
 from .messages import Message, render
 from .model_settings import ModelSettings
@@ -38,6 +38,7 @@ from .untrusted_input import without_lone_surrogates
 
 if TYPE_CHECKING:
     from .backends.remote_chat import RemoteChat
+    from .backends.remote_image import RemoteImage
     from .doctor import Problem, SystemFacts
 
 log = logging.getLogger(__name__)
@@ -350,6 +351,8 @@ class Services:
         spec = self.registry.resolve(model, "image")
         loaded = cast("ImageBackend | None", self.registry.get_loaded(spec))
         names = loaded.scheduler_names() if loaded is not None else scheduler_names(spec.family)
+        if spec.source == "remote":
+            names = [DEFAULT_SCHEDULER]  # the server's own: which others it takes is not known here
         return spec, family_of(spec.family, spec.name), names
 
     def generate_images(self, model: str, request: ImageRequest, owner: str = "local", user: str = "local") -> Job:
@@ -362,6 +365,8 @@ class Services:
         request.check()
         spec = self.registry.resolve(model, "image")
         req = request.with_defaults(spec.family, spec.name)  # fills defaults, checks sizes, draws the seed
+        if spec.source == "remote":
+            return self._remote_images(spec, req, owner, user)
         outputs = self.registry.settings.outputs_dir
 
         def run(job: Job) -> ImageResult:
@@ -387,6 +392,36 @@ class Services:
             return result
 
         return self.lanes.torch.submit(run, owner, f"images {spec.name}")
+
+    def _remote_images(self, spec: ModelSpec, req: ImageRequest, owner: str, user: str) -> Job:
+        """A remote model's drawing, on the network lane: it never waits behind local torch work and takes no
+        memory here. Events: ``Queued``, ``Generating``, ``Status`` (which server draws: no steps come),
+        ``ImageReady`` for each image (saved in the user's folder, as local ones are), ``Done``. Cancel shuts
+        its connection down (the server stops drawing)."""
+        from .backends.remote_image import SERVER_FIELD  # noqa: PLC0415
+        from .backends.remote_chat import plan_remote  # noqa: PLC0415
+
+        entry = self.registry.backend(spec.backend)
+        outputs = self.registry.settings.outputs_dir
+
+        def run(job: Job) -> ImageResult:
+            if job.cancel.cancelled:
+                return ImageResult((), req, "", 0.0, True, None, spec.name)
+            backend = cast("RemoteImage", entry.factory(spec, self.registry.plan(spec)))
+            job.emit(Generating())
+
+            def on_image(image: GeneratedImage) -> GeneratedImage:
+                server = image.info.extra.get(SERVER_FIELD, "")
+                image = replace(image, path=save_png(image.image, image.info, outputs, {
+                    "model": spec.name, "remote_id": spec.remote_id, "server": server,
+                    "plan": plan_record(plan_remote(replace(spec, servers=(server,))))}, user=user))
+                job.emit(ImageReady(image))
+                return image
+
+            return backend.generate(req, job.cancel, lambda step: None, on_image,
+                                    on_status=lambda status: job.emit(Status(status)))
+
+        return self.lanes.network.submit(run, owner, f"images {spec.name}")
 
     # -- the user's saved images (the Gallery tab) ---------------------------------------------------
     def saved_images(self, user: str) -> list[SavedImage]:

@@ -23,7 +23,7 @@ def register_builtin_backends(registry: Registry) -> None:
         importlib.import_module(f"{__name__}.{module}").register(registry)
 
 
-REMOTE = ("remote_chat",)  # backends over the remote servers: register(registry, remotes)
+REMOTE = ("remote_chat", "remote_image")  # backends over the remote servers: register(registry, remotes)
 
 
 def register_remote_backends(registry: Registry, remotes: Remotes) -> None:
