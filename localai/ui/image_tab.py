@@ -1,7 +1,8 @@
 """The Image tab, laid out like Midjourney: the prompt bar on top (Enter or Generate draws; the button is
 Cancel while it draws), aspect-ratio presets and the model under it, the advanced settings collapsed,
 then the session's images as a grid, newest first. Each image can be enlarged (the grid's preview),
-downloaded, and its settings put back into the form."""
+downloaded, and its settings put back into the form. A model on a remote server is listed as "name · server"
+and draws the same way (saved the same way), with the server's own sampler and no step progress."""
 
 import logging
 import time
@@ -43,10 +44,16 @@ class ImageFormHooks:
     outputs: list[Any]
 
 
+def model_choices(services: Any) -> list[tuple[str, str]]:
+    """The image models as the picker lists them, (label, name): a remote one as "name · its servers"."""
+    return [(f"{s.name} · {', '.join(s.servers)}" if s.source == "remote" and s.servers else s.name, s.name)
+            for s in services.list_models("image")]
+
+
 def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     services = state.services
     image_jobs = TabJobs(services)  # the drawing each browser session waits for, for its Cancel button
-    names = services.model_names("image")
+    names = model_choices(services)
     first = services.default_model("image", wait=False)
     fam = services.image_defaults(first)[1] if first else None
     tr = Translator(state.settings.lang)
@@ -93,6 +100,8 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
             return f"⚠️ {render(exc, lang)}"
         if info.problem:
             return f"⚠️ {tr.msg(lang, info.problem)}"
+        if info.spec.source == "remote":
+            return tr(lang, "image.remote_plan", name=info.spec.name, servers=", ".join(info.spec.servers))
         return (f"{tr(lang, 'common.loaded' if info.loaded else 'common.will_load')}: **{info.spec.name}** "
                 f"({f.label}) · {plan_summary(info.plan, lang)}")
 
@@ -176,13 +185,20 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
         if r.cancelled:
             line = tr(lang, "image.cancelled", count=sum(i.finished for i in r.images))
         else:
-            where = tr(lang, "image.done_on", plan=render(r.plan.describe(), lang)) if r.plan else ""
             line = tr(lang, "image.done", count=len(r.images), seconds=f"{r.seconds:.1f}", sampler=r.sampler,
-                      where=where, folder=state.settings.outputs_dir)
+                      where=drawn_where(r.plan, lang), folder=state.settings.outputs_dir)
         steps_total = r.request.steps * r.request.num_images
         notice = f" · {message_text(r.notice, lang)}" if r.notice else ""
         return (None, progress_html(steps_total if not r.cancelled else 0, steps_total, line),
                 tr(lang, "image.seed_used", seeds=used or "—") + notice)
+
+    def drawn_where(plan: Any, lang: str) -> str:
+        """Where it was drawn, for the summary: " on cpu · fp32 · ..." here, " on pc2" on a remote server."""
+        if plan is None:
+            return ""
+        if plan.device == "remote":
+            return tr(lang, "image.done_on_server", servers=plan.extra("servers", ""))
+        return tr(lang, "image.done_on", plan=render(plan.describe(), lang))
 
     def cancel(request: gr.Request) -> None:
         # This tab's drawing only. "Stopping..." comes through the job's own stream, so it cannot
@@ -255,11 +271,20 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
 
     def on_page_load(current: str | None) -> Any:
         """The model list as it is now, and the default once the hardware is known (then its family's settings)."""
-        names_now = services.model_names("image")
-        if current in names_now:
-            return gr.Dropdown(choices=names_now)
-        return gr.Dropdown(choices=names_now, value=services.default_model("image"))
+        choices = model_choices(services)
+        if current in (name for _, name in choices):
+            return gr.Dropdown(choices=choices)
+        return gr.Dropdown(choices=choices, value=services.default_model("image"))
 
+    def on_picker_focus(shown: list | None) -> tuple[Any, Any]:
+        """Opening the picker: the models as they are now (a remote server added or gone since the page loaded)."""
+        choices = [list(c) for c in model_choices(services)]
+        if choices == shown:
+            return gr.skip(), gr.skip()
+        return gr.update(choices=[tuple(c) for c in choices]), choices
+
+    listed = gr.State([list(c) for c in names])  # the choices the picker shows now
+    model.focus(on_picker_focus, listed, [model, listed], queue=False)
     demo.load(on_page_load, model, model).then(
         lambda name, picked_before, chosen: family_defaults(name, chosen) if name and name != picked_before
         else (gr.skip(),) * 6, [model, gr.State(first), aspect], sized).then(show_plan, model, plan_md, queue=False)
