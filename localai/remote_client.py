@@ -178,7 +178,7 @@ class RemoteClient:
         sockets: list[Any] = []
 
         def trace(event: str, info: dict) -> None:  # httpx's trace extension: the socket, once connected
-            if event == "connection.connect_tcp.complete":
+            if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):  # TLS: its own socket
                 sockets.append(info["return_value"])
                 if cancel is not None and cancel.cancelled:
                     _shut(sockets)
