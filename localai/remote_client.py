@@ -46,6 +46,21 @@ def timeouts_from_env(env: Mapping[str, str] | None = None) -> RemoteTimeouts:
 
 
 @dataclass(frozen=True)
+class CallHints:
+    """What a route's errors say beyond the common ones: the hint of a refusal and of a dropped connection,
+    and, for a route not every server has, the error (and hint) of a 404/405 that means "no such route"
+    rather than "no such model"."""
+
+    refused: str = "hint.remote.refused"
+    dropped: str = "hint.remote.dropped"
+    no_route: str = ""
+    no_route_hint: str = ""
+
+
+CHAT_HINTS = CallHints()
+
+
+@dataclass(frozen=True)
 class RemoteModel:
     id: str  # what the server calls it
     kind: str  # "text" | "image" (a LocalAI's /v1/models says "kind"; other servers serve chat models)
@@ -121,10 +136,18 @@ class RemoteClient:
             raise self._bad_reply("no model list") from None
         return found, latency_ms
 
-    def post_json(self, path: str, body: dict[str, Any], cancel: CancelToken | None = None) -> dict[str, Any]:
-        """``POST /v1/<path>`` with a JSON body; the JSON reply. ``cancel`` shuts the connection down."""
-        with self._request("POST", path, json=body, cancel=cancel) as response:
-            return self._json(response)
+    def post_json(self, path: str, body: dict[str, Any], cancel: CancelToken, *, model: str = "",
+                  hints: CallHints = CHAT_HINTS) -> dict[str, Any] | None:
+        """``POST /v1/<path>`` with a JSON body (``model``: the model it asks for): the JSON reply, or None when
+        ``cancel`` shut the connection (at once, even while the server is still working on it)."""
+        try:
+            with self._request("POST", path, json=body, cancel=cancel, model=model, hints=hints) as response:
+                reply = self._json(response)
+        except RemoteError:
+            if cancel.cancelled:
+                return None  # the error is our own closing of the connection
+            raise
+        return None if cancel.cancelled else reply
 
     def stream_chat(self, model_id: str, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
                     on_text: Callable[[str], None], on_start: Callable[[], None] | None = None) -> StreamedAnswer:
@@ -169,7 +192,7 @@ class RemoteClient:
     # -- the plumbing -----------------------------------------------------------------------------------
     @contextmanager
     def _request(self, method: str, path: str, *, json: Any = None, timeout: Any = None,
-                 cancel: CancelToken | None = None, model: str = "") -> Iterator[Any]:
+                 cancel: CancelToken | None = None, model: str = "", hints: CallHints = CHAT_HINTS) -> Iterator[Any]:
         """One request, its response open inside the block; errors become plain ones."""
         import httpx  # noqa: PLC0415
 
@@ -197,10 +220,13 @@ class RemoteClient:
                                 seconds=f"{waited:g}") from None
         except (httpx.TransportError, OSError) as exc:
             forget()
+            if sockets and not isinstance(exc, httpx.ConnectError):  # connected, then gone before it replied
+                raise RemoteDropped("error.remote.dropped", hints.dropped, server=server.name, url=server.url,
+                                    error=_plain(exc)) from None
             raise RemoteUnreachable("error.remote.unreachable", "hint.remote.unreachable", server=server.name,
                                     url=server.url, error=_plain(exc)) from None
         try:
-            self._check_status(response, model)
+            self._check_status(response, model, hints)
             yield response
         except httpx.TimeoutException:
             raise RemoteTimeout("error.remote.timeout", "hint.remote.timeout", server=server.name, url=server.url,
@@ -208,28 +234,31 @@ class RemoteClient:
         except (httpx.TransportError, httpx.StreamError, OSError) as exc:
             if cancel is not None and cancel.cancelled:
                 return  # we shut it ourselves
-            raise RemoteDropped("error.remote.dropped", "hint.remote.dropped", server=server.name, url=server.url,
+            raise RemoteDropped("error.remote.dropped", hints.dropped, server=server.name, url=server.url,
                                 error=_plain(exc)) from None
         finally:
             forget()
             response.close()
 
-    def _check_status(self, response: Any, model: str) -> None:
+    def _check_status(self, response: Any, model: str, hints: CallHints) -> None:
         status = response.status_code
         if status < 400:
             return
         response.read()
-        said = _error_text(_maybe_json(response.content)) or response.reason_phrase or str(status)
+        reply = _maybe_json(response.content)
+        said = _error_text(reply) or response.reason_phrase or str(status)
         name = self.server.name
         if status in (401, 403):
             raise RemoteWrongKey("error.remote.wrong_key", "hint.remote.wrong_key", server=name, url=self.server.url,
                                  status=status)
+        if status in (404, 405) and hints.no_route and _no_such_route(status, reply):
+            raise RemoteBadReply(hints.no_route, hints.no_route_hint, server=name, url=self.server.url)
         if status == 404:
             if model:
                 raise RemoteModelGone("error.remote.model_gone", "hint.remote.model_gone", server=name, model=model)
             raise self._bad_reply(f"HTTP 404: {said}")
         if status in (400, 413, 422):
-            raise RemoteRefused("error.remote.refused", "hint.remote.refused", server=name, error=said)
+            raise RemoteRefused("error.remote.refused", hints.refused, server=name, error=said)
         raise RemoteFailed("error.remote.failed", "hint.remote.failed", server=name, status=status, error=said)
 
     def _json(self, response: Any) -> dict[str, Any]:
@@ -312,6 +341,14 @@ def _shut(streams: list[Any]) -> None:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # already closed
+
+
+def _no_such_route(status: int, reply: Any) -> bool:
+    """Whether a 404/405 says the server has no such route (a web framework's {"detail": "Not Found"}, or
+    an OpenAI-style "unknown_url"), not that it lacks the model (an OpenAI error naming it)."""
+    error = reply.get("error") if isinstance(reply, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return status == 405 or code == "unknown_url" or not _error_text(reply)
 
 
 def _maybe_json(raw: bytes) -> Any:

@@ -17,12 +17,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .catalog import ModelSpec
 from .errors import InvalidInput, UserError
 from .messages import Message
 from .remote_client import RemoteClient, RemoteModel, RemoteTimeouts
-from .remote_errors import NoRemoteServer, RemoteError
+from .remote_errors import NoRemoteServer, RemoteError, RemoteModelGone
 from .remote_servers import RemoteServer, check_name, normalize_url
 from .remote_store import RemoteStore
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 BACKENDS = {"text": "remote", "image": "remote_image"}  # the registry's backend for a remote model of each kind
 MAX_SERVERS = 32
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,30 @@ class Remotes:
         finally:
             with self._lock:
                 chosen.in_flight -= 1
+
+    def failover(self, model_id: str, kind: str, attempt: Callable[[Lease], T], cancelled: Callable[[], bool]
+                 ) -> tuple[str, T]:
+        """``attempt(lease)`` on the least busy server with the model: (that server's name, its result). When it
+        fails before anything came back (no ``partial``) through the server's fault or a model it no longer
+        has, the server is set aside (``mark_failed`` / ``forget_model``) and the request tried once more on
+        another server that has the model. Otherwise, or when ``cancelled()``, the error is raised."""
+        tried: list[str] = []
+        while True:
+            with self.routed(model_id, kind, exclude=tried) as lease:
+                name = lease.server.name
+                try:
+                    return name, attempt(lease)
+                except RemoteError as exc:
+                    gone = isinstance(exc, RemoteModelGone)
+                    if gone:
+                        self.forget_model(name, model_id)
+                    elif exc.server_fault:
+                        self.mark_failed(name, exc)
+                    tried.append(name)
+                    again = (exc.server_fault or gone) and not exc.partial and not cancelled()
+                    if not (again and len(tried) == 1 and self.has_other(model_id, kind, tried)):
+                        raise
+                    log.info("a %s request to %s failed (%s); trying another server", kind, name, exc.message)
 
     def has_other(self, model_id: str, kind: str, exclude: Sequence[str]) -> bool:
         """Whether another answering server has the model (a failed request may be tried there)."""

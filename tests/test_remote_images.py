@@ -398,14 +398,14 @@ def test_a_second_localai_draws_and_the_images_are_saved_here_for_the_user(real_
 @pytest.mark.slow
 def test_a_wrong_key_for_a_real_localai_is_a_plain_error(real_upstream, models_dir, tmp_path):
     from localai.jobs import CancelToken
-    from localai.remote_client import RemoteTimeouts
+    from localai.remote_client import RemoteClient
     from localai.remote_images_client import generate_images
     from localai.remote_servers import RemoteServer, normalize_url
 
     url = normalize_url(real_upstream.url)
     with pytest.raises(UserError) as caught:
-        generate_images(RemoteServer("gpu", url, "sk-wrong"), "tiny-sd", request(width=64, height=64).with_defaults(""),
-                        CancelToken(), RemoteTimeouts())
+        generate_images(RemoteClient(RemoteServer("gpu", url, "sk-wrong")), "tiny-sd",
+                        request(width=64, height=64).with_defaults(""), CancelToken())
     assert type(caught.value).__name__ == "RemoteWrongKey"
     assert url in render(caught.value, "en") and "gpu" in render(caught.value, "en")
     with local_app(tmp_path, models_dir, {"gpu": real_upstream.url}, {"gpu": "sk-wrong"}) as state:

@@ -19,13 +19,13 @@ from ..jobs import CancelToken
 from ..messages import Message
 from ..options import ChatOptions
 from ..plan import LoadPlan, LoadPrefs
-from ..remote_errors import RemoteError, RemoteModelGone
 from .base import ChatResult, OnStatus
 
 if TYPE_CHECKING:
     from ..hardware import HardwareInfo
     from ..registry import Registry
-    from ..remote_pool import Remotes
+    from ..remote_client import StreamedAnswer
+    from ..remote_pool import Lease, Remotes
 
 
 def plan_remote(spec: ModelSpec, hw: HardwareInfo | None = None, prefs: LoadPrefs | None = None) -> LoadPlan:
@@ -55,29 +55,16 @@ class RemoteChat:
                     on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
                     on_start: Callable[[], None] | None = None, on_status: OnStatus | None = None) -> ChatResult:
         model_id = self.spec.remote_id or self.spec.name
-        tried: list[str] = []
-        while True:
-            with self.remotes.routed(model_id, "text", exclude=tried) as lease:
-                server = lease.server.name
-                if on_status is not None:
-                    on_status(Message("status.remote_asking", name=self.spec.name, server=server))
-                try:
-                    answer = lease.client.stream_chat(model_id, messages, options, cancel, on_text, on_start)
-                except RemoteError as exc:
-                    if isinstance(exc, RemoteModelGone):
-                        self.remotes.forget_model(server, model_id)
-                    elif exc.server_fault:
-                        self.remotes.mark_failed(server, exc)
-                    tried.append(server)
-                    again = (exc.server_fault or isinstance(exc, RemoteModelGone)) and not exc.partial
-                    if not (again and len(tried) == 1 and not cancel.cancelled
-                            and self.remotes.has_other(model_id, "text", tried)):
-                        raise
-                    continue  # once more, on another server that has the model
-            plan = plan_remote(replace(self.spec, servers=(server,)))  # the server that answered
-            return ChatResult(answer.text, answer.prompt_tokens, answer.completion_tokens, answer.seconds,
-                              answer.first_token_seconds, answer.finish_reason, 0, options.seed, plan,
-                              self.spec.name)
+
+        def ask(lease: Lease) -> StreamedAnswer:
+            if on_status is not None:
+                on_status(Message("status.remote_asking", name=self.spec.name, server=lease.server.name))
+            return lease.client.stream_chat(model_id, messages, options, cancel, on_text, on_start)
+
+        server, answer = self.remotes.failover(model_id, "text", ask, lambda: cancel.cancelled)
+        plan = plan_remote(replace(self.spec, servers=(server,)))  # the server that answered
+        return ChatResult(answer.text, answer.prompt_tokens, answer.completion_tokens, answer.seconds,
+                          answer.first_token_seconds, answer.finish_reason, 0, options.seed, plan, self.spec.name)
 
 
 def register(registry: Registry, remotes: Remotes) -> None:

@@ -12,7 +12,6 @@ to save in the user's folder.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,16 +24,14 @@ from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest
 from ..jobs import CancelToken
 from ..messages import Message
 from ..plan import LoadPlan
-from ..remote_errors import RemoteError, RemoteModelGone
+from ..remote_images_client import DrawnImage
 from ..remote_images_client import generate_images
 from .base import GeneratedImage, ImageResult, OnStatus, StepProgress
 from .remote_chat import plan_remote
 
 if TYPE_CHECKING:
     from ..registry import Registry
-    from ..remote_pool import Remotes
-
-log = logging.getLogger(__name__)
+    from ..remote_pool import Lease, Remotes
 
 SERVER_FIELD = "Server"  # the A1111 parameter that names the server that drew an image
 
@@ -69,29 +66,13 @@ class RemoteImage:
             raise InvalidInput("error.image.unset_fields", "hint.image.with_defaults")
         model_id = self.spec.remote_id or self.spec.name
         started = time.perf_counter()
-        tried: list[str] = []
-        # 1. the least busy server with the model; once more on another when it fails before any image
-        while True:
-            with self.remotes.routed(model_id, "image", exclude=tried) as lease:
-                server = lease.server.name
-                if on_status is not None:
-                    on_status(Message("status.remote_image.drawing", name=self.spec.name, server=server))
-                try:
-                    drawn = generate_images(lease.server, model_id, req, cancel, self.remotes.timeouts)
-                    break
-                except RemoteError as exc:
-                    if cancel.cancelled:  # the error is our own closing of the connection
-                        drawn = None
-                        break
-                    if isinstance(exc, RemoteModelGone):
-                        self.remotes.forget_model(server, model_id)
-                    elif exc.server_fault:
-                        self.remotes.mark_failed(server, exc)
-                    tried.append(server)
-                    again = exc.server_fault or isinstance(exc, RemoteModelGone)
-                    if not (again and len(tried) == 1 and self.remotes.has_other(model_id, "image", tried)):
-                        raise
-                    log.info("remote image on %s failed (%s); trying another server", server, exc.message)
+
+        def draw(lease: Lease) -> list[DrawnImage] | None:  # 1. on the least busy server with the model
+            if on_status is not None:
+                on_status(Message("status.remote_image.drawing", name=self.spec.name, server=lease.server.name))
+            return generate_images(lease.client, model_id, req, cancel)
+
+        server, drawn = self.remotes.failover(model_id, "image", draw, lambda: cancel.cancelled)
         # 2. the images, with the settings they were drawn with, handed over one by one (saved by the caller)
         plan = plan_remote(replace(self.spec, servers=(server,)))
         images: list[GeneratedImage] = []

@@ -88,3 +88,9 @@ def open_tab(pg, name: str) -> None:
         return
     pg.locator('.overflow-menu button[aria-label="More tabs"]').click()
     pg.locator(".overflow-dropdown button", has_text=name).first.click()
+
+
+def wait_until_settled(pg, timeout_ms: int = 30_000) -> None:
+    """Wait until no output is pending (Gradio dims one to 20% opacity while its event runs: the first
+    events after start wait for hardware detection, seconds on a busy machine)."""
+    pg.wait_for_function("() => !document.querySelector('.pending')", timeout=timeout_ms)
