@@ -19,6 +19,7 @@ from . import doctor
 from .config import Settings
 from .doctor import Problem, SystemFacts
 from .messages import Message, language_from_environment, normalize, render, text
+from .remote_check import check_remote_servers, remote_problems, remote_rows
 from .sizes import format_bytes
 
 log = logging.getLogger(__name__)
@@ -86,9 +87,10 @@ def check_markdown(facts: SystemFacts, models_dir: Path | str, plan: Message | N
 
 
 def check_text(facts: SystemFacts, models_dir: Path | str, plan: Message | None, problems: Sequence[Problem],
-               lang: str = "en") -> str:
-    """The console rendering (``--check``): what was found, then each problem with its fix."""
-    rows = facts_rows(facts, models_dir, plan, lang)
+               lang: str = "en", extra_rows: Sequence[tuple[str, str]] = ()) -> str:
+    """The console rendering (``--check``): what was found (``extra_rows`` after it: the remote servers), then
+    each problem with its fix."""
+    rows = [*facts_rows(facts, models_dir, plan, lang), *extra_rows]
     width = max(len(label) for label, _ in rows) + 1
     lines = [text(lang, "check.console_title")]
     lines += [f"  {label + ':':<{width}} {value}" for label, value in rows]
@@ -135,8 +137,9 @@ def run_check(settings: Settings, environ: Mapping[str, str] | None = None) -> i
     try:
         facts = doctor.gather_facts(settings)
         plan_line, spec, plan_problems = doctor.plan_default_model(settings, facts)
-        problems = doctor.diagnose(facts, settings, spec) + plan_problems
-        print(check_text(facts, settings.models_dir, plan_line, problems, lang), flush=True)
+        remotes = check_remote_servers(settings)
+        problems = doctor.diagnose(facts, settings, spec) + plan_problems + remote_problems(remotes)
+        print(check_text(facts, settings.models_dir, plan_line, problems, lang, remote_rows(remotes, lang)), flush=True)
         return 1 if any(p.severity == "blocker" for p in problems) else 0
     except Exception as exc:
         log.debug("system check failed", exc_info=True)

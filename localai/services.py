@@ -399,7 +399,7 @@ class Services:
         ``ImageReady`` for each image (saved in the user's folder, as local ones are), ``Done``. Cancel shuts
         its connection down (the server stops drawing)."""
         from .backends.remote_image import SERVER_FIELD  # noqa: PLC0415
-        from .backends.remote_chat import plan_remote  # noqa: PLC0415
+        from .backends.remote_base import plan_remote  # noqa: PLC0415
 
         entry = self.registry.backend(spec.backend)
         outputs = self.registry.settings.outputs_dir

@@ -31,6 +31,7 @@ class FakeUpstream:
         self.bad_reply = False  # answer chats with an HTML page
         self.models_down = False  # GET /v1/models answers 503
         self.requests: list[dict[str, Any]] = []  # chat bodies received
+        self.model_lists = 0  # GET /v1/models asked for (health checks)
         self.left_early = 0  # answers whose client went away before the end
         self.finished = 0  # answers sent to the end
         self.in_flight = 0
@@ -82,6 +83,8 @@ class FakeUpstream:
                 return False
 
             def do_GET(self) -> None:  # noqa: N802
+                with up._lock:
+                    up.model_lists += 1
                 if not self._key_ok():
                     return
                 if self.path.rstrip("/") != "/v1/models":

@@ -354,3 +354,46 @@ def test_rocm_torch_on_nvidia_machine_asks_for_cuda() -> None:
 def test_old_driver_that_still_runs_the_gpu_is_a_softer_warning() -> None:
     p = only(diagnose(facts(nvidia_driver="560.35", nvidia_max_cuda="12.6", cuda_available=True), SETTINGS))
     assert p.severity == "warning" and "still sees the GPU" in p.title and "Update the NVIDIA driver" in p.fix
+
+
+def test_check_reports_each_remote_server_and_warns_of_one_that_is_down(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--check asks each server the user added for its models: one answers (its models listed), one refuses
+    the key, one is not running; those two are warnings with their fix, and nothing blocks LocalAI."""
+    from localai.remote_servers import RemoteServer
+    from localai.remote_store import FILE_NAME, RemoteStore
+    from tests.fake_upstream import FakeUpstream
+
+    with FakeUpstream(models=["llama-70b"], image_models=["sdxl"]) as up, FakeUpstream(key="sk-right") as locked:
+        (tmp_path / "data").mkdir()
+        RemoteStore(tmp_path / "data" / FILE_NAME).save([RemoteServer("pc3", locked.url + "/v1", "sk-wrong",
+                                                                      origin="saved")])
+        down = f"http://127.0.0.1:{_free_port()}/v1"
+        settings = _real_settings(tmp_path, remote_servers=(RemoteServer("pc2", up.url + "/v1", origin="flag"),
+                                                            RemoteServer("gone", down, origin="flag")))
+        code = run_check(settings)
+    out = capsys.readouterr().out
+    assert re.search(r"^  Remote servers: pc2: +http://127\.0\.0\.1:\d+/v1: reachable in \d+ ms, 2 model\(s\): "
+                     r"llama-70b, sdxl \(image\)$", out, re.M), out
+    assert re.search(r"^  Remote servers: gone: +http://127\.0\.0\.1:\d+/v1: not reachable now", out, re.M)
+    assert "WARNING: The server gone (http://127.0.0.1:" in out and "cannot be reached" in out
+    assert "WARNING: The server pc3 (" in out and "refused the key (HTTP 401)" in out
+    assert "--remote-key pc3=KEY" in out and "sk-wrong" not in out
+    assert "BLOCKER" not in out or code == 1
+    assert "Traceback" not in out
+
+
+def test_check_with_no_remotes_contacts_no_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from localai.remote_servers import RemoteServer
+    from tests.fake_upstream import FakeUpstream
+
+    from localai.remote_store import FILE_NAME, RemoteStore
+
+    with FakeUpstream() as up:
+        (tmp_path / "data").mkdir()
+        RemoteStore(tmp_path / "data" / FILE_NAME).save([RemoteServer("pc3", up.url + "/v1", origin="saved")])
+        run_check(_real_settings(tmp_path, no_remotes=True))
+        assert re.search(r"^  Remote servers: +turned off \(--no-remotes\)$", capsys.readouterr().out, re.M)
+        assert up.model_lists == 0, "nothing is contacted with --no-remotes"
+        run_check(_real_settings(tmp_path / "b"))
+        assert re.search(r"^  Remote servers: +none \(add one with --remote NAME=URL", capsys.readouterr().out, re.M)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from localai.backends.remote_chat import RemoteChat, plan_remote
+from localai.backends.remote_base import plan_remote
+from localai.backends.remote_chat import RemoteChat
 from localai.config import parse_settings
 from localai.errors import InvalidInput
 from localai.jobs import CancelToken

@@ -11,50 +11,29 @@ the tokenizer), so the conversation goes as role/content messages.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..catalog import ModelSpec
 from ..jobs import CancelToken
 from ..messages import Message
 from ..options import ChatOptions
-from ..plan import LoadPlan, LoadPrefs
 from .base import ChatResult, OnStatus
+from .remote_base import RemoteModel, plan_remote
 
 if TYPE_CHECKING:
-    from ..hardware import HardwareInfo
     from ..registry import Registry
     from ..remote_client import StreamedAnswer
     from ..remote_pool import Lease, Remotes
 
 
-def plan_remote(spec: ModelSpec, hw: HardwareInfo | None = None, prefs: LoadPrefs | None = None) -> LoadPlan:
-    """A remote model's plan: held by another machine (pool "none"), nothing to choose here."""
-    servers = ", ".join(spec.servers)
-    return LoadPlan(device="remote", dtype="", pool="none", reason=Message("plan.remote", servers=servers),
-                    extras=(("servers", servers),))
-
-
-class RemoteChat:
+class RemoteChat(RemoteModel):
     streaming = True
     images_in = False
     batching = False
 
-    def __init__(self, spec: ModelSpec, plan: LoadPlan, remotes: Remotes) -> None:
-        self.spec = spec
-        self.plan = plan
-        self.remotes = remotes
-
-    def load(self, on_status: OnStatus) -> None:
-        """Nothing to load: the server has the model."""
-
-    def unload(self) -> None:
-        """Nothing to free."""
-
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
                     on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
                     on_start: Callable[[], None] | None = None, on_status: OnStatus | None = None) -> ChatResult:
-        model_id = self.spec.remote_id or self.spec.name
+        model_id = self.model_id
 
         def ask(lease: Lease) -> StreamedAnswer:
             if on_status is not None:
@@ -62,9 +41,9 @@ class RemoteChat:
             return lease.client.stream_chat(model_id, messages, options, cancel, on_text, on_start)
 
         server, answer = self.remotes.failover(model_id, "text", ask, lambda: cancel.cancelled)
-        plan = plan_remote(replace(self.spec, servers=(server,)))  # the server that answered
         return ChatResult(answer.text, answer.prompt_tokens, answer.completion_tokens, answer.seconds,
-                          answer.first_token_seconds, answer.finish_reason, 0, options.seed, plan, self.spec.name)
+                          answer.first_token_seconds, answer.finish_reason, 0, options.seed, self.plan_on(server),
+                          self.spec.name)
 
 
 def register(registry: Registry, remotes: Remotes) -> None:

@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..catalog import ModelSpec
 from ..errors import InvalidInput
 from ..gallery import GenerationInfo
 from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest
 from ..jobs import CancelToken
 from ..messages import Message
-from ..plan import LoadPlan
-from ..remote_images_client import DrawnImage
-from ..remote_images_client import generate_images
+from ..remote_images_client import DrawnImage, generate_images
 from .base import GeneratedImage, ImageResult, OnStatus, StepProgress
-from .remote_chat import plan_remote
+from .remote_base import RemoteModel, plan_remote
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -36,21 +32,10 @@ if TYPE_CHECKING:
 SERVER_FIELD = "Server"  # the A1111 parameter that names the server that drew an image
 
 
-class RemoteImage:
+class RemoteImage(RemoteModel):
     """An image model on remote servers (an ``ImageBackend``; ``generate`` also takes ``on_status``)."""
 
     operations = frozenset({"text-to-image"})
-
-    def __init__(self, spec: ModelSpec, plan: LoadPlan, remotes: Remotes) -> None:
-        self.spec = spec
-        self.plan = plan
-        self.remotes = remotes
-
-    def load(self, on_status: OnStatus) -> None:
-        """Nothing to load: the server has the model."""
-
-    def unload(self) -> None:
-        """Nothing to free."""
 
     def scheduler_names(self) -> list[str]:
         """The server's own sampler only: what a remote server can use is not known here."""
@@ -64,7 +49,7 @@ class RemoteImage:
         req = request
         if None in (req.steps, req.guidance_scale, req.width, req.height) or req.seed < 0:
             raise InvalidInput("error.image.unset_fields", "hint.image.with_defaults")
-        model_id = self.spec.remote_id or self.spec.name
+        model_id = self.model_id
         started = time.perf_counter()
 
         def draw(lease: Lease) -> list[DrawnImage] | None:  # 1. on the least busy server with the model
@@ -74,7 +59,7 @@ class RemoteImage:
 
         server, drawn = self.remotes.failover(model_id, "image", draw, lambda: cancel.cancelled)
         # 2. the images, with the settings they were drawn with, handed over one by one (saved by the caller)
-        plan = plan_remote(replace(self.spec, servers=(server,)))
+        plan = self.plan_on(server)
         images: list[GeneratedImage] = []
         for i, got in enumerate(drawn or ()):
             seed = got.seed if got.seed is not None else (req.seed + i) % (MAX_SEED + 1)

@@ -539,6 +539,11 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "check.console_blocker": "BLOCKER",
     "check.console_warning": "WARNING",
     "check.console_ok": "No problems found.",
+    "check.remotes": "Remote servers",
+    "check.remotes_none": "none (add one with --remote NAME=URL, or in the Models tab under Connections)",
+    "check.remotes_off": "turned off (--no-remotes)",
+    "check.remote_up": "{url}: reachable in {ms} ms, {count} model(s): {models}",
+    "check.remote_down": "{url}: not reachable now (see below)",
     "check.failed": (
         "The system check itself failed: {error}. Run ./launch.sh to repair the installation, and report "
         "this if it persists."

@@ -558,6 +558,11 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "check.console_blocker": "МЕШАЕТ РАБОТЕ",
     "check.console_warning": "ПРЕДУПРЕЖДЕНИЕ",
     "check.console_ok": "Проблем не найдено.",
+    "check.remotes": "Удалённые серверы",
+    "check.remotes_none": "нет (добавьте сервер флагом --remote ИМЯ=URL или на вкладке «Модели», раздел «Подключения»)",
+    "check.remotes_off": "выключены (--no-remotes)",
+    "check.remote_up": "{url}: отвечает за {ms} мс, моделей: {count}: {models}",
+    "check.remote_down": "{url}: сейчас недоступен (см. ниже)",
     "check.failed": (
         "Сама проверка не удалась: {error}. Запустите ./launch.sh, чтобы исправить установку, и сообщите об "
         "ошибке, если она повторится."

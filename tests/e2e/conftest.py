@@ -94,3 +94,21 @@ def wait_until_settled(pg, timeout_ms: int = 30_000) -> None:
     """Wait until no output is pending (Gradio dims one to 20% opacity while its event runs: the first
     events after start wait for hardware detection, seconds on a busy machine)."""
     pg.wait_for_function("() => !document.querySelector('.pending')", timeout=timeout_ms)
+
+
+# Records how the last answer grows: [milliseconds since page start, answer length] at each change.
+WATCH_ANSWER = """() => {
+  window.__growth = [];  // [milliseconds since page start, answer length] at each change
+  const root = document.querySelector('#chatbot');
+  new MutationObserver(() => {
+    const bots = root.querySelectorAll('[data-testid="bot"]');
+    if (bots.length) window.__growth.push([performance.now(), bots[bots.length - 1].innerText.length]);
+  }).observe(root, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def save_slow_llama(folder: Path) -> None:
+    """A larger tiny model with a long context, so an answer streams for many seconds."""
+    from tests.tiny_models import save_tiny_llama
+
+    save_tiny_llama(folder, hidden_size=256, layers=6, heads=4, max_position_embeddings=8192)

@@ -81,6 +81,17 @@ def _sliders(page) -> tuple[str, ...]:
                                             "chat-repetition"))
 
 
+def _wait_sliders(page, expected: tuple[str, ...], timeout_s: float = 15.0) -> bool:
+    """Whether the five sliders come to show ``expected`` (each number box updates on its own)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while (shown := _sliders(page)) != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert shown == expected, f"the sliders show {shown}, not {expected}"
+    return True
+
+
 def test_pick_save_reload_replace_delete_and_reset(app, page) -> None:
     _open(page, app.url)
     defaults = _sliders(page)
@@ -90,7 +101,7 @@ def test_pick_save_reload_replace_delete_and_reset(app, page) -> None:
     # A built-in preset fills the system prompt and the sliders.
     _pick(page, "Precise")
     _wait_number(page, "chat-temperature", "0.2")
-    assert _sliders(page) == ("0.2", "0.8", "20", "1024", "1.05")
+    _wait_sliders(page, ("0.2", "0.8", "20", "1024", "1.05"))
     assert page.locator(SYSTEM).input_value().startswith("You are a careful, accurate assistant.")
 
     # Saving without a name: a plain message, nothing saved.
@@ -109,11 +120,11 @@ def test_pick_save_reload_replace_delete_and_reset(app, page) -> None:
 
     # After a reload the page starts from the defaults, and the preset is still there.
     _open(page, app.url)
-    assert page.locator(SYSTEM).input_value() == default_system and _sliders(page) == defaults
+    assert _wait_sliders(page, defaults) and page.locator(SYSTEM).input_value() == default_system
     _pick(page, "Pirate")
     _wait_number(page, "chat-temperature", "0.45")
     assert page.locator(SYSTEM).input_value() == PIRATE
-    assert _sliders(page) == ("0.45", "0.8", "20", "1024", "1.05") and _number(page, "chat-seed") == "42"
+    assert _wait_sliders(page, ("0.45", "0.8", "20", "1024", "1.05")) and _number(page, "chat-seed") == "42"
     assert page.locator("#chat-preset-name input").input_value() == "Pirate", "ready to be saved over"
     screenshot(page, "presets")
 
@@ -143,7 +154,7 @@ def test_pick_save_reload_replace_delete_and_reset(app, page) -> None:
     _wait_number(page, "chat-temperature", "1.1")
     page.locator("#chat-reset").click()
     _wait_number(page, "chat-temperature", defaults[0])
-    assert _sliders(page) == defaults and page.locator(SYSTEM).input_value() == default_system
+    assert _wait_sliders(page, defaults) and page.locator(SYSTEM).input_value() == default_system
     assert _number(page, "chat-seed") == "-1"
 
 
@@ -162,7 +173,7 @@ def test_presets_on_a_phone(app, phone_page) -> None:
     screenshot(page, "presets-phone")
     page.locator("#chat-reset").click()
     _wait_number(page, "chat-temperature", defaults[0])
-    assert _sliders(page) == defaults
+    _wait_sliders(page, defaults)
 
 
 @pytest.fixture(scope="module")

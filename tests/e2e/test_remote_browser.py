@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_process import RunningApp, running_app
-from tests.e2e.conftest import open_tab, screenshot
+from tests.e2e.conftest import WATCH_ANSWER, open_tab, save_slow_llama, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -25,23 +25,13 @@ KEY = "sk-remote-test-5be1"
 REMOTE_MODEL = "slow-llama"
 LABEL = f"{REMOTE_MODEL} · pc2"
 BOT = '#chatbot [data-testid="bot"]'
-WATCH_ANSWER = """() => {
-  window.__growth = [];  // [milliseconds since page start, answer length] at each change
-  const root = document.querySelector('#chatbot');
-  new MutationObserver(() => {
-    const bots = root.querySelectorAll('[data-testid="bot"]');
-    if (bots.length) window.__growth.push([performance.now(), bots[bots.length - 1].innerText.length]);
-  }).observe(root, {subtree: true, childList: true, characterData: true});
-}"""
 
 
 @pytest.fixture(scope="module")
 def second(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The remote: another LocalAI with one tiny model large enough to stream for many seconds."""
-    from tests.tiny_models import save_tiny_llama
-
     models = tmp_path_factory.mktemp("remote-models")
-    save_tiny_llama(models / "text" / REMOTE_MODEL, hidden_size=256, layers=6, heads=4, max_position_embeddings=8192)
+    save_slow_llama(models / "text" / REMOTE_MODEL)
     (models / "image").mkdir()
     with running_app(models, tmp_path_factory.mktemp("remote-second"), extra=["--api-key", KEY]) as running:
         yield running

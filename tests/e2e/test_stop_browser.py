@@ -8,27 +8,17 @@ from collections.abc import Iterator
 import pytest
 
 from tests.app_process import RunningApp, running_app
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import WATCH_ANSWER, save_slow_llama, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-WATCH_ANSWER = """() => {
-  window.__growth = [];  // [milliseconds since page start, answer length] at each change
-  const root = document.querySelector('#chatbot');
-  new MutationObserver(() => {
-    const bots = root.querySelectorAll('[data-testid="bot"]');
-    if (bots.length) window.__growth.push([performance.now(), bots[bots.length - 1].innerText.length]);
-  }).observe(root, {subtree: true, childList: true, characterData: true});
-}"""
 
 
 @pytest.fixture(scope="module")
 def slow_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """A larger tiny model with a long context, so an answer streams for many seconds."""
-    from tests.tiny_models import save_tiny_llama
-
     models = tmp_path_factory.mktemp("stop-models")
-    save_tiny_llama(models / "text" / "slow-llama", hidden_size=256, layers=6, heads=4, max_position_embeddings=8192)
+    save_slow_llama(models / "text" / "slow-llama")
     (models / "image").mkdir()
     with running_app(models, tmp_path_factory.mktemp("stop-app")) as running:
         yield running
