@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .errors import InvalidInput
 from .options import (
@@ -19,6 +20,9 @@ from .options import (
     IMAGE_SEED,
     IMAGE_SIDE,
     IMAGE_STEPS,
+    LORA_COUNT,
+    LORA_WEIGHT,
+    STRENGTH,
     shown,
 )
 
@@ -115,7 +119,8 @@ def scheduler_name_of(class_name: str, config: dict) -> str:
 
 @dataclass(frozen=True)
 class ImageRequest:
-    """One text-to-image request. ``None`` fields take the model family's default."""
+    """One drawing request: from text, or an edit of a source image (``mode``, see ``image_edit.py``).
+    ``None`` fields take the model family's default (an edit's size comes from its source)."""
 
     prompt: str
     negative_prompt: str = ""
@@ -126,6 +131,20 @@ class ImageRequest:
     height: int | None = None
     num_images: int = IMAGE_COUNT.default
     scheduler: str = DEFAULT_SCHEDULER
+    mode: str = "text-to-image"
+    image: Any = None  # the source of an edit: bytes, a path, a PIL image or an array (a PIL image once prepared)
+    mask: Any = None  # inpaint: what to redraw (painted, or transparent with ``transparent_mask``)
+    strength: float | None = None  # how much of the source is redrawn, (0, 1]
+    outpaint: str = ""  # outpaint: "1.5x", "2x", "left", "right", "up", "down"
+    loras: tuple[tuple[str, float], ...] = ()  # (LoRA name, weight), also from <lora:name:weight> in the prompt
+    transparent_mask: bool = False  # OpenAI's convention: the mask's transparent pixels are redrawn
+    source_hash: str = ""  # set when prepared: the source's fingerprint, saved with the result
+    tiles: Any = None  # set when prepared: the upscaler's ``Tiles`` when it works in tiles
+    picked_loras: tuple = ()  # set by services: ``loras`` as (LoraFile, weight), checked against the model
+
+    @property
+    def is_edit(self) -> bool:
+        return self.mode != "text-to-image"
 
     def check(self) -> None:
         """Checks that need no model: each bad field gets its own message."""
@@ -146,14 +165,42 @@ class ImageRequest:
         if self.scheduler not in (DEFAULT_SCHEDULER, *SCHEDULERS, *FLOW_SCHEDULERS):
             raise InvalidInput("error.image.unknown_scheduler", "hint.choose_one", name=self.scheduler,
                                choices=", ".join([DEFAULT_SCHEDULER, *SCHEDULERS])).about("scheduler")
+        self._check_edit()
 
-    def with_defaults(self, family: str, name: str = "") -> ImageRequest:
-        """This request for a model of ``family``: defaults filled, limits checked, seed drawn."""
+    def _check_edit(self) -> None:
+        from .image_edit import MODES, OUTPAINT  # noqa: PLC0415
+
+        if self.mode not in MODES:
+            raise InvalidInput("error.edit.mode", "hint.choose_one", value=self.mode,
+                               choices=", ".join(MODES)).about("mode")
+        if self.strength is not None:
+            STRENGTH.check(self.strength, "strength")
+        if self.is_edit and self.image is None:
+            raise InvalidInput("error.edit.no_image", "hint.edit.add_image", mode=self.mode).about("image")
+        if self.mode == "outpaint" and self.outpaint not in OUTPAINT:
+            raise InvalidInput("error.edit.outpaint", "hint.choose_one", value=self.outpaint,
+                               choices=", ".join(OUTPAINT)).about("outpaint")
+        if len(self.loras) > LORA_COUNT.hi:
+            raise InvalidInput("error.lora.count", "hint.lora.count", max=shown(LORA_COUNT.hi)).about("loras")
+        for _, weight in self.loras:
+            LORA_WEIGHT.check(weight, "loras")
+
+    def with_defaults(self, family: str, name: str = "", fits_whole: Any = None) -> ImageRequest:
+        """This request for a model of ``family``: defaults filled, limits checked, seed drawn; ``<lora:name:w>``
+        tags taken out of the prompt into ``loras``; an edit's source (and mask) read and sized for the model
+        (``fits_whole(width, height)``: whether an upscale can be drawn whole, else it works in tiles)."""
+        from .lora_files import split_lora_tags  # noqa: PLC0415
+
         self.check()
         fam = family_of(family, name)
+        prompt, tagged = split_lora_tags(self.prompt)
+        loras = merged_loras(self.loras, tagged)
+        if not prompt.strip():
+            raise InvalidInput("error.image.empty_prompt", "hint.image.describe").about("prompt")
         req = replace(
             self,
-            prompt=self.prompt.strip(),
+            prompt=prompt.strip(),
+            loras=loras,
             negative_prompt=(self.negative_prompt or "").strip(),
             steps=fam.steps if self.steps is None else self.steps,
             guidance_scale=fam.guidance if self.guidance_scale is None else float(self.guidance_scale),
@@ -161,6 +208,10 @@ class ImageRequest:
             height=fam.size if self.height is None else self.height,
             seed=random.randrange(MAX_SEED + 1) if self.seed == -1 else self.seed,
         )
+        if req.is_edit:
+            from .image_edit import prepare_edit  # noqa: PLC0415
+
+            req = prepare_edit(req, fam, MIN_SIDE, fits_whole)
         for side, value in (("width", req.width), ("height", req.height)):
             if not isinstance(value, int) or value % fam.multiple or not MIN_SIDE <= value <= fam.max_side:
                 raise InvalidInput("error.image.width" if side == "width" else "error.image.height", "hint.image.side",
@@ -173,3 +224,14 @@ class ImageRequest:
             raise InvalidInput("error.image.scheduler_family", "hint.choose_one", name=req.scheduler,
                                family=fam.label, choices=", ".join(scheduler_names(family))).about("scheduler")
         return req
+
+
+def merged_loras(picked: tuple[tuple[str, float], ...], tagged: list[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    """The LoRAs picked by name and those tagged in the prompt, each once (a prompt tag's weight wins)."""
+    weights = dict(picked)
+    weights.update(tagged)
+    if len(weights) > LORA_COUNT.hi:
+        raise InvalidInput("error.lora.count", "hint.lora.count", max=shown(LORA_COUNT.hi)).about("loras")
+    for _, weight in tagged:
+        LORA_WEIGHT.check(weight, "prompt")
+    return tuple(weights.items())

@@ -163,6 +163,10 @@ GUIDANCE = Number("error.option.guidance", None, 0, 30.0, step=0.5, label_key="i
                   page_range=(0, 20))
 IMAGE_COUNT = Number("error.option.image_count", 1, 1, 8, whole=True, label_key="image.count")
 IMAGE_PROMPT = Limit("error.image.prompt_too_long", "hint.image.shorten", 4000)  # characters, each prompt
+STRENGTH = Number("error.option.strength", None, 0, 1, step=0.05, lo_open=True, label_key="edit.strength",
+                  info_key="edit.strength_info", page_range=(0.05, 1))  # how much of the source an edit redraws
+LORA_WEIGHT = Number("error.option.lora_weight", 1.0, -2, 2, step=0.05, label_key="lora.weight")
+LORA_COUNT = Number("error.option.lora_count", 0, 0, 5, whole=True)  # LoRAs at once
 IMAGE_SIDE = Number("error.option.image_side", None, 64, 2048, step=8, whole=True)  # max: the family's, at most this
 DEFAULT_SCHEDULER = "Default"  # the model's own scheduler
 

@@ -425,6 +425,23 @@ def image_work_bytes(family: str, width: int, height: int, dtype: str, tiling: b
     return int(denoise * ratio * scale * GIB), int(decode * (min(ratio, 1.0) if tiling else ratio) * scale * GIB)
 
 
+def upscale_fits_whole(plan: LoadPlan, hw: HardwareInfo, family: str, width: int, height: int,
+                       name: str = "") -> bool:
+    """Whether the upscaler can redraw an enlarged image of this size at once: the denoiser's working memory
+    beyond what the model's plan already holds for its native size fits in the memory free now. Else it
+    draws in tiles of the native size (as "hires fix" users know), which need no more than a normal image.
+    Under sequential offload memory is short by definition: always tiles."""
+    from .image_request import family_of
+
+    if plan.offload == "sequential":
+        return False
+    side = family_of(family, name).size
+    more = max(image_work_bytes(family, width, height, plan.dtype, True, name)) - \
+        max(image_work_bytes(family, side, side, plan.dtype, plan.vae_tiling, name))
+    free = hw.available_ram - IMAGE_CPU_HEADROOM if plan.pool == "ram" else hw.free_vram - IMAGE_GPU_HEADROOM
+    return more <= free
+
+
 def _offload_peak(comps: dict[str, int], bytes_of: dict[str, int], work: tuple[int, int]) -> int:
     """GPU peak under model CPU offload: one component at a time, with its own working memory."""
     denoiser = "transformer" if "transformer" in comps else max(comps, key=lambda k: comps[k])

@@ -24,6 +24,7 @@ from .errors import Cancelled, InvalidInput, UserError
 from .gallery import SavedImage, delete_saved, list_saved, save_png
 from .hardware import HardwareInfo
 from .history import History
+from .image_prep import prepare_image_request
 from .image_request import DEFAULT_SCHEDULER, Family, ImageRequest, family_of, scheduler_names
 from .jobs import DownloadStep, Generating, ImageReady, Job, Lanes, Notice, Status, Step, TextDelta
 from .messages import Message, render
@@ -37,6 +38,7 @@ from .remote_pool import Remotes, ServerView
 from .untrusted_input import without_lone_surrogates
 
 if TYPE_CHECKING:
+    from .lora_files import LoraFile
     from .backends.remote_chat import RemoteChat
     from .backends.remote_image import RemoteImage
     from .doctor import Problem, SystemFacts
@@ -355,16 +357,29 @@ class Services:
             names = [DEFAULT_SCHEDULER]  # the server's own: which others it takes is not known here
         return spec, family_of(spec.family, spec.name), names
 
+    def list_loras(self, model: str | None = None) -> list[LoraFile]:
+        """The LoRA files in ``<models>/lora/``; with ``model``, those made for its family (or not saying)."""
+        from .lora_files import BASE_OF, scan_loras  # noqa: PLC0415
+
+        found = scan_loras(self.registry.settings.models_dir)
+        if not model:
+            return found
+        base = BASE_OF.get(self.registry.resolve(model, "image").family or "", "")
+        return [lo for lo in found if not lo.base or not base or lo.base == base]
+
     def generate_images(self, model: str, request: ImageRequest, owner: str = "local", user: str = "local") -> Job:
-        """Submit a text-to-image job. The request is checked first (a bad field raises
+        """Submit a drawing: from text, or an edit of a source image (``request.mode``: image-to-image,
+        variation, inpaint, outpaint, upscale; an inpainting model of the same family draws the masked modes
+        when there is one), with the request's LoRAs. The request is checked first (a bad field raises
         ``InvalidInput`` and nothing is queued). Events: ``Queued``, ``Status`` (loading...), ``Generating``,
         ``Step``s, ``ImageReady`` (a ``GeneratedImage``, saved under --outputs-dir when finished), ``Notice``,
         then ``Done`` with an ``ImageResult``."""
         request = replace(request, prompt=without_lone_surrogates(request.prompt or ""),
                           negative_prompt=without_lone_surrogates(request.negative_prompt or ""))
         request.check()
-        spec = self.registry.resolve(model, "image")
-        req = request.with_defaults(spec.family, spec.name)  # fills defaults, checks sizes, draws the seed
+        # fills defaults, checks sizes, draws the seed; an edit's source sized, its LoRAs found and checked
+        asked = self.registry.resolve(model, "image")
+        spec, req = prepare_image_request(self.registry, asked, request)
         if spec.source == "remote":
             return self._remote_images(spec, req, owner, user)
         outputs = self.registry.settings.outputs_dir
@@ -372,6 +387,8 @@ class Services:
         def run(job: Job) -> ImageResult:
             if job.cancel.cancelled:
                 return ImageResult((), req, "", 0.0, True, None, spec.name)
+            if spec.name != asked.name:  # an inpainting model of the same family draws the masked modes
+                job.emit(Notice(Message("notice.inpainting_model", name=spec.name, asked=asked.name)))
             backend = self.registry.ensure_image(spec, lambda s: job.emit(Status(s)))
             job.emit(Generating())
 
@@ -379,7 +396,7 @@ class Services:
                 if image.finished:  # an image stopped early is shown, not saved
                     image = replace(image, path=save_png(image.image, image.info, outputs, {
                         "model": spec.name, "repo_id": spec.repo_id, "family": spec.family,
-                        "plan": plan_record(backend.plan)}, user=user))
+                        "plan": plan_record(backend.plan), **edit_record(req)}, user=user))
                 job.emit(ImageReady(image))
                 return image
 
@@ -457,6 +474,18 @@ def plan_record(plan: LoadPlan) -> dict[str, Any]:
     record["reason"] = render(plan.reason, "en")
     if isinstance(plan.reason, Message):
         record["reason_message"] = plan.reason.as_record()
+    return record
+
+
+def edit_record(req: ImageRequest) -> dict[str, Any]:
+    """What an edit and its LoRAs add to an image's own record (the PNG's "localai" chunk)."""
+    record: dict[str, Any] = {}
+    if req.is_edit:
+        record["edit"] = {"mode": req.mode, "strength": req.strength, "source_hash": req.source_hash,
+                          "mask": req.mask is not None, "outpaint": req.outpaint or None,
+                          "tiles": [req.tiles.size, req.tiles.overlap] if req.tiles else None}
+    if req.loras:
+        record["loras"] = [{"name": lora.name, "weight": weight, "base": lora.base} for lora, weight in req.picked_loras]
     return record
 
 

@@ -275,3 +275,61 @@ def build_tiny_flux() -> Any:
 def save_tiny_flux(folder: Path) -> Path:
     build_tiny_flux().save_pretrained(folder, safe_serialization=True)
     return folder
+
+
+# --- editing: an inpainting model (9 input channels) and LoRAs made here ------------------------------
+
+def build_tiny_sd_inpaint() -> Any:
+    """An SD 1.x inpainting pipeline: its UNet reads the latents, the mask and the masked image (4 + 1 + 4)."""
+    import torch
+    from diffusers import StableDiffusionInpaintPipeline, UNet2DConditionModel
+
+    torch.manual_seed(SEED + 1)
+    unet = UNet2DConditionModel(block_out_channels=(32, 64), layers_per_block=2, sample_size=32, in_channels=9,
+                                out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=32,
+                                norm_num_groups=32)
+    return StableDiffusionInpaintPipeline(vae=_vae(), text_encoder=_text_encoder(), tokenizer=tiny_tokenizer(),
+                                          unet=unet, scheduler=_scheduler("PNDM"), safety_checker=None,
+                                          feature_extractor=None, requires_safety_checker=False)
+
+
+def save_tiny_sd_inpaint(folder: Path) -> Path:
+    build_tiny_sd_inpaint().save_pretrained(folder, safe_serialization=True)
+    return folder
+
+
+def save_tiny_lora(file: Path, sdxl: bool = False, seed: int = 7, metadata: dict | None = None) -> Path:
+    """A LoRA for tiny-sd (or tiny-sdxl) as trainers save them: random, strong enough to change the image,
+    on the UNet's attention and the text encoder(s), in diffusers' (peft) key layout."""
+    import torch
+    from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+    from safetensors.torch import load_file, save_file
+
+    pipe = build_tiny_sdxl() if sdxl else build_tiny_sd()
+    torch.manual_seed(seed)
+    pipe.unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights="gaussian",
+                                     target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    encoders = [pipe.text_encoder, *([pipe.text_encoder_2] if sdxl else [])]
+    for encoder in encoders:
+        encoder.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights="gaussian",
+                                       target_modules=["q_proj", "k_proj", "v_proj", "out_proj"]))
+    with torch.no_grad():  # gaussian A with zero B changes nothing: make B random too
+        for module in [pipe.unet, *encoders]:
+            for name, param in module.named_parameters():
+                if "lora_B" in name:
+                    param.normal_(0, 0.5)
+    layers = {"unet_lora_layers": get_peft_model_state_dict(pipe.unet),
+              "text_encoder_lora_layers": get_peft_model_state_dict(pipe.text_encoder)}
+    if sdxl:
+        layers["text_encoder_2_lora_layers"] = get_peft_model_state_dict(pipe.text_encoder_2)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    folder = file.with_suffix(".parts")
+    (StableDiffusionXLPipeline if sdxl else StableDiffusionPipeline).save_lora_weights(
+        folder, safe_serialization=True, **layers)
+    state = load_file(folder / "pytorch_lora_weights.safetensors")
+    shutil.rmtree(folder)
+    save_file(state, file, metadata=metadata)
+    return file

@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 from ..catalog import PICKLE_SUFFIXES, ModelSpec, image_family_from_folder
 from ..errors import InvalidInput, ModelFolderInvalid, OutOfMemory, UnsafeModel
 from ..gallery import GenerationInfo
+from ..image_edit import MODE_NAMES
 from ..image_request import DEFAULT_SCHEDULER, MAX_SEED, ImageRequest, family_of, scheduler_name_of, scheduler_table
 from ..jobs import CancelToken
 from ..messages import Message
 from ..plan import LoadPlan, vae_tiling_needed
 from .base import GeneratedImage, ImageResult, StepProgress
+from .diffusers_edit import PIPELINE_KIND, EditPipelines, LoraSet, blend_tiles, call_arguments, steps_for
 from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
 from .model_files import local_folder, read_folder_json
 
@@ -73,9 +75,10 @@ def clip_tokenizer(pad_token: str = "<|endoftext|>") -> Any:
 
 
 class DiffusersImageBackend:
-    """A diffusers text-to-image pipeline loaded according to a ``LoadPlan`` (an ``ImageBackend``)."""
+    """A diffusers pipeline loaded according to a ``LoadPlan`` (an ``ImageBackend``): it draws from text, and
+    edits (image-to-image, inpaint) with pipelines made from the same components; it wears LoRAs."""
 
-    operations = frozenset({"text-to-image"})
+    operations = frozenset({"text-to-image", "image-to-image", "inpaint"})
 
     def __init__(self, spec: ModelSpec, plan: LoadPlan) -> None:
         self.spec = spec
@@ -84,6 +87,8 @@ class DiffusersImageBackend:
         self.family = spec.family
         self._base_scheduler: Any = None
         self._accepts: set[str] = set()
+        self._edits: EditPipelines | None = None
+        self._loras: LoraSet | None = None
 
     # -- loading --------------------------------------------------------------------------------------
     def load(self, on_status: Callable[[Message], None] = lambda s: None) -> None:
@@ -107,6 +112,9 @@ class DiffusersImageBackend:
                 broken_hint_key="hint.load.image_folder") from None
         self._base_scheduler = self.pipe.scheduler
         self._accepts = set(inspect.signature(self.pipe.__call__).parameters)
+        self._edits = EditPipelines(self.pipe)
+        self._loras = LoraSet(self.pipe, self.spec.name)
+        self.operations = self._edits.operations
         on_status(Message("status.ready", name=self.spec.name))
 
     def _source(self) -> Path:
@@ -213,6 +221,7 @@ class DiffusersImageBackend:
                 log.debug("removing offload hooks failed", exc_info=True)
         self.pipe = None
         self._base_scheduler = None
+        self._edits = self._loras = None
         free_memory()
 
     # -- schedulers -----------------------------------------------------------------------------------
@@ -246,20 +255,32 @@ class DiffusersImageBackend:
         req = request
         if None in (req.steps, req.guidance_scale, req.width, req.height) or req.seed < 0:
             raise InvalidInput("error.image.unset_fields", "hint.image.with_defaults")
-        # 1. scheduler and VAE tiling for this request (nothing changes if the scheduler is refused)
+        kind = PIPELINE_KIND[req.mode]
+        if kind not in self.operations:
+            raise InvalidInput("error.edit.model_cannot", "hint.edit.model_cannot", model=self.spec.name,
+                               mode=Message(MODE_NAMES[req.mode])).about("mode")
+        # 1. scheduler, LoRAs and VAE tiling for this request (nothing changes if the scheduler is refused)
         self._use_scheduler(req.scheduler)
+        self._use_loras(req)
+        pipe = self._edits.for_kind(kind)
+        accepts = set(inspect.signature(pipe.__call__).parameters)
+        steps = steps_for(req)
         sampler = scheduler_name_of(type(self.pipe.scheduler).__name__, dict(self.pipe.scheduler.config))
         vae = getattr(self.pipe, "vae", None)
         if vae is not None and hasattr(vae, "enable_tiling"):
             tiling = self.plan.vae_tiling or vae_tiling_needed(self.family, req.width, req.height, self.spec.name)
             vae.enable_tiling() if tiling else vae.disable_tiling()
         notice = None
-        negative = "negative_prompt" in self._accepts and family_of(self.family, self.spec.name).negative_prompt
+        tiles = len(req.tiles.boxes(req.width, req.height)) if req.tiles else 1
+        negative = "negative_prompt" in accepts and family_of(self.family, self.spec.name).negative_prompt
         if req.negative_prompt and not negative:
             notice = Message("notice.no_negative_prompt", name=self.spec.name)
+        if req.tiles:
+            notice = Message("notice.upscale_tiles", tiles=tiles, size=req.tiles.size, width=req.width,
+                             height=req.height)
         # 2. one image at a time, seed + i, with progress and cancel at every step (a step is one call of
         #    the denoiser: PLMS makes steps + 1 of them, the count is read from the pipeline's timesteps)
-        total, done, started = req.steps * req.num_images, 0, time.perf_counter()
+        total, done, started = steps * req.num_images * tiles, 0, time.perf_counter()
         images: list[GeneratedImage] = []
         for i in range(req.num_images):
             if cancel.cancelled:
@@ -270,8 +291,8 @@ class DiffusersImageBackend:
             def on_step_end(pipe: Any, step: int, timestep: Any, tensors: dict, i: int = i,
                             stopped_at: list[int] = stopped_at) -> dict:
                 nonlocal done, total
-                per_image = int(getattr(pipe, "num_timesteps", 0) or req.steps)
-                total = per_image * req.num_images
+                per_image = int(getattr(pipe, "num_timesteps", 0) or steps)
+                total = per_image * req.num_images * tiles
                 done += 1
                 elapsed = time.perf_counter() - started
                 on_step(StepProgress(done, total, elapsed / done * (total - done), i, step + 1))
@@ -281,26 +302,19 @@ class DiffusersImageBackend:
                 return tensors
 
             kwargs: dict[str, Any] = {
-                "prompt": req.prompt, "num_inference_steps": req.steps, "guidance_scale": req.guidance_scale,
-                "width": req.width, "height": req.height, "generator": torch.Generator("cpu").manual_seed(seed),
-                "callback_on_step_end": on_step_end, "output_type": "pil"}
+                "prompt": req.prompt, "num_inference_steps": steps, "guidance_scale": req.guidance_scale,
+                "width": req.width, "height": req.height, "callback_on_step_end": on_step_end, "output_type": "pil",
+                **call_arguments(req, accepts)}
+            kwargs = {k: v for k, v in kwargs.items() if v is not None}
             if req.negative_prompt and negative:
                 kwargs["negative_prompt"] = req.negative_prompt
-            try:
-                with torch.inference_mode():
-                    out = self.pipe(**kwargs)
-            except Exception as exc:
-                if is_oom(exc):
-                    free_memory()
-                    raise OutOfMemory("error.memory.image_oom", "hint.memory.image_oom", width=req.width,
-                                      height=req.height, name=self.spec.name) from None
-                raise
-            info = GenerationInfo(prompt=req.prompt, negative_prompt=req.negative_prompt, steps=req.steps,
-                                  sampler=sampler, cfg_scale=float(req.guidance_scale), seed=seed, width=req.width,
-                                  height=req.height, model=self.spec.name)
-            finished = not stopped_at
-            steps_done = int(getattr(self.pipe, "num_timesteps", 0) or req.steps) if finished else stopped_at[0]
-            image = GeneratedImage(out.images[0], info, i, finished, steps_done)
+            drawn = self._draw(pipe, req, kwargs, seed, cancel)
+            info = edit_info(GenerationInfo(prompt=req.prompt, negative_prompt=req.negative_prompt, steps=steps,
+                                            sampler=sampler, cfg_scale=float(req.guidance_scale), seed=seed,
+                                            width=req.width, height=req.height, model=self.spec.name), req, tiles)
+            finished = not stopped_at and not (req.tiles and cancel.cancelled)
+            steps_done = int(getattr(pipe, "num_timesteps", 0) or steps) if not stopped_at else stopped_at[0]
+            image = GeneratedImage(drawn, info, i, finished, steps_done)
             if on_image is not None:
                 image = on_image(image) or image  # the caller may hand back the saved copy
             images.append(image)
@@ -309,6 +323,64 @@ class DiffusersImageBackend:
         cancelled = cancel.cancelled and (len(images) < req.num_images or not images[-1].finished)
         return ImageResult(tuple(images), req, sampler, time.perf_counter() - started, cancelled, self.plan,
                            self.spec.name, notice)
+
+    def _draw(self, pipe: Any, req: ImageRequest, kwargs: dict[str, Any], seed: int, cancel: CancelToken) -> Any:
+        """One image: the pipeline called once, or once per tile for a tiled upscale; an inpainted image keeps
+        the source's own pixels outside the mask."""
+        import torch
+
+        def call(**changed: Any) -> Any:
+            try:
+                with torch.inference_mode():
+                    return pipe(**{**kwargs, **changed,
+                                   "generator": torch.Generator("cpu").manual_seed(seed)}).images[0]
+            except Exception as exc:
+                if is_oom(exc):
+                    free_memory()
+                    raise OutOfMemory("error.memory.image_oom", "hint.memory.image_oom", width=req.width,
+                                      height=req.height, name=self.spec.name) from None
+                raise
+
+        if req.tiles:
+            def draw_tile(tile: Any, index: int) -> Any:
+                return None if cancel.cancelled else call(image=tile)
+
+            return blend_tiles(req.image, req.tiles, draw_tile)
+        drawn = call()
+        if req.mask is not None:
+            from ..image_edit import paste_back
+
+            drawn = paste_back(drawn, req.image, req.mask)
+        return drawn
+
+    def _use_loras(self, req: ImageRequest) -> None:
+        """The request's LoRAs (found and checked against the family by services) on the model; others off."""
+        if req.loras and len(req.picked_loras) != len(req.loras):
+            raise InvalidInput("error.lora.unresolved", "hint.lora.known", name=", ".join(n for n, _ in req.loras),
+                               known="—").about("loras")
+        self._loras.use(list(req.picked_loras))
+
+
+def edit_info(info: GenerationInfo, req: ImageRequest, tiles: int) -> GenerationInfo:
+    """The saved parameters of an edit and of LoRAs, as AUTOMATIC1111 writes them where it has a name for them
+    (the LoRAs as <lora:name:weight> after the prompt, "Denoising strength"), ours beside them."""
+    from dataclasses import replace
+
+    from ..lora_files import lora_tags
+
+    extra = dict(info.extra)
+    prompt = f"{info.prompt} {lora_tags(req.loras)}" if req.loras else info.prompt
+    if req.is_edit:
+        extra.update({"Mode": req.mode, "Denoising strength": f"{req.strength:g}", "Source hash": req.source_hash})
+        if req.mode == "inpaint":
+            extra["Mask"] = "yes"
+        if req.mode == "outpaint":
+            extra["Outpaint"] = req.outpaint
+        if req.mode == "upscale":
+            extra["Upscale"] = "2x"
+            if req.tiles:
+                extra["Tiles"] = f"{tiles} x {req.tiles.size} px"
+    return replace(info, prompt=prompt, extra=extra)
 
 
 def register(registry: Registry) -> None:
