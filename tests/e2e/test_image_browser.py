@@ -276,6 +276,9 @@ def test_the_grid_shows_newest_first_and_each_image_enlarges_downloads_and_reuse
     page.wait_for_function("document.querySelector('#image-prompt textarea').value === 'a lighthouse in fog'",
                            timeout=10_000)
     assert page.locator("#image-seed input").input_value() == "501"
+    page.wait_for_function("document.querySelector('#image-width input[type=number]').value === '64' && "
+                           "document.querySelector('#image-height input[type=number]').value === '64'",
+                           timeout=10_000)  # the widths typed before may still be in flight on a busy machine
     assert _width_height(page) == ("64", "64")
     assert page.locator("#image-steps input[type=number]").input_value() == "3"
     # the same from the button under the grid, for the image picked there
