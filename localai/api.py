@@ -8,6 +8,8 @@
                                     own generation_config.json defaults, else neutral sampling
     POST /v1/images/generations     model, prompt, n, size "WxH", response_format "b64_json";
                                     extras: negative_prompt, steps, guidance_scale, seed, scheduler
+    POST /v1/images/edits           multipart/form-data (the only /v1 routes that take it; see
+    POST /v1/images/variations      api_image_edits.py): a picture edited or varied, answered as above
 
 Each request is one job on the torch lane, owned by that request alone, so it waits in the
 same FIFO as the page's jobs and nobody else can cancel it. A client that disconnects (a dropped
@@ -294,6 +296,31 @@ def _png_b64(image: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+async def images_response(services: Any, request: Request, model: str, image_request: Any, owner: str,
+                          revised_prompt: str | None = None) -> JSONResponse:
+    """Draw ``image_request`` as one job owned by ``owner`` (cancelled when the client leaves) and answer
+    ``{"created", "data": [{"b64_json", "revised_prompt", "seed"}], "size", "output_format", "model"}``."""
+    job = await run_in_threadpool(services.generate_images, model, image_request, owner)
+    feed = JobFeed(job, lambda: services.cancel(job.id, owner))
+    result, saved = None, []
+    try:
+        while (event := await feed.next(request)) is not None:
+            if isinstance(event, ImageReady) and event.image.finished:
+                saved.append(event.image)  # with the path of its PNG under --outputs-dir
+            elif isinstance(event, Done):
+                result = event.result
+    finally:
+        feed.close()
+    if result is None:
+        raise ServerError("error.api.no_images", "hint.api.try_again")
+    images = saved or [im for im in result.images if im.finished]
+    data = await run_in_threadpool(lambda: [{"b64_json": _png_b64(im), "revised_prompt": revised_prompt,
+                                             "seed": im.info.seed} for im in images])
+    return JSONResponse({"created": int(time.time()), "data": data,
+                         "size": f"{result.request.width}x{result.request.height}",
+                         "output_format": "png", "model": result.model})
+
+
 # -- the routes ------------------------------------------------------------------------------------------
 def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     """The /v1 routes as a FastAPI ``APIRouter`` (see ``mount_api``)."""
@@ -302,11 +329,16 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     def names(kind: str) -> Callable[[], list[str]]:
         return lambda: [s.name for s in services.list_models(kind) if s.source in ON_DISK]
 
-    async def start(request: Request) -> tuple[dict, str]:
-        """Check the key, read the JSON body; returns (body, owner of this request's job)."""
+    def authorize(request: Request) -> str:
+        """Check the key; returns the owner of this request's job."""
         if not api_key.allows(request.headers.get("authorization")):
             given = bool(request.headers.get("authorization"))
             raise Unauthorized("error.api.wrong_key" if given else "error.api.needs_key", "hint.api.send_key")
+        return f"api:{uuid.uuid4().hex[:12]}"
+
+    async def start(request: Request) -> tuple[dict, str]:
+        """Check the key, read the JSON body; returns (body, owner of this request's job)."""
+        owner = authorize(request)
         if request.method == "GET":
             return {}, ""
         try:  # strict JSON, nested a few levels at most (InvalidInput when deeper)
@@ -317,7 +349,7 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
             raise InvalidInput("error.api.not_object")
         if (where := lone_surrogate_at(body)) is not None:  # "x\ud800": valid JSON, but not text
             raise BadField(where, "error.api.lone_surrogate", "hint.api.valid_unicode")
-        return body, f"api:{uuid.uuid4().hex[:12]}"
+        return body, owner
 
     def openai_errors(route: Callable) -> Callable:
         async def wrapped(request: Request) -> Any:
@@ -423,25 +455,11 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     async def images_generations(request: Request) -> Any:
         body, owner = await start(request)
         model, image_request = parse_image_request(body, names("image"))
-        job = await run_in_threadpool(services.generate_images, model, image_request, owner)
-        feed = JobFeed(job, lambda: services.cancel(job.id, owner))
-        result, saved = None, []
-        try:
-            while (event := await feed.next(request)) is not None:
-                if isinstance(event, ImageReady) and event.image.finished:
-                    saved.append(event.image)  # with the path of its PNG under --outputs-dir
-                elif isinstance(event, Done):
-                    result = event.result
-        finally:
-            feed.close()
-        if result is None:
-            raise ServerError("error.api.no_images", "hint.api.try_again")
-        images = saved or [im for im in result.images if im.finished]
-        data = await run_in_threadpool(lambda: [{"b64_json": _png_b64(im), "revised_prompt": None,
-                                                 "seed": im.info.seed} for im in images])
-        return JSONResponse({"created": int(time.time()), "data": data,
-                             "size": f"{result.request.width}x{result.request.height}",
-                             "output_format": "png", "model": result.model})
+        return await images_response(services, request, model, image_request, owner)
+
+    from .api_image_edits import add_image_edit_routes  # noqa: PLC0415  (it imports this module)
+
+    add_image_edit_routes(router, services, authorize, openai_errors, names("image"))  # before the catch-all
 
     @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     @openai_errors

@@ -9,9 +9,15 @@ In order, for every HTTP request and WebSocket handshake:
    or a foreign ``Referer``. ``--cors-origin`` lets a listed site in; its CORS headers are the only
    ones sent (Gradio's own CORS middleware echoes any origin to a non-local ``Host``).
 3. ``/v1`` requests with a body must be ``Content-Type: application/json`` (a cross-site form post
-   sends ``text/plain`` without a CORS preflight): 415 otherwise.
-4. Bodies are limited: ``/v1`` to ``API_BODY_MB``, Gradio's upload route to ``--max-upload-mb``,
-   everything else to ``API_BODY_MB``: 413, by ``Content-Length`` before reading, or while reading.
+   sends ``text/plain`` without a CORS preflight): 415 otherwise. The two picture routes of OpenAI's API
+   (``FORM_ROUTES``: /v1/images/edits, /v1/images/variations) take ``multipart/form-data`` instead, which a
+   web page's form can send too; so they also need an ``Authorization: Bearer`` header (any value when
+   there is no --api-key), which a form cannot send and a cross-site script cannot send without a CORS
+   preflight (refused in 2): 401 without one. Browsers never add a Bearer header by themselves (they may
+   add the Basic credentials of a proxy in front).
+4. Bodies are limited: ``/v1`` to ``API_BODY_MB``, Gradio's upload route and ``FORM_ROUTES`` to
+   ``--max-upload-mb``, everything else to ``API_BODY_MB``: 413, by ``Content-Length`` before reading, or
+   while reading.
 5. Every response gets ``X-Frame-Options: DENY``, ``Content-Security-Policy: frame-ancestors 'none'``
    (no framing: clickjacking), ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
 
@@ -44,6 +50,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UPLOAD_PATH = "/gradio_api/upload"
+FORM_ROUTES = frozenset({"/v1/images/edits", "/v1/images/variations"})  # /v1 routes that take multipart/form-data
 MB = 1024 * 1024
 SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
@@ -68,13 +75,22 @@ class TooLarge(UserError):
     code = "request_too_large"
 
 
+class NoBearer(UserError):
+    status = 401
+    code = "missing_authorization"
+
+
 @dataclass(frozen=True)
 class BodyLimits:
     api_bytes: int  # /v1 and the page's own requests
     upload_bytes: int  # Gradio's upload route (--max-upload-mb)
 
     def for_path(self, path: str) -> int:
-        return self.upload_bytes if path.rstrip("/") == UPLOAD_PATH else self.api_bytes
+        return self.upload_bytes if _takes_uploads(path) else self.api_bytes
+
+
+def _takes_uploads(path: str) -> bool:
+    return path.rstrip("/") == UPLOAD_PATH or path in FORM_ROUTES
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -140,7 +156,14 @@ class HttpGuard:
         path, method = scope.get("path", ""), scope["method"]
         if path.startswith("/v1/") and method in UNSAFE_METHODS - {"DELETE"}:
             kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-            if kind != "application/json":
+            if path in FORM_ROUTES:
+                if kind != "multipart/form-data":
+                    raise UnsupportedMediaType("error.http.form_required", "hint.http.form_required",
+                                               got=kind or "none", path=path)
+                scheme, _, token = (_header(scope, b"authorization") or "").strip().partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise NoBearer("error.http.form_needs_bearer", "hint.http.form_needs_bearer")
+            elif kind != "application/json":
                 raise UnsupportedMediaType("error.http.json_required", "hint.http.json_required",
                                            got=kind or "none")
         length = _header(scope, b"content-length")
@@ -149,7 +172,7 @@ class HttpGuard:
             raise self.too_large(path, int(length), limit)
 
     def too_large(self, path: str, size: int | None, limit: int) -> TooLarge:
-        if path.rstrip("/") == UPLOAD_PATH:
+        if _takes_uploads(path):
             return TooLarge("error.http.upload_too_large", "hint.http.upload_too_large",
                             size=_mb(size) if size else f"> {_mb(limit)}", limit=_mb(limit))
         return TooLarge("error.http.body_too_large", "hint.http.body_too_large",
@@ -173,6 +196,8 @@ class HttpGuard:
         headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]
         if exc.status == 413:
             headers.append((b"connection", b"close"))  # the rest of the body is not read
+        elif exc.status == 401:
+            headers.append((b"www-authenticate", b"Bearer"))
         await send({"type": "http.response.start", "status": exc.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

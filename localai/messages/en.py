@@ -585,6 +585,15 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.http.body_too_large": "Send a shorter conversation or message.",
     "error.http.upload_too_large": "The file is too large ({size}); uploads are limited to {limit}.",
     "hint.http.upload_too_large": "To allow larger files, start LocalAI with a larger --max-upload-mb.",
+    "error.http.form_required": "{path} takes a picture upload: send it as 'multipart/form-data' (this request's "
+                                "type: {got}).",
+    "hint.http.form_required": "The openai packages do so themselves; with curl: -F image=@picture.png "
+                               "-F prompt=...",
+    "error.http.form_needs_bearer": "Picture uploads to the API need the header 'Authorization: Bearer KEY' (any "
+                                    "KEY when LocalAI has no --api-key): a web page's form cannot send it, so other "
+                                    "sites cannot post pictures here.",
+    "hint.http.form_needs_bearer": "The openai packages send it themselves; with curl add "
+                                   "-H 'Authorization: Bearer KEY'.",
     "error.serving.bad_cors_origin": "--cors-origin '{origin}' is not a web site's origin.",
     "hint.serving.bad_cors_origin": "Give it as scheme://name[:port], for example https://app.example or "
                                     "http://192.168.1.20:3000 (no path, no '*').",
@@ -1058,6 +1067,17 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "doctor.choose_other_model": "Choose another chat model.",
     "doctor.plan.crashed": "could not be planned ({error})",
     # -- api ----------------------------------------------------------------------------------------
+    "error.api.edit_image_required": "'image' is required: the picture to edit, sent as a file.",
+    "error.api.edit_file": "'{field}' must be a picture sent as a file; this server takes uploads only, never "
+                           "names or URLs.",
+    "error.api.bad_form": "The form could not be read ({error}).",
+    "hint.api.bad_form": "Send multipart/form-data with the picture as the file 'image' and the other fields as "
+                         "text (curl: -F image=@picture.png -F prompt=...).",
+    "error.api.mask_mode": "A mask is only used to repaint part of a picture (mode \"inpaint\"), not for {mode}.",
+    "error.api.no_saved_prompt": "This picture has no saved prompt to make variations of, and the request sends "
+                                 "no 'prompt'.",
+    "hint.api.no_saved_prompt": "Send the prompt to draw it with as an extra 'prompt' field, or a PNG made by "
+                                "LocalAI or AUTOMATIC1111 (they save the prompt in the file).",
     "error.api.field_range": "'{field}' must be between {lo} and {hi} (got {value}).",
     "error.api.model_required": "'model' is required: the {what} model to use.",
     "api.kind.chat": "chat",
@@ -1089,7 +1109,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.api.try_again": "Try again.",
     "error.api.no_images": "The image job ended without a result.",
     "error.api.no_route": "There is no {method} {path} on this server.",
-    "hint.api.routes": "It offers GET /v1/models, POST /v1/chat/completions and POST /v1/images/generations.",
+    "hint.api.routes": "It offers GET /v1/models, POST /v1/chat/completions, POST /v1/images/generations, "
+                       "POST /v1/images/edits and POST /v1/images/variations.",
     "error.api.field_above": "'{field}' must be above {lo}.",
     "error.api.stop": "'stop' must be a string or a list of up to {max} non-empty strings.",
     "error.api.field_type": "'{field}' must be {kind}.",

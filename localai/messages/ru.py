@@ -605,6 +605,14 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.http.upload_too_large": "Файл слишком большой ({size}); загрузки ограничены размером {limit}.",
     "hint.http.upload_too_large": "Чтобы разрешить файлы побольше, запустите LocalAI с бо́льшим значением "
                                   "--max-upload-mb.",
+    "error.http.form_required": "{path} принимает загрузку картинки: отправьте её как «multipart/form-data» "
+                                "(тип этого запроса: {got}).",
+    "hint.http.form_required": "Пакеты openai делают это сами; в curl: -F image=@picture.png -F prompt=...",
+    "error.http.form_needs_bearer": "Загрузке картинок в API нужен заголовок «Authorization: Bearer KEY» (любой "
+                                    "KEY, если у LocalAI нет --api-key): форма на веб-странице не может его "
+                                    "отправить, поэтому другие сайты не могут присылать сюда картинки.",
+    "hint.http.form_needs_bearer": "Пакеты openai отправляют его сами; в curl добавьте "
+                                   "-H 'Authorization: Bearer KEY'.",
     "error.serving.bad_cors_origin": "--cors-origin «{origin}» — это не адрес сайта (origin).",
     "hint.serving.bad_cors_origin": "Укажите его в виде схема://имя[:порт], например https://app.example или "
                                     "http://192.168.1.20:3000 (без пути и без «*»).",
@@ -1114,6 +1122,18 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "doctor.choose_other_model": "Выберите другую модель для чата.",
     "doctor.plan.crashed": "спланировать не удалось ({error})",
     # -- api ----------------------------------------------------------------------------------------
+    "error.api.edit_image_required": "Нужно поле «image»: картинка, которую изменить, отправленная файлом.",
+    "error.api.edit_file": "«{field}» должно быть картинкой, отправленной файлом; этот сервер принимает только "
+                           "загруженные файлы, а не имена или ссылки.",
+    "error.api.bad_form": "Не удалось прочитать форму ({error}).",
+    "hint.api.bad_form": "Отправьте multipart/form-data: картинку файлом «image», остальные поля текстом "
+                         "(curl: -F image=@picture.png -F prompt=...).",
+    "error.api.mask_mode": "Маска нужна только чтобы перерисовать часть картинки (режим \"inpaint\"), а не для "
+                           "режима «{mode}».",
+    "error.api.no_saved_prompt": "В этой картинке нет сохранённого описания (prompt), чтобы сделать варианты, и в "
+                                 "запросе нет поля «prompt».",
+    "hint.api.no_saved_prompt": "Отправьте описание в дополнительном поле «prompt» или PNG, сделанный LocalAI или "
+                                "AUTOMATIC1111 (они сохраняют описание в файле).",
     "error.api.field_range": "«{field}» должно быть от {lo} до {hi} (указано {value}).",
     "error.api.model_required": "Нужно поле «model»: модель ({what}), которую использовать.",
     "api.kind.chat": "для чата",
@@ -1147,7 +1167,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.api.try_again": "Попробуйте ещё раз.",
     "error.api.no_images": "Рисование закончилось без результата.",
     "error.api.no_route": "На этом сервере нет {method} {path}.",
-    "hint.api.routes": "Есть GET /v1/models, POST /v1/chat/completions и POST /v1/images/generations.",
+    "hint.api.routes": "Есть GET /v1/models, POST /v1/chat/completions, POST /v1/images/generations, "
+                       "POST /v1/images/edits и POST /v1/images/variations.",
     "error.api.field_above": "«{field}» должно быть больше {lo}.",
     "error.api.stop": "«stop» должно быть строкой или списком не больше чем из {max} непустых строк.",
     "error.api.field_type": "«{field}» должно быть: {kind}.",
