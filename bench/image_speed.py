@@ -1,6 +1,7 @@
 """Image speed: LocalAI's services.generate_images() against the raw diffusers pipeline call.
 
     .venv/bin/python bench/image_speed.py [--rounds 5] [--steps 4] [--size 128] [--full] [--threads N]
+                                          [--mode text|img2img|inpaint|upscale]
 
 Builds a random-weight SD 1.5-architecture pipeline offline in a temporary models folder: the
 UNet has SD 1.5's structure (4 levels, cross-attention in the first 3, 2 layers per block,
@@ -16,6 +17,13 @@ several seconds per step on 2 busy cores. The text encoder and VAE are small (th
 
 Both use the same seed and scheduler, so they draw the identical image (checked). Prints the
 median and best seconds of each and the ratio raw / services (target >= 0.97).
+
+``--mode`` edits a picture drawn first instead: img2img (strength 0.6), inpaint (a centred square mask,
+strength 1) or upscale (2x: Lanczos, then img2img at 0.35). The raw side calls the pipeline diffusers'
+``AutoPipelineFor*.from_pipe`` makes from the same loaded one, with the same source (the upscale's enlarged
+by Lanczos as LocalAI does). LocalAI's side also reads the source PNG, checks it, pastes the unmasked pixels
+back (inpaint) and saves the PNG; the inpainted images differ only outside the mask, where ours keeps the
+source's own pixels.
 """
 
 from __future__ import annotations
@@ -65,12 +73,45 @@ def save_pipeline(folder: Path, full: bool) -> int:
     return sum(p.numel() for p in unet.parameters())
 
 
+# --mode -> (LocalAI's mode, its request fields)
+EDITS = {"text": None, "img2img": ("image-to-image", {"mode": "image-to-image", "strength": 0.6}),
+         "inpaint": ("inpaint", {"mode": "inpaint", "strength": 1.0}), "upscale": ("upscale", {"mode": "upscale"})}
+
+
+def centre_mask(size: int):
+    from PIL import Image
+
+    mask = Image.new("L", (size, size), 0)
+    mask.paste(255, (size // 4, size // 4, 3 * size // 4, 3 * size // 4))
+    return mask
+
+
+def raw_pipeline(pipe, mode: str, source, size: int):
+    """The raw diffusers pipeline of this mode, made from the loaded one, and its extra arguments."""
+    from diffusers import AutoPipelineForImage2Image, AutoPipelineForInpainting
+    from PIL import Image
+
+    if mode == "text":
+        return pipe, {}
+    if mode == "inpaint":
+        made = AutoPipelineForInpainting.from_pipe(pipe)
+        made.set_progress_bar_config(disable=True)
+        return made, {"image": source, "mask_image": centre_mask(size), "strength": 1.0}
+    made = AutoPipelineForImage2Image.from_pipe(pipe)
+    made.set_progress_bar_config(disable=True)
+    if mode == "upscale":
+        big = source.resize((size * 2, size * 2), Image.Resampling.LANCZOS)
+        return lambda *a, width, height, **k: made(*a, **k), {"image": big, "strength": 0.35}
+    return lambda *a, width, height, **k: made(*a, **k), {"image": source, "strength": 0.6}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--size", type=int, default=128, help="width and height in pixels (multiple of 8)")
     ap.add_argument("--full", action="store_true", help="the real SD 1.5 UNet width (860M parameters)")
+    ap.add_argument("--mode", choices=("text", "img2img", "inpaint", "upscale"), default="text")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's choice; on a busy "
                     "machine 1 avoids OpenMP threads waiting for each other)")
     args = ap.parse_args(argv)
@@ -99,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         state = build_state(settings)
         worker, services = state.lanes.torch, state.services
         request = ImageRequest(PROMPT, seed=1, steps=args.steps, width=args.size, height=args.size, scheduler="Euler")
+        edit = EDITS[args.mode]
+        if edit:
+            source = services.generate_images(MODEL, request).wait().images[0]
+            request = ImageRequest(PROMPT, seed=1, steps=args.steps, scheduler="Euler", image=source.path,
+                                   mask=centre_mask(args.size) if edit[0] == "inpaint" else None, **dict(edit[1]))
 
         def via_services():
             t0 = time.perf_counter()
@@ -114,11 +160,13 @@ def main(argv: list[str] | None = None) -> int:
         pipe = backend.pipe
         print(f"plan: {backend.plan.describe()} — {backend.plan.reason}")
 
+        call, extra = raw_pipeline(pipe, args.mode, source.image if edit else None, args.size)
+
         def raw_call():
             with torch.inference_mode():
-                return pipe(PROMPT, num_inference_steps=args.steps, width=args.size, height=args.size,
+                return call(PROMPT, num_inference_steps=args.steps, width=args.size, height=args.size,
                             guidance_scale=request.with_defaults("sd15").guidance_scale,
-                            generator=torch.Generator("cpu").manual_seed(1)).images[0]
+                            generator=torch.Generator("cpu").manual_seed(1), **extra).images[0]
 
         def via_raw():
             t0 = time.perf_counter()
@@ -132,11 +180,12 @@ def main(argv: list[str] | None = None) -> int:
                 seconds, image = fn()
                 bucket.append((seconds, np.asarray(image)))
                 print(f"  round {i + 1} {name:8} {seconds:6.2f} s")
-        same = all(np.array_equal(a[1], b[1]) for a, b in zip(ours, raw, strict=True))
+        inside = np.asarray(centre_mask(ours[0][1].shape[0])) > 0 if args.mode == "inpaint" else Ellipsis
+        same = all(np.array_equal(a[1][inside], b[1][inside]) for a, b in zip(ours, raw, strict=True))
         s_med, r_med = statistics.median(t for t, _ in ours), statistics.median(t for t, _ in raw)
         s_min, r_min = min(t for t, _ in ours), min(t for t, _ in raw)
         print(f"services median {s_med:.3f} s (best {s_min:.3f}), raw median {r_med:.3f} s (best {r_min:.3f}); "
-              f"identical images: {same}")
+              f"identical images{' inside the mask' if args.mode == 'inpaint' else ''}: {same}")
         print(f"ratio raw/services = {r_med / s_med:.3f} by medians, {r_min / s_min:.3f} by best runs "
               "(target >= 0.97; on a busy machine the best runs are the steadier figure)")
         worker.call(state.registry.unload_all)

@@ -246,7 +246,7 @@ def image_family_from_folder(folder: Path, name: str = "") -> str:
         index = json.loads((folder / "model_index.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
-    family = _PIPELINE_FAMILIES.get(str(index.get("_class_name", "")).replace("Img2Img", ""), "")
+    family = _PIPELINE_FAMILIES.get(str(index.get("_class_name", "")).replace("Img2Img", "").replace("Inpaint", ""), "")
     if family == "sd15":
         try:
             te = json.loads((folder / "text_encoder" / "config.json").read_text(encoding="utf-8"))

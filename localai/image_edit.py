@@ -92,7 +92,11 @@ def read_image(data: Any, field: str = "image") -> Any:
     if image.width * image.height > MAX_SOURCE_PIXELS:
         raise InvalidInput("error.edit.too_large", "hint.edit.smaller", width=image.width, height=image.height,
                            max=MAX_SOURCE_PIXELS // 1_000_000).about(field)
-    return image if image.mode in ("RGB", "RGBA") else image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    if image.mode in ("RGB", "RGBA"):
+        return image
+    # palette and grey pictures keep their transparency (a mask made by a PNG optimiser is one of those)
+    see_through = "A" in image.getbands() or "transparency" in image.info
+    return image.convert("RGBA" if see_through else "RGB")
 
 
 def mask_from(data: Any, image: Any, transparent_edits: bool = False, field: str = "mask") -> Any:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .errors import InvalidInput
 from .image_edit import MASKED_MODES
 from .image_request import ImageRequest
-from .lora_files import BASE_OF, pick_loras, scan_loras
+from .lora_files import BASE_OF, LORA_DIR, pick_loras, read_lora, scan_loras
 
 if TYPE_CHECKING:
     from .catalog import ModelSpec
@@ -40,17 +40,28 @@ def prepare_image_request(registry: Registry, spec: ModelSpec, request: ImageReq
         spec = inpainting_partner(registry, spec) or spec
     fits_whole = None
     if request.mode == "upscale":
-        plan = registry.plan(spec)
+        loaded = registry.get_loaded(spec)
+        plan = loaded.plan if loaded is not None else registry.plan(spec)
+        hw = registry.hardware()
+        if loaded is None:  # its weights are not in the free memory's figure yet
+            taken = plan.estimated_bytes
+            hw = hw.with_free(free_vram=hw.free_vram - taken * (plan.pool == "gpu"),
+                              available_ram=hw.available_ram - taken * (plan.pool == "ram"))
 
         def fits_whole(width: int, height: int) -> bool:
             from .plan import upscale_fits_whole
 
-            return upscale_fits_whole(plan, registry.hardware(), spec.family, width, height, spec.name)
+            return upscale_fits_whole(plan, hw, spec.family, width, height, spec.name)
 
     req = request.with_defaults(spec.family, spec.name, fits_whole)
     if req.loras:
         if spec.source == "remote":
             raise InvalidInput("error.lora.remote", "hint.edit.remote", model=spec.name).about("loras")
         found = scan_loras(registry.settings.models_dir)
+        known = {lo.name.lower() for lo in found}
+        for name, _ in req.loras:  # a file of that name that is no LoRA (or unreadable) says what is wrong
+            file = registry.settings.models_dir / LORA_DIR / f"{name}.safetensors"
+            if name.lower() not in known and "/" not in name and "\\" not in name and file.is_file():
+                read_lora(file)
         req = replace(req, picked_loras=tuple(pick_loras(req.loras, found, spec.family, spec.name)))
     return spec, req

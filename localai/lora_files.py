@@ -112,7 +112,9 @@ def split_lora_tags(prompt: str) -> tuple[str, list[tuple[str, float]]]:
     """The prompt without its ``<lora:name:weight>`` tags, and the tags as (name, weight) (weight 1 if left out)."""
     tags = [(m.group(1).strip(), float(m.group(2)) if m.group(2) else 1.0) for m in TAG.finditer(prompt or "")]
     text = TAG.sub("", prompt or "")
-    return re.sub(r"[ \t]{2,}", " ", text).strip(" ,\t") if tags else (prompt or ""), tags
+    if not tags:
+        return prompt or "", tags
+    return re.sub(r"[ \t]+,", ",", re.sub(r"[ \t]{2,}", " ", text)).strip(" ,\t"), tags
 
 
 def lora_tags(loras: tuple[tuple[str, float], ...]) -> str:

@@ -299,12 +299,16 @@ def save_tiny_sd_inpaint(folder: Path) -> Path:
     return folder
 
 
+ARCHITECTURE = {False: "stable-diffusion-v1/lora", True: "stable-diffusion-xl-v1-base/lora"}
+
+
 def save_tiny_lora(file: Path, sdxl: bool = False, seed: int = 7, metadata: dict | None = None) -> Path:
     """A LoRA for tiny-sd (or tiny-sdxl) as trainers save them: random, strong enough to change the image,
-    on the UNet's attention and the text encoder(s), in diffusers' (peft) key layout."""
+    on the UNet's attention and the text encoder(s), in diffusers' (peft) key layout, with the model spec's
+    ``modelspec.architecture`` (unless ``metadata`` is given: {} for none)."""
     import torch
     from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
-    from peft import LoraConfig
+    from peft import LoraConfig, inject_adapter_in_model
     from peft.utils import get_peft_model_state_dict
     from safetensors.torch import load_file, save_file
 
@@ -313,9 +317,9 @@ def save_tiny_lora(file: Path, sdxl: bool = False, seed: int = 7, metadata: dict
     pipe.unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights="gaussian",
                                      target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
     encoders = [pipe.text_encoder, *([pipe.text_encoder_2] if sdxl else [])]
-    for encoder in encoders:
-        encoder.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights="gaussian",
-                                       target_modules=["q_proj", "k_proj", "v_proj", "out_proj"]))
+    for encoder in encoders:  # peft itself (transformers' add_adapter asks for a newer peft than PyPI has here)
+        inject_adapter_in_model(LoraConfig(r=4, lora_alpha=4, init_lora_weights="gaussian",
+                                           target_modules=["q_proj", "k_proj", "v_proj", "out_proj"]), encoder)
     with torch.no_grad():  # gaussian A with zero B changes nothing: make B random too
         for module in [pipe.unet, *encoders]:
             for name, param in module.named_parameters():
@@ -331,5 +335,5 @@ def save_tiny_lora(file: Path, sdxl: bool = False, seed: int = 7, metadata: dict
         folder, safe_serialization=True, **layers)
     state = load_file(folder / "pytorch_lora_weights.safetensors")
     shutil.rmtree(folder)
-    save_file(state, file, metadata=metadata)
+    save_file(state, file, metadata={"modelspec.architecture": ARCHITECTURE[sdxl]} if metadata is None else metadata)
     return file

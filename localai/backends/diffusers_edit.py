@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, ModelFolderInvalid
+from ..messages import Message
 
 if TYPE_CHECKING:
     from ..image_edit import Tiles
@@ -129,6 +130,26 @@ def _ramp(length: int, overlap: int, fade_in: bool, fade_out: bool) -> Any:
     return ramp
 
 
+# A LoRA's text-encoder weights, in the key layouts trainers save (diffusers / peft, kohya).
+TEXT_ENCODER_PREFIXES = ("text_encoder", "te.", "te1.", "te2.", "lora_te_", "lora_te1_", "lora_te2_", "lora_te3_")
+
+
+def text_encoder_peft() -> str | None:
+    """None when the installed peft can put LoRAs on transformers' text encoders; else the version needed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.version import Version
+
+    try:
+        from transformers.integrations.peft import MIN_PEFT_VERSION
+    except ImportError:
+        return None
+    try:
+        return None if Version(version("peft")) >= Version(MIN_PEFT_VERSION) else MIN_PEFT_VERSION
+    except PackageNotFoundError:
+        return MIN_PEFT_VERSION
+
+
 def adapter_name(lora: LoraFile) -> str:
     return "lora_" + re.sub(r"\W", "_", lora.name)
 
@@ -140,12 +161,14 @@ class LoraSet:
         self.pipe = pipe
         self.model = model
         self.loaded: dict[str, Any] = {}  # adapter name -> the file's path
+        self.image_part_only: list[str] = []  # LoRAs whose text-encoder part could not be applied
 
-    def use(self, picked: list[tuple[LoraFile, float]]) -> None:
+    def use(self, picked: list[tuple[LoraFile, float]]) -> list[Message]:
+        """Wear exactly ``picked``; returns what the user should know (a part of a LoRA left out)."""
         wanted = {adapter_name(lora): (lora, weight) for lora, weight in picked}
         if not wanted:
             self.unload_all()
-            return
+            return []
         gone = [name for name in self.loaded if name not in wanted]
         if gone:
             self.pipe.delete_adapters(gone)
@@ -157,6 +180,10 @@ class LoraSet:
                     self.pipe.delete_adapters([name])
                 self._load(name, lora)
         self.pipe.set_adapters(list(wanted), adapter_weights=[weight for _, weight in wanted.values()])
+        partial = [lora.name for name, (lora, _) in wanted.items() if lora.name in self.image_part_only]
+        if partial:
+            return [Message("notice.lora_image_part", names=", ".join(partial), needed=text_encoder_peft())]
+        return []
 
     def _load(self, name: str, lora: LoraFile) -> None:
         if not hasattr(self.pipe, "load_lora_weights"):
@@ -166,7 +193,7 @@ class LoraSet:
         except ImportError:
             raise InvalidInput("error.lora.needs_peft", "hint.lora.needs_peft").about("loras") from None
         try:
-            self.pipe.load_lora_weights(str(lora.path), adapter_name=name)
+            self.pipe.load_lora_weights(self._weights(lora), adapter_name=name)
         except Exception as exc:  # noqa: BLE001 - a file that does not fit this model: said in plain words
             log.warning("LoRA %s did not load into %s: %s", lora.path, self.model, exc)
             try:
@@ -176,6 +203,21 @@ class LoraSet:
             raise ModelFolderInvalid("error.lora.does_not_fit", "hint.lora.does_not_fit", name=lora.name,
                                      model=self.model, error=type(exc).__name__).about("loras") from None
         self.loaded[name] = lora.path
+
+    def _weights(self, lora: LoraFile) -> Any:
+        """The file to load, or its weights without the text-encoder part when the installed peft is older
+        than transformers needs for text encoders (the image model's part is applied; the user is told)."""
+        if lora.name in self.image_part_only:
+            self.image_part_only.remove(lora.name)
+        if text_encoder_peft() is None:
+            return str(lora.path)
+        from safetensors.torch import load_file
+
+        weights = load_file(str(lora.path))
+        kept = {k: v for k, v in weights.items() if not k.startswith(TEXT_ENCODER_PREFIXES)}
+        if len(kept) < len(weights):
+            self.image_part_only.append(lora.name)
+        return kept
 
     def unload_all(self) -> None:
         if self.loaded:

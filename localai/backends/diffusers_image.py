@@ -261,7 +261,7 @@ class DiffusersImageBackend:
                                mode=Message(MODE_NAMES[req.mode])).about("mode")
         # 1. scheduler, LoRAs and VAE tiling for this request (nothing changes if the scheduler is refused)
         self._use_scheduler(req.scheduler)
-        self._use_loras(req)
+        lora_notices = self._use_loras(req)
         pipe = self._edits.for_kind(kind)
         accepts = set(inspect.signature(pipe.__call__).parameters)
         steps = steps_for(req)
@@ -275,6 +275,8 @@ class DiffusersImageBackend:
         negative = "negative_prompt" in accepts and family_of(self.family, self.spec.name).negative_prompt
         if req.negative_prompt and not negative:
             notice = Message("notice.no_negative_prompt", name=self.spec.name)
+        if lora_notices:
+            notice = lora_notices[0]
         if req.tiles:
             notice = Message("notice.upscale_tiles", tiles=tiles, size=req.tiles.size, width=req.width,
                              height=req.height)
@@ -353,12 +355,12 @@ class DiffusersImageBackend:
             drawn = paste_back(drawn, req.image, req.mask)
         return drawn
 
-    def _use_loras(self, req: ImageRequest) -> None:
+    def _use_loras(self, req: ImageRequest) -> list[Message]:
         """The request's LoRAs (found and checked against the family by services) on the model; others off."""
         if req.loras and len(req.picked_loras) != len(req.loras):
             raise InvalidInput("error.lora.unresolved", "hint.lora.known", name=", ".join(n for n, _ in req.loras),
                                known="—").about("loras")
-        self._loras.use(list(req.picked_loras))
+        return self._loras.use(list(req.picked_loras))
 
 
 def edit_info(info: GenerationInfo, req: ImageRequest, tiles: int) -> GenerationInfo:
