@@ -99,9 +99,11 @@ def raw_pipeline(pipe, mode: str, source, size: int):
         return made, {"image": source, "mask_image": centre_mask(size), "strength": 1.0}
     made = AutoPipelineForImage2Image.from_pipe(pipe)
     made.set_progress_bar_config(disable=True)
-    if mode == "upscale":
-        big = source.resize((size * 2, size * 2), Image.Resampling.LANCZOS)
-        return lambda *a, width, height, **k: made(*a, **k), {"image": big, "strength": 0.35}
+    if mode == "upscale":  # the enlarging is part of the work: done in each call, as LocalAI does
+        def enlarged_then_redrawn(*a, width, height, **k):
+            return made(*a, image=source.resize((size * 2, size * 2), Image.Resampling.LANCZOS), **k)
+
+        return enlarged_then_redrawn, {"strength": 0.35}
     return lambda *a, width, height, **k: made(*a, **k), {"image": source, "strength": 0.6}
 
 
