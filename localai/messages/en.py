@@ -1217,5 +1217,42 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.lora.does_not_fit": "The LoRA {name} does not fit {model} ({error}).",
     "hint.lora.does_not_fit": "It was probably made for another model family; pick one made for this model.",
     "error.lora.remote": "{model} runs on another server: LoRAs work with models on this computer.",
+    "notice.lora_image_part": (
+        "The LoRA(s) {names}: only the image model's part was applied; the text-encoder part needs peft "
+        "{needed} or newer (pip install -U peft)."
+    ),
     "lora.weight": "Weight",
+    "lora.pick": "LoRA file",
+    "lora.info": "LoRA files for this model, from models/lora/. Add one to the prompt as <lora:name:weight>.",
+    "lora.none": "No LoRA for this model: put .safetensors LoRA files in models/lora/.",
+    "lora.add": "Add to prompt",
+    "lora.pick_first": "Pick a LoRA first.",
+    "edit.vary_subtle": "Vary (subtle)",
+    "edit.vary_strong": "Vary (strong)",
+    "edit.upscale": "Upscale 2x",
+    "edit.open": "Edit",
+    "edit.in_image_tab": "Edit in the Image tab",
+    "edit.caption.vary_subtle": "vary (subtle)",
+    "edit.caption.vary_strong": "vary (strong)",
+    "edit.caption.upscale": "upscaled 2x",
+    "edit.pick_first": "Generate an image first, or pick one in the grid.",
+    "edit.busy": "A drawing is still running: wait for it, or cancel it.",
+    "edit.section": "Edit a picture",
+    "edit.how": (
+        "Drop or paste a picture, or press Edit on an image. For \"Vary region\", paint over the part to redraw "
+        "with the brush. Draw uses the prompt above and the advanced settings."
+    ),
+    "edit.picture": "Picture to edit (the brush paints what to redraw)",
+    "edit.what": "What to do",
+    "edit.choice.image_to_image": "Image to image",
+    "edit.choice.inpaint": "Vary region (inpaint)",
+    "edit.choice.zoom_15": "Zoom out 1.5x",
+    "edit.choice.zoom_2": "Zoom out 2x",
+    "edit.choice.pan_left": "Pan ←",
+    "edit.choice.pan_right": "Pan →",
+    "edit.choice.pan_up": "Pan ↑",
+    "edit.choice.pan_down": "Pan ↓",
+    "edit.draw": "Draw",
+    "edit.mask_layer": "Mask",
+    "edit.drop_first": "Drop a picture into the editor first (or press Edit on an image).",
 })

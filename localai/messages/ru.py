@@ -1275,5 +1275,42 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.lora.does_not_fit": "LoRA {name} не подходит к модели {model} ({error}).",
     "hint.lora.does_not_fit": "Скорее всего, она сделана для другого семейства моделей; выберите сделанную для этой модели.",
     "error.lora.remote": "Модель {model} работает на другом сервере: LoRA работают с моделями на этом компьютере.",
+    "notice.lora_image_part": (
+        "LoRA {names}: применена только часть для модели картинок; для части текстового кодировщика нужен "
+        "peft {needed} или новее (pip install -U peft)."
+    ),
     "lora.weight": "Вес",
+    "lora.pick": "Файл LoRA",
+    "lora.info": "Файлы LoRA для этой модели из models/lora/. Добавьте в описание как <lora:имя:вес>.",
+    "lora.none": "Для этой модели нет LoRA: положите файлы LoRA (.safetensors) в models/lora/.",
+    "lora.add": "Добавить в описание",
+    "lora.pick_first": "Сначала выберите LoRA.",
+    "edit.vary_subtle": "Вариации (слабые)",
+    "edit.vary_strong": "Вариации (сильные)",
+    "edit.upscale": "Увеличить 2x",
+    "edit.open": "Изменить",
+    "edit.in_image_tab": "Изменить во вкладке «Картинки»",
+    "edit.caption.vary_subtle": "вариация (слабая)",
+    "edit.caption.vary_strong": "вариация (сильная)",
+    "edit.caption.upscale": "увеличено 2x",
+    "edit.pick_first": "Сначала создайте картинку или выберите её в сетке.",
+    "edit.busy": "Рисование ещё идёт: дождитесь его или отмените.",
+    "edit.section": "Изменить картинку",
+    "edit.how": (
+        "Перетащите или вставьте картинку либо нажмите «Изменить» у картинки. Для «Изменить область» закрасьте "
+        "кистью часть, которую нужно перерисовать. «Нарисовать» берёт описание сверху и дополнительные настройки."
+    ),
+    "edit.picture": "Картинка для изменения (кисть отмечает, что перерисовать)",
+    "edit.what": "Что сделать",
+    "edit.choice.image_to_image": "Картинка в картинку",
+    "edit.choice.inpaint": "Изменить область (inpaint)",
+    "edit.choice.zoom_15": "Отдалить 1.5x",
+    "edit.choice.zoom_2": "Отдалить 2x",
+    "edit.choice.pan_left": "Сдвинуть ←",
+    "edit.choice.pan_right": "Сдвинуть →",
+    "edit.choice.pan_up": "Сдвинуть ↑",
+    "edit.choice.pan_down": "Сдвинуть ↓",
+    "edit.draw": "Нарисовать",
+    "edit.mask_layer": "Маска",
+    "edit.drop_first": "Сначала поместите картинку в редактор (или нажмите «Изменить» у картинки).",
 })

@@ -1,5 +1,5 @@
 """The Gallery tab: the user's saved images by date; a click enlarges one (with Download) and shows its
-parameters; reuse them in the Image tab, or delete the image."""
+parameters; reuse them in the Image tab, vary, upscale or edit the image there, or delete it."""
 
 from typing import Any
 
@@ -7,6 +7,7 @@ import gradio as gr
 
 from ..state import AppState
 from .common import page_image, ui_handler, user_of
+from .image_actions import ACTIONS, EDIT
 from .image_tab import ImageFormHooks
 from .translator import Translator
 
@@ -37,6 +38,11 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
             params = gr.Textbox(label=tr.ui("image.png_parameters"), lines=8, interactive=False, buttons=["copy"],
                                 elem_id="gallery-params")
             reuse_btn = gr.Button(tr.ui("gallery.reuse"), elem_id="gallery-reuse")
+            with gr.Row(elem_id="gallery-actions"):  # each switches to the Image tab and draws there
+                acts = {kind: gr.Button(tr.ui(action.label_key), size="sm", min_width=110,
+                                        elem_id=f"gallery-{kind.replace('_', '-')}")
+                        for kind, action in ACTIONS.items()}
+                acts[EDIT] = gr.Button(tr.ui("edit.in_image_tab"), size="sm", min_width=110, elem_id="gallery-edit")
             delete_btn = gr.Button(tr.ui("gallery.delete"), variant="stop", elem_id="gallery-delete")
             with gr.Row(visible=False) as confirm_row:
                 confirm_btn = gr.Button(tr.ui("hist.confirm"), variant="stop", size="sm",
@@ -92,6 +98,12 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
             raise gr.Error(tr(request, "gallery.select_first"))
         return (*image_form.fill_from_png(path, current_model, request), gr.Tabs(selected="image"))
 
+    def to_image_tab(path: str | None, request: gr.Request) -> Any:
+        if not path:
+            tr.warning(request, tr(request, "gallery.select_first"))
+            return gr.skip()
+        return gr.Tabs(selected="image")
+
     listing = [day, pictures, paths, chosen, params, confirm_row]
     day.input(show, day, listing, queue=False)
     refresh_btn.click(show, day, listing, queue=False)
@@ -100,4 +112,6 @@ def build_gallery_tab(state: AppState, image_form: ImageFormHooks, tabs: Any, ta
     keep_btn.click(lambda: gr.Row(visible=False), None, confirm_row, queue=False)
     confirm_btn.click(delete, [chosen, day], listing)
     reuse_btn.click(reuse, [chosen, *image_form.inputs], [*image_form.outputs, tabs])
+    for kind, button in acts.items():  # queued: the warning needs the queue
+        image_form.act_on_png(button.click(to_image_tab, chosen, tabs), kind, chosen)
     tab.select(show, day, listing, queue=False)

@@ -1,47 +1,52 @@
 """The Image tab, laid out like Midjourney: the prompt bar on top (Enter or Generate draws; the button is
 Cancel while it draws), aspect-ratio presets and the model under it, the advanced settings collapsed,
 then the session's images as a grid, newest first. Each image can be enlarged (the grid's preview),
-downloaded, and its settings put back into the form. A model on a remote server is listed as "name · server"
-and draws the same way (saved the same way), with the server's own sampler and no step progress."""
+downloaded, its settings put back into the form, varied, upscaled or edited (``image_actions.py``, the editor in
+``image_edit_panel.py``); LoRAs are picked in the advanced settings (``image_lora.py``). Every drawing goes through
+one runner (``image_runner.py``). A model on a remote server is listed as "name · server" and draws the same way
+(saved the same way), with the server's own sampler and no step progress."""
 
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from ..backends.base import ImageResult
-from ..errors import UserError
 from ..image_request import DEFAULT_SCHEDULER, ImageRequest
-from ..jobs import Done, ImageReady, Step
 from ..messages import render
 from ..state import AppState
-from .common import owner_of, page_image, ui_handler, user_error, user_of
+from .common import owner_of, page_image, ui_handler, user_of
+from .image_actions import (ACTIONS_CSS, BUTTONS, EDIT, GridActions, build_action_row, build_action_tools, chosen_index,
+                            label_updates)
 from .image_aspect import ASPECTS, aspect_of, aspect_size
-from .image_progress import eta_text, progress_html
+from .image_edit_panel import NAMES_JS, EditActions, build_edit_panel, choice_strength, edit_choices, mask_layer
+from .image_lora import LORA_CSS, build_lora_picker, wire_lora_picker
 from .image_reuse import form_updates, png_parameters, saved_info
+from .image_runner import ImageRunner
 from .image_settings import build_image_settings, family_updates
-from .image_style import TAB_CSS, TAB_JS  # noqa: F401 - gathered into the page by localai.ui
-from .job_view import Failed, JobTexts, JobView, TabJobs, message_text
+from .image_style import TAB_CSS as STYLE_CSS
+from .image_style import TAB_JS as STYLE_JS
 from .translator import Translator, plan_summary
 
 log = logging.getLogger(__name__)
 
-UPDATE_EVERY_S = 0.1  # at most ~10 progress updates a second
-KEEP = 48  # images of this page session kept in the grid
-IMAGE_TEXTS = JobTexts(cancelled_before_start="image.cancelled_early", stopping="image.stopping")
 FIRST_ASPECT = "1:1"
+TAB_CSS = STYLE_CSS + ACTIONS_CSS + LORA_CSS  # gathered into the page by localai.ui
+TAB_JS = STYLE_JS + NAMES_JS
+SHOW_EDITOR_JS = "() => document.querySelector('#image-edit')?.scrollIntoView({block: 'start'})"
 
 
 @dataclass(frozen=True)
 class ImageFormHooks:
-    """What the Gallery view needs to send a saved image's settings back to this form."""
+    """What the Gallery view needs to send a saved image's settings back to this form, and to vary, upscale or
+    edit it here."""
 
     fill_from_png: Callable[..., tuple[Any, ...]]  # (png path, current model, request=None) -> form updates
     inputs: list[Any]  # extra inputs after the path: the current model
     outputs: list[Any]
+    act_on_png: Callable[[Any, str, Any], Any]  # (a Gallery event, a button of image_actions.BUTTONS, the PNG path's
+    # component) -> the action chained after that event, drawn in this tab
 
 
 def model_choices(services: Any) -> list[tuple[str, str]]:
@@ -52,11 +57,12 @@ def model_choices(services: Any) -> list[tuple[str, str]]:
 
 def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     services = state.services
-    image_jobs = TabJobs(services)  # the drawing each browser session waits for, for its Cancel button
     names = model_choices(services)
     first = services.default_model("image", wait=False)
     fam = services.image_defaults(first)[1] if first else None
     tr = Translator(state.settings.lang)
+    lang = state.settings.lang or "en"
+    runner = ImageRunner(services, tr, state.settings.outputs_dir)
     with gr.Row(elem_id="image-bar", equal_height=True):
         prompt = gr.Textbox(label=tr.ui("image.prompt"), show_label=False, lines=1, max_lines=6, scale=8,
                             placeholder=tr.ui("image.prompt_placeholder"), elem_id="image-prompt", container=False,
@@ -71,20 +77,23 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     plan_md = gr.Markdown("", elem_id="image-plan")
     advanced = build_image_settings(tr, fam, services.image_defaults(first)[2] if first else [DEFAULT_SCHEDULER],
                                     FIRST_ASPECT)
+    with advanced.accordion:  # the LoRA row joins the advanced settings, at their end
+        lora = build_lora_picker(tr)
     negative, seed, steps, guidance = advanced.negative, advanced.seed, advanced.steps, advanced.guidance
     width, height, count, scheduler = advanced.width, advanced.height, advanced.count, advanced.scheduler
+    edit = build_edit_panel(tr, lang)
     progress = gr.HTML("", elem_id="image-progress")
-    # Shown in the enlarged view's toolbar next to Download; vary / upscale / edit will join it there.
-    reuse_tool = gr.Button(tr(state.settings.lang or "en", "image.reuse_settings"), size="sm",
-                           elem_id="image-reuse-tool", render=False)
+    # Shown in the enlarged view's toolbar next to Download: the image's actions, then Reuse settings.
+    tools = build_action_tools(tr, lang)
+    reuse_tool = gr.Button(tr(lang, "image.reuse_settings"), size="sm", elem_id="image-reuse-tool", render=False)
     gallery = gr.Gallery(label=tr.ui("image.gallery"), columns=4, fit_columns=False, height="auto", format="png",
-                         elem_id="image-gallery", object_fit="contain", buttons=["download", "fullscreen", reuse_tool],
-                         preview=False)
+                         elem_id="image-gallery", object_fit="contain",
+                         buttons=["download", "fullscreen", *tools.values(), reuse_tool], preview=False)
     with gr.Row(elem_id="image-actions"):
         seed_info = gr.Markdown("", elem_id="image-seed-info")
+        row = build_action_row(tr)
         reuse_btn = gr.Button(tr.ui("image.reuse_settings"), size="sm", scale=0, min_width=120, elem_id="image-reuse-settings")
         reuse_seed_btn = gr.Button(tr.ui("image.reuse"), size="sm", scale=0, min_width=120, elem_id="image-reuse-seed")
-        # The place for the per-image actions of the image-editing issue: vary, upscale, edit.
     items = gr.State([])  # (image, caption) pairs shown in the grid, newest first
     made = gr.State([])  # per grid item: {"seed", "path" (None: not saved), "info"}
     picked = gr.State(None)  # the index of the selected grid item
@@ -136,74 +145,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
                            seed=int(seed_value if seed_value is not None else -1), steps=int(steps_value),
                            guidance_scale=float(guidance_value), width=int(w), height=int(h), num_images=int(n),
                            scheduler=sched or DEFAULT_SCHEDULER)
-        owner, lang = owner_of(request), tr.lang(request)
-        try:
-            job = services.generate_images(model_name, req, owner=owner, user=user_of(request))
-        except UserError as exc:
-            raise user_error(exc, lang) from None
-        view = JobView(tr, lang, IMAGE_TEXTS)
-        new: list = []
-        new_made: list = []
-        last = 0.0
-
-        def shown_as(grid: Any = None, line: Any = None, seed_line: Any = None, running: Any = None) -> tuple:
-            """Updates of [gallery, progress, seed info, items, made, Generate, Cancel]; None leaves one as it is."""
-            skip = gr.skip()
-            kept = lambda v: skip if v is None else v  # noqa: E731
-            made_now = (new_made + list(shown_made))[:KEEP] if grid is not None else skip
-            buttons = (skip, skip) if running is None else (gr.update(visible=not running), gr.update(visible=running))
-            return kept(grid), kept(line), kept(seed_line), kept(grid), made_now, *buttons
-
-        with image_jobs.running(owner, job):
-            yield shown_as(line=progress_html(0, 1, tr(lang, "common.waiting_model")), running=True)
-            for shown in view.follow(job):
-                if isinstance(shown, Step):
-                    now = time.monotonic()
-                    if now - last >= UPDATE_EVERY_S or shown.i == shown.total:
-                        last = now
-                        where = tr(lang, "image.which", number=shown.image + 1, count=int(n)) if int(n) > 1 else ""
-                        line = tr(lang, "image.step", step=shown.i, total=shown.total, where=where,
-                                  eta=eta_text(shown.eta, lang))
-                        yield shown_as(line=progress_html(shown.i, shown.total, line))
-                elif isinstance(shown, ImageReady):
-                    g = shown.image
-                    caption = tr(lang, "image.caption", seed=g.info.seed) if g.finished else \
-                        tr(lang, "image.caption_unfinished", seed=g.info.seed, step=g.steps_done)
-                    new.insert(0, (page_image(g.path) if g.path else g.image, caption))
-                    new_made.insert(0, {"seed": g.info.seed, "path": str(g.path) if g.path else None, "info": g.info})
-                    yield shown_as(grid=(new + list(shown_items))[:KEEP])
-                elif isinstance(shown, Done):
-                    yield shown_as(*summary(shown.result, lang))
-                elif (line := view.line(shown)) is not None:
-                    yield shown_as(line=progress_html(0, 1, line))
-                if isinstance(shown, Failed):
-                    raise shown.page_error() from None
-
-    def summary(r: ImageResult, lang: str) -> tuple[Any, Any, Any]:
-        """The (unchanged) grid, the progress line and the seed line of a finished (or stopped) request."""
-        used = ", ".join(str(i.info.seed) for i in r.images)
-        if r.cancelled:
-            line = tr(lang, "image.cancelled", count=sum(i.finished for i in r.images))
-        else:
-            line = tr(lang, "image.done", count=len(r.images), seconds=f"{r.seconds:.1f}", sampler=r.sampler,
-                      where=drawn_where(r.plan, lang), folder=state.settings.outputs_dir)
-        steps_total = r.request.steps * r.request.num_images
-        notice = f" · {message_text(r.notice, lang)}" if r.notice else ""
-        return (None, progress_html(steps_total if not r.cancelled else 0, steps_total, line),
-                tr(lang, "image.seed_used", seeds=used or "—") + notice)
-
-    def drawn_where(plan: Any, lang: str) -> str:
-        """Where it was drawn, for the summary: " on cpu · fp32 · ..." here, " on pc2" on a remote server."""
-        if plan is None:
-            return ""
-        if plan.device == "remote":
-            return tr(lang, "image.done_on_server", servers=plan.extra("servers", ""))
-        return tr(lang, "image.done_on", plan=render(plan.describe(), lang))
-
-    def cancel(request: gr.Request) -> None:
-        # This tab's drawing only. "Stopping..." comes through the job's own stream, so it cannot
-        # overwrite the final summary.
-        image_jobs.stop(owner_of(request))
+        yield from runner.run(model_name, req, shown_items, shown_made, request)
 
     def on_select(shown_made: list, evt: gr.SelectData, request: gr.Request) -> tuple[Any, Any]:
         if evt.index is None or not 0 <= evt.index < len(shown_made):
@@ -212,9 +154,8 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
 
     def chosen_item(index: int | None, shown_made: list) -> dict | None:
         """The selected image, else the newest (None when the grid is empty)."""
-        if index is not None and 0 <= index < len(shown_made):
-            return shown_made[index]
-        return shown_made[0] if shown_made else None
+        i = chosen_index(index, shown_made)
+        return None if i is None else shown_made[i]
 
     def reuse_seed(index: int | None, shown_made: list, request: gr.Request) -> Any:
         item = chosen_item(index, shown_made)
@@ -243,6 +184,14 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
         done = services.unload(model_name, "image", owner=owner_of(request), user=user_of(request))
         return tr(request, "common.unloaded" if done else "common.not_loaded", name=model_name)
 
+    def into_editor(index: int | None, shown_items: list, shown_made: list, request: gr.Request) -> tuple[Any, Any]:
+        """The picked image (else the newest) into the editor, which opens."""
+        i = chosen_index(index, shown_made)
+        if i is None or i >= len(shown_items):
+            tr.warning(request, tr(request, "edit.pick_first"))
+            return gr.skip(), gr.skip()
+        return EditActions.load(shown_items[i][0])
+
     form = [model, prompt, negative, seed, steps, guidance, width, height, count, scheduler]
     filled = [model, prompt, negative, seed, steps, guidance, width, height, scheduler, aspect]
     sized = [steps, guidance, width, height, scheduler, aspect]
@@ -253,13 +202,30 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
     for side in (width, height):
         side.input(match_aspect, [model, width, height], aspect, queue=False)
     gen_inputs = [*form, items, made]
-    gen_outputs = [gallery, progress, seed_info, items, made]
+    run_outputs = [gallery, progress, seed_info, items, made, generate_btn, cancel_btn, picked]
+    buttons = [generate_btn, cancel_btn]
+
+    def draws(event: Any, fn: Callable[..., Any], inputs: list[Any]) -> Any:
+        """``fn`` (a generator of the runner's updates) run after ``event``; then Generate is back."""
+        return event(fn, inputs, run_outputs, concurrency_limit=None).then(runner.finished, None, buttons, queue=False)
+
     for trigger in (generate_btn.click, prompt.submit):  # its first update turns Generate into Cancel
-        trigger(generate, gen_inputs, [*gen_outputs, generate_btn, cancel_btn], concurrency_limit=None).then(
-            lambda: (gr.update(visible=True), gr.update(visible=False)), None, [generate_btn, cancel_btn],
-            queue=False)
-        trigger(lambda: None, None, picked, queue=False)  # a new run: the reuse buttons take its first image
-    cancel_btn.click(cancel, None, None, queue=False)
+        draws(trigger, generate, gen_inputs)
+    cancel_btn.click(runner.cancel, None, None, queue=False)
+    actions = GridActions(services, tr, runner)
+    editing = EditActions(tr, runner)
+    action_form = [model, prompt, count, items, made]
+    for kind in BUTTONS:
+        for button in (tools[kind], row[kind]):
+            if kind == EDIT:
+                button.click(into_editor, [picked, items, made], [edit.editor, edit.accordion]).then(
+                    None, js=SHOW_EDITOR_JS)  # queued: its warning needs the queue
+            else:
+                draws(button.click, actions.on_grid(kind), [picked, *action_form])
+    edit.choice.input(choice_strength, edit.choice, edit.strength, queue=False)
+    draws(edit.draw_btn.click, editing.draw, [edit.editor, edit.choice, edit.strength, model, prompt, negative, seed,
+                                              steps, guidance, count, scheduler, items, made])
+    wire_lora_picker(lora, services, tr, demo, model, prompt)
     gallery.select(on_select, made, [picked, seed_info], queue=False)
     for button in (reuse_btn, reuse_tool):
         button.click(reuse_settings, [picked, made, model], filled)  # queued: its warning needs the queue
@@ -289,13 +255,24 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
         lambda name, picked_before, chosen: family_defaults(name, chosen) if name and name != picked_before
         else (gr.skip(),) * 6, [model, gr.State(first), aspect], sized).then(show_plan, model, plan_md, queue=False)
 
-    def tool_label(request: gr.Request) -> Any:
-        """The grid toolbar's own buttons take plain text, not the page's translations: set in its language."""
-        return gr.update(value=tr(request, "image.reuse_settings"))
+    def page_texts(request: gr.Request) -> tuple[Any, ...]:
+        """Texts that take no page translation, set in the page's language: the grid toolbar's own buttons (plain
+        text), the editor's choices and its layer's name."""
+        return (*label_updates(tr, request), gr.update(value=tr(request, "image.reuse_settings")),
+                gr.update(choices=edit_choices(tr, request)), gr.update(layers=mask_layer(tr, request)))
 
-    demo.load(tool_label, None, reuse_tool, queue=False)
+    demo.load(page_texts, None, [*(tools[kind] for kind in BUTTONS), reuse_tool, edit.choice, edit.editor],
+              queue=False)
 
     def fill_from_png(path: str | None, current_model: str, request: Any = None) -> tuple[Any, ...]:
         return form_updates(services, tr, saved_info(path, None), current_model, request)
 
-    return ImageFormHooks(fill_from_png, [model], filled)
+    def png_into_editor(path: str | None) -> tuple[Any, Any]:
+        return EditActions.load(page_image(path)) if path else (gr.skip(), gr.skip())
+
+    def act_on_png(event: Any, kind: str, path: Any) -> Any:
+        if kind == EDIT:
+            return event.then(png_into_editor, path, [edit.editor, edit.accordion]).then(None, js=SHOW_EDITOR_JS)
+        return draws(event.then, actions.on_saved(kind), [path, *action_form])
+
+    return ImageFormHooks(fill_from_png, [model], filled, act_on_png)
