@@ -26,6 +26,7 @@ def test_every_preset_is_a_size_the_family_accepts(name: str) -> None:
 def test_known_sizes() -> None:
     assert aspect_size(family_of("sd15"), "1:1") == (512, 512)
     assert aspect_size(family_of("sdxl"), "16:9") == (1368, 768)
+    assert aspect_size(family_of("sdxl"), "21:9") == (1568, 672)  # cinema wide: exactly 7:3
     assert aspect_size(family_of("flux"), "3:2") == (1248, 832)  # FLUX sides are multiples of 16
 
 

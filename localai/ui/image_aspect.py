@@ -11,7 +11,7 @@ import math
 
 from ..image_request import MIN_SIDE, Family
 
-ASPECTS = ("1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16")
+ASPECTS = ("1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
 
 
 def _ratio(aspect: str) -> tuple[int, int]:
