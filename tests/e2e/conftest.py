@@ -100,6 +100,16 @@ def open_tab(pg, name: str) -> None:
     pg.locator(".overflow-dropdown button", has_text=name).first.click()
 
 
+def open_image_tab(page, app: RunningApp):
+    """The page, then its Image tab; returns the prompt box."""
+    page.goto(app.url)
+    page.get_by_role("tab", name="Chat").wait_for(timeout=30_000)
+    open_tab(page, "Image")
+    prompt = page.locator("#image-prompt textarea")
+    prompt.wait_for(timeout=30_000)
+    return prompt
+
+
 def wait_until_settled(pg, timeout_ms: int = 30_000) -> None:
     """Wait until no output is pending (Gradio dims one to 20% opacity while its event runs, and shows its
     progress text over it: the first events after start wait for hardware detection, seconds on a busy

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_process import RunningApp, running_app
-from tests.e2e.conftest import open_tab, screenshot
+from tests.e2e.conftest import open_image_tab, open_tab, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +27,17 @@ def image_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 
 def _set_number(page, elem_id: str, value: int) -> None:
+    """Type a number as a user does; again if the box does not keep it (on a loaded machine the first box typed
+    into right after the settings open has shown its old value again a moment later)."""
     open_advanced(page)
-    box = page.locator(f"#{elem_id} input[type=number]").first
-    box.fill(str(value))
-    box.press("Enter")
+    for _ in range(3):
+        box = page.locator(f"#{elem_id} input[type=number]").first
+        box.fill(str(value))
+        box.press("Enter")
+        page.wait_for_timeout(300)
+        if page.locator(f"#{elem_id} input[type=number]").first.input_value() == str(value):
+            return
+    raise AssertionError(f"#{elem_id} does not keep {value}")
 
 
 def open_advanced(page) -> None:
@@ -38,15 +45,6 @@ def open_advanced(page) -> None:
     if not page.locator("#image-steps").is_visible():
         page.locator("#image-advanced > button").first.click()
         page.locator("#image-steps").wait_for(timeout=10_000)
-
-
-def open_image_tab(page, app: RunningApp):
-    page.goto(app.url)
-    page.get_by_role("tab", name="Chat").wait_for(timeout=30_000)
-    open_tab(page, "Image")
-    prompt = page.locator("#image-prompt textarea")
-    prompt.wait_for(timeout=30_000)
-    return prompt
 
 
 def test_generate_an_image_and_see_it_in_the_gallery(image_app, page) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.app_process import RunningApp, running_app
 from tests.e2e.accessibility import axe_violations, describe
-from tests.e2e.conftest import open_tab, screenshot, wait_until_settled
+from tests.e2e.conftest import open_image_tab, open_tab, screenshot, wait_until_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -36,15 +36,6 @@ def edit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-def open_image_tab(page, app: RunningApp):
-    page.goto(app.url)
-    page.get_by_role("tab", name="Chat").wait_for(timeout=30_000)
-    open_tab(page, "Image")
-    prompt = page.locator("#image-prompt textarea")
-    prompt.wait_for(timeout=30_000)
-    return prompt
-
-
 def set_number(page, elem_id: str, value: int) -> None:
     if not page.locator("#image-steps").is_visible():
         page.locator("#image-advanced > button").first.click()
