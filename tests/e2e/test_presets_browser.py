@@ -105,15 +105,22 @@ def _wait_sliders(page, expected: tuple[str, ...], timeout_s: float = 15.0) -> b
     return True
 
 
-def test_pick_save_reload_replace_delete_and_reset(app, page) -> None:
+@pytest.fixture()
+def own_app(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """An app of its own: the test saves presets, and a rerun of it must start as a new user again."""
+    with running_app(models_dir, tmp_path_factory.mktemp("presets-app")) as running:
+        yield running
+
+
+def test_pick_save_reload_replace_delete_and_reset(own_app, page) -> None:
+    app = own_app
     _open(page, app.url)
     defaults = _sliders(page)
     default_system = page.locator(SYSTEM).input_value()
     assert _options(page) == ["Precise", "Balanced", "Creative"], "a new user has the built-in presets"
 
     # A built-in preset fills the system prompt and the sliders.
-    _pick(page, "Precise")
-    _wait_number(page, "chat-temperature", "0.2")
+    _pick_until(page, "Precise", "document.querySelector('#chat-temperature input[type=number]').value === '0.2'")
     _wait_sliders(page, ("0.2", "0.8", "20", "1024", "1.05"))
     assert page.locator(SYSTEM).input_value().startswith("You are a careful, accurate assistant.")
 
