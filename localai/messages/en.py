@@ -1255,4 +1255,12 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "edit.draw": "Draw",
     "edit.mask_layer": "Mask",
     "edit.drop_first": "Drop a picture into the editor first (or press Edit on an image).",
+    # -- documents (issue 16) ---------------------------------------------------------
+    # (end of documents)
+    # -- embedding (issue 16) ---------------------------------------------------------
+    # (end of embedding)
+    # -- vision (issue 16) ---------------------------------------------------------
+    # (end of vision)
+    # -- chat attachments (issue 16) ---------------------------------------------------------
+    # (end of chat attachments)
 })

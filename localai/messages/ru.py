@@ -1313,4 +1313,12 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "edit.draw": "Нарисовать",
     "edit.mask_layer": "Маска",
     "edit.drop_first": "Сначала поместите картинку в редактор (или нажмите «Изменить» у картинки).",
+    # -- documents (issue 16) ---------------------------------------------------------
+    # (end of documents)
+    # -- embedding (issue 16) ---------------------------------------------------------
+    # (end of embedding)
+    # -- vision (issue 16) ---------------------------------------------------------
+    # (end of vision)
+    # -- chat attachments (issue 16) ---------------------------------------------------------
+    # (end of chat attachments)
 })
