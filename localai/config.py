@@ -34,6 +34,7 @@ class Settings:
     api_key: str | None = None
     text_model: str | None = None  # default chat model (name or repo id)
     image_model: str | None = None
+    embedding_model: str | None = None  # the model that searches long documents and serves /v1/embeddings
     dtype: str = DTYPE.default
     quantization: str = QUANTIZATION.default
     device: str = DEVICE.default
@@ -70,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", default=None, help="key the OpenAI-compatible API requires")
     p.add_argument("--text-model", default=None, help="chat model to select at start")
     p.add_argument("--image-model", default=None, help="image model to select at start")
+    p.add_argument("--embedding-model", default=None, metavar="NAME",
+                   help="embedding model for long documents and /v1/embeddings (default: the first found)")
     for flag, option in (("--dtype", DTYPE), ("--quantization", QUANTIZATION), ("--device", DEVICE),
                          ("--lang", LANGUAGE)):
         p.add_argument(flag, choices=option.choices, default=option.default, help=option.help)
@@ -119,6 +122,7 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
         api_key=a.api_key or env.get("LOCALAI_API_KEY") or None,
         text_model=a.text_model,
         image_model=a.image_model,
+        embedding_model=a.embedding_model,
         dtype=a.dtype,
         quantization=a.quantization,
         device=a.device,

@@ -436,8 +436,10 @@ class Downloader:
             siblings = {s.rfilename: s for s in info.siblings or ()}
             components = _pipeline_components(api, spec.repo_id, info.sha) if "model_index.json" in siblings else None
             selection = select_files(siblings, allow_pickle=allow_pickle, allow_code=allow_code, components=components)
-            if selection.kind != spec.kind:
-                what = {"text": Message("download.a_chat_model"), "image": Message("download.an_image_model")}
+            # An embedding model's files are picked as a chat model's are (the repository's root folder).
+            if selection.kind != spec.kind and (selection.kind, spec.kind) != ("text", "embedding"):
+                what = {"text": Message("download.a_chat_model"), "image": Message("download.an_image_model"),
+                        "embedding": Message("embed.download.an_embedding_model")}
                 raise InvalidInput("error.download.wrong_kind", "hint.download.other_list", repo=spec.repo_id,
                                    kind=what[selection.kind], other=what[spec.kind])
             if selection.pickle_only:

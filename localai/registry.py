@@ -42,7 +42,7 @@ class BackendEntry:
     """One registered backend: what ``ModelSpec.backend`` names."""
 
     name: str  # "transformers", "diffusers", later "gguf", "remote"
-    kind: str  # "text" | "image": what the user picks its models as
+    kind: str  # "text" | "image" | "embedding": what the user picks its models as
     factory: BackendFactory
     planner: Planner
     scanners: tuple[Scanner, ...] = ()
@@ -82,8 +82,8 @@ class Registry:
         """Serve the models whose spec names backend ``name`` (registering a name again replaces it).
         ``scanners`` find models on this computer (at start and on Refresh); ``lister`` hands the models known
         elsewhere right now (a remote server's), asked on every listing, never cached."""
-        if kind not in ("text", "image"):
-            raise ValueError(f"backend {name!r}: kind must be 'text' or 'image', not {kind!r}")
+        if kind not in ("text", "image", "embedding"):
+            raise ValueError(f"backend {name!r}: kind must be 'text', 'image' or 'embedding', not {kind!r}")
         with self._lock:
             self._backends[name] = BackendEntry(name, kind, factory, planner, tuple(scanners), lister)
             self._specs = None  # rescan with it
@@ -175,6 +175,8 @@ class Registry:
         for spec in (*(s for s in specs if s.name == name), *(s for s in specs if s.repo_id == name)):
             return spec  # an exact name first: a remote model named like a catalog model's repo id is that one
         known = ", ".join(s.name for s in specs) or "none"
+        if kind == "embedding":
+            raise UnknownModel("error.embed.unknown_model", "hint.embed.known", name=name, names=known)
         if not name:
             raise UnknownModel("error.model.none_chosen_text" if kind == "text" else "error.model.none_chosen_image",
                                "hint.model.pick_one", names=known)
@@ -186,7 +188,8 @@ class Registry:
         """The model selected at start: the CLI's choice, else the first on disk, else the one the catalog
         recommends for this computer's hardware tier. With ``wait=False`` (building the page) the tier is
         not detected just for this: None until the hardware is known; the page fills it in when it loads."""
-        wanted = self.settings.text_model if kind == "text" else self.settings.image_model
+        wanted = {"text": self.settings.text_model, "image": self.settings.image_model,
+                  "embedding": self.settings.embedding_model}.get(kind)
         specs = self.specs(kind)
         if wanted:
             return self.resolve(wanted, kind).name

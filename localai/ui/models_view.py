@@ -12,7 +12,7 @@ from ..tiers import default_model, recommended, tier_label, tier_of
 
 COLUMNS = ["Model", "Kind", "Where", "Params", "Size", "License", "Gated", "Would load as"]
 COLUMN_KEYS = ("model", "kind", "where", "params", "size", "license", "gated", "plan")
-KIND = {"text": "chat", "image": "image"}
+KIND = {"text": "chat", "image": "image", "embedding": "embedding"}
 WHERE = {"local": "on disk", "cache": "HF cache", "hub": "not downloaded"}
 
 
