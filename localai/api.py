@@ -5,11 +5,15 @@
                                     stream (server-sent events ending in "data: [DONE]"),
                                     frequency_penalty, presence_penalty, stream_options.include_usage;
                                     extras: top_k, repetition_penalty. Fields left out take the model's
-                                    own generation_config.json defaults, else neutral sampling
+                                    own generation_config.json defaults, else neutral sampling.
+                                    content: text, or text and image_url parts (base64 data URLs, for
+                                    vision models; see api_chat_content.py)
     POST /v1/images/generations     model, prompt, n, size "WxH", response_format "b64_json";
                                     extras: negative_prompt, steps, guidance_scale, seed, scheduler
     POST /v1/images/edits           multipart/form-data (the only /v1 routes that take it; see
     POST /v1/images/variations      api_image_edits.py): a picture edited or varied, answered as above
+    POST /v1/embeddings             model (optional), input (a string or strings), encoding_format float|base64,
+                                    dimensions (the model's own only); see api_embeddings.py
 
 Each request is one job on the torch lane, owned by that request alone, so it waits in the
 same FIFO as the page's jobs and nobody else can cancel it. A client that disconnects (a dropped
@@ -41,6 +45,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .auth import ApiKey
 from .backends.base import ChatResult
+from .api_chat_content import parse_content
 from .errors import InternalError, InvalidInput, UserError
 from .job_feed import ClientGone, JobFeed
 from .jobs import Done, Generating, ImageReady, JobEvent, TextDelta
@@ -152,7 +157,7 @@ def _model(body: dict, what: str, known: Callable[[], list[str]]) -> str:
 @dataclass(frozen=True)
 class ChatRequest:
     model: str
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]  # role, content (text) and, when sent, images (picture files)
     sampling: dict[str, Any]  # only the ChatOptions fields the client sent
     stream: bool
     include_usage: bool
@@ -182,7 +187,8 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
         role = "system" if role == "developer" else role
         if role not in ("system", "user", "assistant"):
             raise BadField(f"messages[{i}].role", "error.api.role", item=f"messages[{i}]", role=role)
-        msgs.append({"role": role, "content": _text_content(m.get("content"), f"messages[{i}].content")})
+        text, pictures = parse_content(m.get("content"), f"messages[{i}].content")  # pictures: data URLs only
+        msgs.append({"role": role, "content": text, **({"images": pictures} if pictures else {})})
     CHAT_CHARACTERS.check(sum(len(m["content"]) for m in msgs), "messages")
     for name in ("tools", "functions"):
         if body.get(name):
@@ -218,19 +224,6 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
         raise BadField("stream_options.include_usage", "error.api.field_type", kind=Message("api.type.bool"))
     include_usage = bool(stream_options.get("include_usage", False))
     return ChatRequest(model, msgs, sampling, stream, include_usage)
-
-
-def _text_content(content: Any, param: str) -> str:
-    if content is None or isinstance(content, str):
-        return content or ""
-    if isinstance(content, list):
-        parts = []
-        for part in content:
-            if not isinstance(part, dict) or part.get("type", "text") != "text" or not isinstance(part.get("text"), str):
-                raise BadField(param, "error.api.text_parts_only")
-            parts.append(part["text"])
-        return "".join(parts)
-    raise BadField(param, "error.api.content")
 
 
 def _usage(result: ChatResult) -> dict[str, Any]:
@@ -376,7 +369,7 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         specs = await run_in_threadpool(services.list_models)
         data = [{"id": s.name, "object": "model", "created": 0, "owned_by": _owner(s),
                  "kind": "chat" if s.kind == "text" else s.kind}
-                for s in specs if s.source in ON_DISK and s.kind in ("text", "image")]
+                for s in specs if s.source in ON_DISK and s.kind in ("text", "image", "embedding")]
         return JSONResponse({"object": "list", "data": data})
 
     @router.post("/chat/completions")
@@ -460,6 +453,10 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     from .api_image_edits import add_image_edit_routes  # noqa: PLC0415  (it imports this module)
 
     add_image_edit_routes(router, services, authorize, openai_errors, names("image"))  # before the catch-all
+
+    from .api_embeddings import add_embedding_routes  # noqa: PLC0415  (it imports this module)
+
+    add_embedding_routes(router, services, start, openai_errors)
 
     @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     @openai_errors

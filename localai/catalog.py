@@ -15,8 +15,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PICKLE_SUFFIXES = (".bin", ".ckpt", ".pt", ".pth")
+VISION_BACKEND = "vision"  # chat models that also read pictures (backends/vision_chat.py)
 # The backend that serves a kind's models when a spec names none (see ModelSpec.backend).
-DEFAULT_BACKENDS = {"text": "transformers", "image": "diffusers"}
+DEFAULT_BACKENDS = {"text": "transformers", "image": "diffusers", "embedding": "transformers-embedding"}
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,37 @@ class ModelSpec:
 
 
 def _spec(name: str, kind: str, repo: str, params: float, gb: float, family: str, license: str, tier: str,
-          gated: bool = False, ctx: int = 0, description: str = "") -> ModelSpec:
+          gated: bool = False, ctx: int = 0, description: str = "", backend: str = "") -> ModelSpec:
     return ModelSpec(name=name, kind=kind, source="hub", repo_id=repo, params=int(params * 1e9),
                      weight_bytes=int(gb * 1e9), family=family, license=license, gated=gated,
-                     context_length=ctx, description=description, tier=tier)
+                     context_length=ctx, description=description, tier=tier, backend=backend)
+
+
+def takes_images(spec: ModelSpec) -> bool:
+    """Whether a chat model reads pictures (a vision model). Remote models: not known, so no."""
+    return spec.kind == "text" and spec.backend == VISION_BACKEND
+
+
+def is_vision_config(config: dict) -> bool:
+    """Whether a model's config.json describes a vision-language model (pictures and text in, text out): it has
+    a ``vision_config``, or its architecture is an image-text-to-text one."""
+    if not isinstance(config, dict):
+        return False
+    archs = [str(a) for a in config.get("architectures") or () if isinstance(a, str)]
+    return isinstance(config.get("vision_config"), dict) or any(a.endswith("ForImageTextToText") for a in archs) or (
+        any(a.endswith("ForConditionalGeneration") for a in archs)
+        and any(k in config for k in ("image_token_id", "image_token_index")))
+
+
+def text_context_length(config: dict) -> int:
+    """A chat model's context from its config.json (a vision model's: its text part's); 0 when not said."""
+    if not isinstance(config, dict):
+        return 0
+    text = config.get("text_config") if isinstance(config.get("text_config"), dict) else {}
+    try:
+        return int(config.get("max_position_embeddings") or text.get("max_position_embeddings") or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def builtin_catalog() -> tuple[ModelSpec, ...]:
@@ -97,6 +125,26 @@ def builtin_catalog() -> tuple[ModelSpec, ...]:
               description="Near top open quality; 24 GB GPU in 4-bit."),
         _spec("Llama-3.1-8B-Instruct", t, "meta-llama/Llama-3.1-8B-Instruct", 8.03, 16.07, "llama", "llama3.1", "12gb",
               gated=True, ctx=131072, description="Meta's 8B; needs a Hugging Face login and license acceptance."),
+        # Vision models: chat that also reads pictures (params: every tensor, the vision tower included).
+        _spec("SmolVLM-256M-Instruct", t, "HuggingFaceTB/SmolVLM-256M-Instruct", 0.256, 0.51, "idefics3", "apache-2.0",
+              "cpu", ctx=8192, backend=VISION_BACKEND,
+              description="Reads pictures; the smallest vision model, quick on any computer. English."),
+        _spec("SmolVLM-500M-Instruct", t, "HuggingFaceTB/SmolVLM-500M-Instruct", 0.508, 1.02, "idefics3", "apache-2.0",
+              "cpu", ctx=8192, backend=VISION_BACKEND,
+              description="Reads pictures; better answers than 256M, still fine on a CPU. English."),
+        _spec("Qwen2.5-VL-3B-Instruct", t, "Qwen/Qwen2.5-VL-3B-Instruct", 3.75, 7.51, "qwen2_5_vl", "qwen-research",
+              "6gb", ctx=128000, backend=VISION_BACKEND,
+              description="Reads pictures, documents and charts well; research license (non-commercial)."),
+        _spec("gemma-3-4b-it", t, "google/gemma-3-4b-it", 4.30, 8.60, "gemma3", "gemma", "12gb", gated=True,
+              ctx=131072, backend=VISION_BACKEND,
+              description="Google's Gemma 3 with pictures, many languages; needs a Hugging Face login."),
+        _spec("Qwen2.5-VL-7B-Instruct", t, "Qwen/Qwen2.5-VL-7B-Instruct", 8.29, 16.58, "qwen2_5_vl", "apache-2.0",
+              "12gb", ctx=128000, backend=VISION_BACKEND,
+              description="Reads pictures, documents and charts; strong vision model, many languages."),
+        # Embedding models (kind "embedding"): they find the parts of long documents that answer a question.
+        _spec("multilingual-e5-small", "embedding", "intfloat/multilingual-e5-small", 0.118, 0.47, "bert", "mit", "cpu",
+              ctx=512, description="Finds the parts of long documents that answer a question; English, Russian and "
+                                   "about 100 more languages."),
         _spec("SD-Turbo", i, "stabilityai/sd-turbo", 1.3, 2.6, "sd-turbo", "sai-nc-community", "cpu",
               description="512 px images in 1-4 steps; fastest."),
         _spec("Stable Diffusion 1.5", i, "stable-diffusion-v1-5/stable-diffusion-v1-5", 1.07, 2.13, "sd15", "creativeml-openrail-m",
@@ -168,6 +216,7 @@ def pickle_params_estimate(files: list[Path], config: dict) -> int:
 
 
 def _text_spec_from_folder(folder: Path) -> ModelSpec:
+    """A chat model folder's spec; a vision-language model's (``is_vision_config``) names the vision backend."""
     params, ctx, family, cfg = 0, 0, "", {}
     files = weight_files(folder)
     try:
@@ -176,7 +225,7 @@ def _text_spec_from_folder(folder: Path) -> ModelSpec:
         log.warning("could not read weights in %s: %s", folder, exc)
     try:
         cfg = json.loads((folder / "config.json").read_text())
-        ctx = int(cfg.get("max_position_embeddings") or 0)
+        ctx = text_context_length(cfg)
         family = str(cfg.get("model_type", ""))
     except (OSError, ValueError, AttributeError):
         cfg = {}
@@ -185,7 +234,8 @@ def _text_spec_from_folder(folder: Path) -> ModelSpec:
         params = pickle_params_estimate(files, cfg if isinstance(cfg, dict) else {})
     return ModelSpec(name=folder.name, kind="text", source="local", path=folder, params=params,
                      weight_bytes=sum(f.stat().st_size for f in files), family=family, context_length=ctx,
-                     kv_values_per_token=kv_values_per_token(cfg) if isinstance(cfg, dict) else 0)
+                     kv_values_per_token=kv_values_per_token(cfg) if isinstance(cfg, dict) else 0,
+                     backend=VISION_BACKEND if is_vision_config(cfg) else "")
 
 
 def scan_text_models(models_dir: Path) -> list[ModelSpec]:

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .catalog import (PICKLE_SUFFIXES, ModelSpec, builtin_catalog, count_params, kv_values_per_token,
-                      pickle_params_estimate)
+from .catalog import (PICKLE_SUFFIXES, VISION_BACKEND, ModelSpec, builtin_catalog, count_params, is_vision_config,
+                      kv_values_per_token, pickle_params_estimate, text_context_length)
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ def spec_from_snapshot(repo_id: str, folder: Path, catalog: Sequence[ModelSpec] 
     if index:
         kind, family = "image", IMAGE_FAMILIES.get(str(index.get("_class_name", "")), "")
         weights = _image_weights(folder, index)
-    elif any(str(a).endswith(TEXT_ARCH_SUFFIXES) for a in config.get("architectures") or ()):
+    elif is_vision_config(config) or any(
+            str(a).endswith(TEXT_ARCH_SUFFIXES) for a in config.get("architectures") or ()):
         kind, family = "text", str(config.get("model_type", ""))
         weights = _text_weights(folder)
     else:
@@ -101,7 +102,7 @@ def spec_from_snapshot(repo_id: str, folder: Path, catalog: Sequence[ModelSpec] 
         log.warning("could not read the weights of %s in the cache: %s", repo_id, exc)
         params = 0
     size = sum(p.stat().st_size for p in weights)
-    ctx = int(config.get("max_position_embeddings") or 0) if kind == "text" else 0
+    ctx = text_context_length(config) if kind == "text" else 0
     kv = kv_values_per_token(config) if kind == "text" else 0
     known = next((m for m in catalog if m.repo_id and m.repo_id.lower() == repo_id.lower() and m.kind == kind), None)
     if known is not None:
@@ -109,7 +110,8 @@ def spec_from_snapshot(repo_id: str, folder: Path, catalog: Sequence[ModelSpec] 
                        kv_values_per_token=kv or known.kv_values_per_token)
     return ModelSpec(name=repo_id, kind=kind, source="cache", repo_id=repo_id, path=folder, params=params,
                      weight_bytes=size, family=family, context_length=ctx, kv_values_per_token=kv,
-                     description="Found in the Hugging Face cache.")
+                     description="Found in the Hugging Face cache.",
+                     backend=VISION_BACKEND if kind == "text" and is_vision_config(config) else "")
 
 
 def scan_hub_cache(cache_dir: Path | None = None, catalog: Sequence[ModelSpec] | None = None,

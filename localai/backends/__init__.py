@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from ..registry import Registry
     from ..remote_pool import Remotes
 
-BUILTIN = ("transformers_chat", "gguf_chat", "diffusers_image")  # modules here, each with register(registry)
+# modules here, each with register(registry)
+BUILTIN = ("transformers_chat", "gguf_chat", "vision_chat", "diffusers_image", "embedding")
 
 
 def register_builtin_backends(registry: Registry) -> None:

@@ -14,14 +14,17 @@ import warnings
 from typing import Any
 
 
-def quantize_dynamic_int8(model: Any) -> Any:
-    """``model`` (fp32, on the CPU) with its ``nn.Linear`` layers but the output one replaced by dynamic int8."""
+def quantize_dynamic_int8(model: Any, within: Any = None) -> Any:
+    """``model`` (fp32, on the CPU) with its ``nn.Linear`` layers but the output one replaced by dynamic int8;
+    with ``within`` (one of its modules, e.g. a vision model's language part), only the layers inside it."""
     import torch  # noqa: PLC0415
     from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic  # noqa: PLC0415
 
     output = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    inside = {id(m) for m in within.modules()} if within is not None else None
     layers = {name: default_dynamic_qconfig for name, module in model.named_modules()
-              if isinstance(module, torch.nn.Linear) and module is not output}
+              if isinstance(module, torch.nn.Linear) and module is not output
+              and (inside is None or id(module) in inside)}
     with warnings.catch_warnings():  # torch calls its eager quantization deprecated; it is what runs fast here
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..chat_images import CONVERSATION_IMAGES, IMAGES_KEY, checked_images, count_images
 from ..errors import Cancelled, InvalidInput, first_line
 from ..messages import Message
 from ..untrusted_input import without_lone_surrogates
@@ -40,15 +41,20 @@ def flatten_content(content: Any) -> str:
     return str(content)
 
 
-def normalize_messages(messages: Sequence[dict]) -> list[dict[str, str]]:
+def normalize_messages(messages: Sequence[dict]) -> list[dict[str, Any]]:
     """Role and plain text of each message; a lone surrogate (not text: the tokenizer and SQLite refuse it)
-    becomes U+FFFD."""
-    out = []
-    for m in messages:
+    becomes U+FFFD. A message's pictures (``images``: picture files, see ``chat_images.py``) are checked and
+    kept; a message without any has no ``images`` key."""
+    out: list[dict[str, Any]] = []
+    for i, m in enumerate(messages):
         role = m.get("role")
         if role not in ROLES:
             raise InvalidInput("error.chat.unknown_role", "hint.chat.roles", role=role).about("messages")
-        out.append({"role": role, "content": without_lone_surrogates(flatten_content(m.get("content")))})
+        message: dict[str, Any] = {"role": role, "content": without_lone_surrogates(flatten_content(m.get("content")))}
+        if m.get(IMAGES_KEY):
+            message[IMAGES_KEY] = checked_images(m[IMAGES_KEY], f"messages[{i}].images")
+        out.append(message)
+    CONVERSATION_IMAGES.check(count_images(out), "messages")
     return out
 
 
@@ -86,7 +92,10 @@ def join_same_roles(messages: Sequence[dict[str, str]]) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for m in messages:
         if out and out[-1]["role"] == m["role"]:
-            out[-1] = {"role": m["role"], "content": f"{out[-1]['content']}\n\n{m['content']}"}
+            joined = {"role": m["role"], "content": f"{out[-1]['content']}\n\n{m['content']}"}
+            if out[-1].get(IMAGES_KEY) or m.get(IMAGES_KEY):  # a message's pictures stay with its text
+                joined[IMAGES_KEY] = [*out[-1].get(IMAGES_KEY, ()), *m.get(IMAGES_KEY, ())]
+            out[-1] = joined
         else:
             out.append(dict(m))
     return out

@@ -345,6 +345,10 @@ class TransformersChatBackend:
         return EngineRequest(list(ids), prompt.max_new_tokens, row_sampling(options, seed, len(ids), self.model.device),
                              call.cancel, on_tokens=stream.add, stopped=lambda: stream.stopped, on_end=ended)
 
+    def _encode(self, prompt: Prompt) -> Any:
+        """What ``generate`` hands the model: the prompt's tokens (a subclass may add pictures)."""
+        return self.tokenizer(prompt.text, return_tensors="pt", add_special_tokens=not prompt.templated)
+
     def generate(self, prompt: Prompt, options: ChatOptions, cancel: CancelToken,
                  on_text: Callable[[str], None]) -> ChatResult:
         """Generate an answer to a prompt built by ``prepare``, on its own (plain ``generate``, no cache)."""
@@ -352,8 +356,7 @@ class TransformersChatBackend:
         from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList  # noqa: PLC0415
 
         started = time.perf_counter()
-        enc = self.tokenizer(prompt.text, return_tensors="pt", add_special_tokens=not prompt.templated)
-        enc = {k: v.to(self.model.device) for k, v in enc.items()}
+        enc = {k: v.to(self.model.device) for k, v in self._encode(prompt).items()}
         prompt_tokens = int(enc["input_ids"].shape[-1])
         stream = _Stream(self.tokenizer, on_text, tuple(prompt.stops) + tuple(options.stop))
 
