@@ -19,7 +19,8 @@ FORMAT = "localai-conversation"
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
 
-def to_json(conv: Conversation, origin: tuple[str | None, int] | None = None) -> dict[str, Any]:
+def to_json(conv: Conversation, origin: tuple[str | None, int] | None = None,
+            documents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Our export; ``origin`` (a branch's earlier title and edited message) is kept as ``edited_from``, for the
     reader: an import makes a conversation of its own (the earlier branch may not be in that database)."""
     out = {
@@ -34,10 +35,13 @@ def to_json(conv: Conversation, origin: tuple[str | None, int] | None = None) ->
     }
     if origin is not None:
         out["edited_from"] = {"title": origin[0], "message": origin[1]}
+    if documents:
+        out["documents"] = documents  # each with its pages' text
     return out
 
 
-def to_markdown(conv: Conversation, origin: tuple[str | None, int] | None = None) -> str:
+def to_markdown(conv: Conversation, origin: tuple[str | None, int] | None = None,
+                documents: list[dict[str, Any]] | None = None) -> str:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.created))
     lines = [f"# {conv.title}", "", f"- Model: {conv.model or 'unknown'}", f"- Started: {when}"]
     if origin is not None:
@@ -48,6 +52,8 @@ def to_markdown(conv: Conversation, origin: tuple[str | None, int] | None = None
     settings = {k: v for k, v in conv.settings.items() if k != "system"}
     if settings:
         lines.append("- Settings: " + ", ".join(f"{k} = {v}" for k, v in settings.items()))
+    for doc in documents or []:
+        lines.append(f"- Document: {doc['name']} ({len(doc['pages'])} {'pages' if doc['paged'] else 'parts'})")
     if conv.settings.get("system"):
         lines += ["", "**System prompt:**", "", conv.settings["system"]]
     for m in conv.messages:
@@ -56,7 +62,14 @@ def to_markdown(conv: Conversation, origin: tuple[str | None, int] | None = None
         note = f" _({meta['tokens']} tokens, {meta['tokens_per_second']:.1f} tokens/s)_" if "tokens" in meta and \
             "tokens_per_second" in meta else ""
         lines += ["", f"### {label}{note}", "", m["content"]]
+        used = meta.get("sources") or []
+        if used:
+            lines += ["", "Sources: " + "; ".join(_source_label(u) for u in used)]
     return "\n".join(lines) + "\n"
+
+
+def _source_label(source: dict[str, Any]) -> str:
+    return f"{source.get('document', '')}, {'p.' if source.get('paged') else 'part'} {source.get('page', '')}"
 
 
 def _bad(why: Message) -> InvalidInput:

@@ -22,6 +22,7 @@ from .untrusted_input import without_lone_surrogates
 
 if TYPE_CHECKING:
     from .backends.base import ChatResult
+    from .documents.store import DocumentStore
 
 # What a conversation remembers of the page's settings: the system prompt, the sliders and the seed.
 SAVED_OPTIONS = (*PAGE_SAMPLING, "seed")
@@ -37,6 +38,10 @@ def answer_meta(result: ChatResult) -> dict[str, Any]:
                             "tokens_per_second": round(result.tokens_per_second, 2), "finish": result.finish_reason}
     if result.plan is not None:
         meta["plan"] = f"{result.plan.describe()} — {result.plan.reason}"
+    if result.sources:
+        from .chat_documents import source_record  # noqa: PLC0415
+
+        meta["sources"] = [source_record(s) for s in result.sources]
     return meta
 
 
@@ -48,14 +53,16 @@ class Export:
 
 
 class Conversations:
-    def __init__(self, history: History) -> None:
+    def __init__(self, history: History, documents: DocumentStore | None = None) -> None:
         self._history = history
+        self._documents = documents  # the conversations' attached documents (deleted, branched, exported with them)
 
     # -- a chat turn ---------------------------------------------------------------------------------
     def start_turn(self, user: str, conv_id: str | None, model: str, system: str, options: ChatOptions,
-                   question: str | None) -> str:
+                   question: str | None, question_meta: dict[str, Any] | None = None) -> str:
         """Before an answer: create the conversation (``conv_id`` None) or update its model and settings;
-        store ``question`` (None: Regenerate, the question is stored already). Returns the conversation."""
+        store ``question`` (None: Regenerate, the question is stored already; ``question_meta``: e.g. the
+        pictures sent with it). Returns the conversation."""
         system = without_lone_surrogates(system)  # the page can send one; SQLite refuses it
         question = None if question is None else without_lone_surrogates(question)
         settings = saved_settings(system, options)
@@ -64,7 +71,7 @@ class Conversations:
         else:
             self._history.set_settings(user, conv_id, model, settings)
         if question is not None:
-            self._history.add_message(user, conv_id, "user", question)
+            self._history.add_message(user, conv_id, "user", question, meta=question_meta)
         return conv_id
 
     def save_answer(self, user: str, conv_id: str, text: str, result: ChatResult) -> None:
@@ -79,7 +86,10 @@ class Conversations:
     def branch(self, user: str, conv_id: str, index: int, title: str) -> str:
         """Editing shown message ``index``: a new conversation with the messages before it, named ``title``;
         the edited message is then stored by ``start_turn``. ``conv_id`` keeps its messages (the earlier branch)."""
-        return self._history.branch(user, conv_id, index, without_lone_surrogates(title))
+        new_id = self._history.branch(user, conv_id, index, without_lone_surrogates(title))
+        if self._documents is not None:  # the edited branch still has the documents it was asked about
+            self._documents.copy_to(user, conv_id, new_id)
+        return new_id
 
     def delete_from(self, user: str, conv_id: str, index: int) -> None:
         """Undo: shown message ``index`` and the messages after it are deleted."""
@@ -109,13 +119,28 @@ class Conversations:
 
     def delete(self, user: str, conv_id: str) -> None:
         self._history.delete(user, conv_id)
+        if self._documents is not None:
+            self._documents.remove_conversation(user, conv_id)
 
     def export(self, user: str, conv_id: str) -> Export:
         conv = self._history.get(user, conv_id)
         stem = "".join(c if c.isalnum() or c in " -_" else "_" for c in conv.title)[:60].strip() or "conversation"
         origin = self.origin(user, conv)
-        return Export(stem, to_markdown(conv, origin),
-                      json.dumps(to_json(conv, origin), ensure_ascii=False, indent=2))
+        documents = self._exported_documents(user, conv_id)
+        return Export(stem, to_markdown(conv, origin, documents),
+                      json.dumps(to_json(conv, origin, documents), ensure_ascii=False, indent=2))
+
+    def _exported_documents(self, user: str, conv_id: str) -> list[dict[str, Any]]:
+        """The conversation's documents as the export carries them: name, type, and the text of each page."""
+        if self._documents is None:
+            return []
+        out = []
+        for info in self._documents.list(user, conv_id):
+            doc = self._documents.document(user, info.id)
+            out.append({"name": info.name, "kind": info.kind, "paged": info.paged, "sha256": info.sha256,
+                        "size_bytes": info.size_bytes,
+                        "pages": [{"number": p.number, "text": p.text} for p in doc.pages]})
+        return out
 
     def import_file(self, user: str, data: bytes) -> Sequence[str]:
         """Import an exported file (one conversation or many), all or nothing; returns the new ids."""

@@ -8,8 +8,9 @@ it with ``cancel(job_id, owner)``: only the job's owner can.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .access import LOCAL_USER, Access, access_for
@@ -17,9 +18,13 @@ from .backends.base import (
     BatchingChatBackend, ChatCall, ChatResult, GeneratedImage, ImageBackend, ImageResult, StepProgress,
 )
 from .backends.prompting import normalize_messages
-from .catalog import ModelSpec
+from .catalog import VISION_BACKEND, ModelSpec
+from .chat_documents import ChatDocuments, DocumentsRef, LaneEncoder, ReadDocument, budget_chars, chars_per_token
 from .conversations import Conversations
+from .documents.extract import DocumentLimits
+from .documents.store import DocumentStore
 from .downloads import Downloader, DownloadResult, NetworkPolicy
+from .embeddings import Embeddings
 from .errors import Cancelled, InvalidInput, UserError
 from .gallery import SavedImage, delete_saved, list_saved, save_png
 from .hardware import HardwareInfo
@@ -36,8 +41,11 @@ from .presets import Presets
 from .registry import Registry
 from .remote_pool import Remotes, ServerView
 from .untrusted_input import without_lone_surrogates
+from .vision_models import check_images_allowed
 
 if TYPE_CHECKING:
+    from .backends.embedding import TransformersEncoder
+    from .documents.store import DocumentInfo
     from .lora_files import LoraFile
     from .backends.remote_chat import RemoteChat
     from .backends.remote_image import RemoteImage
@@ -74,7 +82,9 @@ class Services:
         s = registry.settings
         self.access = access or access_for(s)  # who may change what every user shares
         self.downloader = downloader or Downloader(s.models_dir, NetworkPolicy(forced_offline=s.offline))
-        self.conversations = Conversations(history or History(s.data_dir / "history.sqlite3"))
+        self.documents = ChatDocuments(DocumentStore(s.data_dir / "documents.sqlite3"),
+                                       DocumentLimits(max_bytes=s.max_upload_mb * 1024 * 1024))
+        self.conversations = Conversations(history or History(s.data_dir / "history.sqlite3"), self.documents.store)
         self.presets = Presets(presets or PresetStore(s.data_dir / PRESETS_FILE))  # each user's own, and the built-in
         self.remotes = remotes if remotes is not None else Remotes(enabled=False)  # the servers the user added
 
@@ -259,7 +269,7 @@ class Services:
         from .backends.model_files import local_folder  # noqa: PLC0415
 
         spec = self.registry.resolve(model, "text")
-        if spec.backend != "transformers":  # generation_config.json is a transformers folder's file
+        if spec.backend not in ("transformers", VISION_BACKEND):  # generation_config.json: a transformers folder's
             return base
         try:
             folder = local_folder(spec)
@@ -268,19 +278,23 @@ class Services:
         return base.with_values(model_sampling(folder))
 
     def chat(self, model: str, messages: Sequence[dict[str, Any]], options: ChatOptions | None = None,
-             owner: str = "local") -> Job:
+             owner: str = "local", documents: DocumentsRef | None = None) -> Job:
         """Submit a chat job on the torch lane. Events: ``Queued``, ``Status`` (loading...), ``Generating``,
-        ``TextDelta``s, ``Notice`` (e.g. old messages left out), then ``Done`` with a ``ChatResult``."""
+        ``TextDelta``s, ``Notice`` (e.g. old messages left out), then ``Done`` with a ``ChatResult``.
+        ``documents``: the conversation whose documents the last question is answered from (the result's
+        ``sources`` then name the parts used; see ``chat_documents.py``)."""
         options = options or ChatOptions()
         options.validate()
         CHAT_MESSAGES.check(len(messages), "messages")
         msgs = normalize_messages(messages)  # lone surrogates replaced: they are not text
         CHAT_CHARACTERS.check(sum(len(m["content"]) for m in msgs), "messages")
-        if not msgs or msgs[-1]["role"] != "user" or not msgs[-1]["content"].strip():
+        if not msgs or msgs[-1]["role"] != "user" or not (msgs[-1]["content"].strip() or msgs[-1].get("images")):
             raise InvalidInput("error.chat.empty_message", "hint.chat.type_something").about("messages")
         spec = self.registry.resolve(model, "text")
+        check_images_allowed(self.registry, spec, msgs)  # pictures: a vision model only (else it names some)
+        documents = documents if self.documents.has_documents(documents) else None
         if spec.source == "remote":
-            return self._remote_chat(spec, msgs, options, owner)
+            return self._remote_chat(spec, msgs, options, owner, documents)
 
         def run(job: Job) -> ChatResult | None:
             if job.cancel.cancelled:
@@ -289,17 +303,50 @@ class Services:
             if getattr(backend, "batching", False):
                 return self._serve_chats(cast(BatchingChatBackend, backend), job, spec)
             try:
-                return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
-                                           on_notice=lambda notice: job.emit(Notice(notice)),
-                                           on_start=lambda: job.emit(Generating()))
+                asked, sources = self._with_documents(job, backend, msgs, options, documents)
+                return _with_sources(backend.stream_chat(
+                    asked, options, job.cancel, lambda text: job.emit(TextDelta(text)),
+                    on_notice=lambda notice: job.emit(Notice(notice)), on_start=lambda: job.emit(Generating())),
+                    sources)
             except Cancelled:  # stopped while the prompt was being prepared
                 return _cancelled(spec)
 
         # Chats for one model share a group: a batching backend serves those waiting together (see _serve_chats).
         return self.lanes.torch.submit(run, owner, f"chat {spec.name}", group=("chat", spec.name),
-                                       payload=(msgs, options))
+                                       payload=(msgs, options, documents))
 
-    def _remote_chat(self, spec: ModelSpec, msgs: list[dict], options: ChatOptions, owner: str) -> Job:
+    def _with_documents(self, job: Job, backend: Any, msgs: list[dict], options: ChatOptions,
+                        documents: DocumentsRef | None, on_lane: bool = True) -> tuple[list[dict], tuple[Any, ...]]:
+        """The messages with the conversation's documents put into the last question (all of them when they fit
+        beside the conversation, else the parts most like the question), and the parts used."""
+        if documents is None:
+            return msgs, ()
+        from .documents.retrieval import DocumentContext, prompt_with_documents  # noqa: PLC0415
+
+        question = msgs[-1]["content"]
+        context_length = int(getattr(backend, "context_length", 0) or backend.spec.context_length or 0)
+        ratio = chars_per_token(backend, self.documents.sample(documents))
+        budget = budget_chars(context_length, sum(len(m["content"]) for m in msgs), options.max_new_tokens, ratio,
+                              len(question) + sum(len(m["content"]) for m in msgs if m["role"] == "system"))
+
+        def encoder() -> Any:
+            try:
+                found = self.encoder() if on_lane else self.lanes.torch.call(self.encoder, job.owner, "embedding model")
+            except UserError as exc:  # none on this computer, or it does not fit: keywords still find the parts
+                job.emit(Notice(Message("attach.notice.keywords", why=exc.parts[0])))
+                return None
+            return found if on_lane else LaneEncoder(found, self.lanes.torch)
+
+        wrapper = len(prompt_with_documents(DocumentContext("retrieval", "-", ()), ""))  # the instruction around them
+        context = self.documents.context(documents, question, max(0, budget - wrapper), encoder,
+                                         lambda s: job.emit(Status(s)))
+        if context.mode == "none":
+            return msgs, ()
+        asked = [*msgs[:-1], {**msgs[-1], "content": prompt_with_documents(context, question)}]
+        return asked, tuple(context.sources)
+
+    def _remote_chat(self, spec: ModelSpec, msgs: list[dict], options: ChatOptions, owner: str,
+                     documents: DocumentsRef | None = None) -> Job:
         """A remote model's answer, on the network lane: it never waits behind local torch work and takes no
         memory here. Cancel shuts its connection down (the server stops too)."""
         entry = self.registry.backend(spec.backend)
@@ -308,10 +355,11 @@ class Services:
             if job.cancel.cancelled:
                 return _cancelled(spec)
             backend = cast("RemoteChat", entry.factory(spec, self.registry.plan(spec)))
-            return backend.stream_chat(msgs, options, job.cancel, lambda text: job.emit(TextDelta(text)),
-                                       on_notice=lambda notice: job.emit(Notice(notice)),
-                                       on_start=lambda: job.emit(Generating()),
-                                       on_status=lambda status: job.emit(Status(status)))
+            asked, sources = self._with_documents(job, backend, msgs, options, documents, on_lane=False)
+            return _with_sources(backend.stream_chat(asked, options, job.cancel, lambda text: job.emit(TextDelta(text)),
+                                                     on_notice=lambda notice: job.emit(Notice(notice)),
+                                                     on_start=lambda: job.emit(Generating()),
+                                                     on_status=lambda status: job.emit(Status(status))), sources)
 
         return self.lanes.network.submit(run, owner, f"chat {spec.name}")
 
@@ -321,8 +369,15 @@ class Services:
         lane = self.lanes.torch
         served: list[Job] = [first]
 
-        def call_of(job: Job) -> ChatCall:
-            messages, options = job.payload
+        def call_of(job: Job) -> ChatCall | None:
+            messages, options, documents = job.payload
+            try:
+                messages, sources = self._with_documents(job, backend, messages, options, documents)
+            except Exception as exc:  # this job's documents could not be read: it alone ends
+                if job is first:
+                    raise
+                lane.fail(job, exc)
+                return None
 
             def failed(error: BaseException) -> None:
                 if isinstance(error, Cancelled):  # stopped while its prompt was being prepared
@@ -331,21 +386,80 @@ class Services:
                     lane.fail(job, error)
 
             return ChatCall(messages, options, job.cancel, lambda text: job.emit(TextDelta(text)),
-                            on_result=lambda result: lane.finish(job, result), on_error=failed,
+                            on_result=lambda result: lane.finish(job, _with_sources(result, sources)), on_error=failed,
                             on_notice=lambda notice: job.emit(Notice(notice)), on_start=lambda: job.emit(Generating()))
 
         def more(room: int) -> list[ChatCall]:
             joined = lane.take_group(first.group, room)
             served.extend(joined)
-            return [call_of(job) for job in joined]
+            return [call for call in map(call_of, joined) if call is not None]
 
         try:
-            backend.serve_batch([call_of(first)], more)
+            backend.serve_batch([cast(ChatCall, call_of(first))], more)
         except Exception as exc:  # a bug in the engine: every job it took ends with it, none is left hanging
             for job in served[1:]:
                 lane.fail(job, exc)
             raise
         return first.result
+
+    # -- a conversation's documents (the Chat tab's attachments) -----------------------------------------
+    def read_documents(self, user: str, conv_id: str | None, files: Sequence[tuple[str, bytes]]) -> list[ReadDocument]:
+        """Read and check files to attach to a conversation (``conv_id`` None: one about to start); nothing is
+        stored. A file that cannot be used raises a ``UserError`` naming it and saying what to do."""
+        if conv_id:
+            self.conversations.get(user, conv_id)  # someone else's conversation is refused
+        read = [self.documents.read(name, data) for name, data in files]
+        self.documents.check_room(user, conv_id, read)
+        return read
+
+    def attach_documents(self, user: str, conv_id: str, read: Sequence[ReadDocument]) -> list[DocumentInfo]:
+        """Store files read by ``read_documents`` with the user's conversation (the same file twice: once)."""
+        self.conversations.get(user, conv_id)
+        return [self.documents.add(user, conv_id, r) for r in read]
+
+    def list_documents(self, user: str, conv_id: str | None) -> list[DocumentInfo]:
+        """The documents of one of the user's conversations, oldest first."""
+        return self.documents.list(user, conv_id)
+
+    def save_chat_pictures(self, user: str, pictures: Sequence[bytes]) -> list[str]:
+        """Keep the pictures sent with a question in the user's history; returns the names to store with it."""
+        from .chat_pictures import save_pictures  # noqa: PLC0415
+
+        return save_pictures(self.registry.settings.data_dir, user, pictures)
+
+    def chat_picture(self, user: str, name: str) -> Path | None:
+        """A picture kept with the user's history, by its stored name (None: not the user's, or gone)."""
+        from .chat_pictures import saved_picture  # noqa: PLC0415
+
+        return saved_picture(self.registry.settings.data_dir, user, name)
+
+    def remove_document(self, user: str, document_id: str) -> None:
+        """Remove one of the user's documents (another user's is refused as not found)."""
+        self.documents.remove(user, document_id)
+
+    # -- embeddings (documents search, POST /v1/embeddings; see embeddings.py) ---------------------------
+    def embedding_model(self) -> str | None:
+        """The embedding model documents are searched with and the API's default: --embedding-model when it is on
+        this computer, else the first one on it; None when none is (an unknown --embedding-model: UnknownModel)."""
+        return Embeddings(self.registry, self.lanes).default_name()
+
+    def embedding_dimensions(self, model: str | None = None) -> int:
+        """The length of an embedding model's vectors, from its config.json (0 when its folder does not say)."""
+        return Embeddings(self.registry, self.lanes).dimensions(model)
+
+    def embed(self, texts: Sequence[str], model: str | None = None, role: str = "passage",
+              owner: str = "local") -> Job:
+        """Embed ``texts`` (role "query" or "passage": E5 models are given "query: " / "passage: " first) on the
+        torch lane. Checked first: 1 to 2048 texts, none empty, 2 million characters in all; a text longer than
+        the model's window (512 tokens for E5) is cut there. ``model`` None: ``embedding_model()``. Events:
+        ``Queued``, ``Status`` (loading...), then ``Done`` with an ``EmbeddingResult`` (None when cancelled)."""
+        return Embeddings(self.registry, self.lanes).submit(texts, model, role, owner)
+
+    def encoder(self, model: str | None = None, on_status: Callable[[Message], None] | None = None
+                ) -> TransformersEncoder:
+        """The embedding model, loaded (the ``Encoder`` of documents/retrieval.py), for code that already runs on
+        the torch lane; a clear ``UserError`` when there is none on this computer or it cannot be loaded."""
+        return Embeddings(self.registry, self.lanes).encoder(model, on_status)
 
     # -- images ----------------------------------------------------------------------------------------
     def image_defaults(self, model: str) -> tuple[ModelSpec, Family, list[str]]:
@@ -492,6 +606,10 @@ def edit_record(req: ImageRequest) -> dict[str, Any]:
 def _honours(plan: LoadPlan, prefs: LoadPrefs) -> bool:
     """Whether a loaded model's plan already matches every override the user set."""
     return all(getattr(prefs, f) in ("auto", getattr(plan, f)) for f in ("device", "dtype", "quantization", "offload"))
+
+
+def _with_sources(result: ChatResult, sources: tuple[Any, ...]) -> ChatResult:
+    return replace(result, sources=sources) if sources and result is not None else result
 
 
 def _cancelled(spec: ModelSpec) -> ChatResult:

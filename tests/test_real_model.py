@@ -216,3 +216,24 @@ def test_the_api_reports_the_cached_prompt_tokens(real_app: RealApp) -> None:
     answers = [client.chat.completions.create(model=SMOLLM2_FILE, messages=WITH_NOTES, temperature=0, max_tokens=8)
                for _ in range(2)]
     assert answers[1].usage.prompt_tokens_details.cached_tokens >= 256, answers[1].usage
+
+
+# -- a document attached to the conversation -------------------------------------------------------------------
+SECRET_NOTES = ("Notes from the museum visit.\n\nWe saw old maps, a ship model and paintings of the harbour.\n\n"
+                "The secret word is 'pelican'.\n\nWe left at five and took the bus home.")
+
+
+def test_the_real_model_answers_from_an_attached_document(real_app: RealApp) -> None:
+    from localai.chat_documents import DocumentsRef
+
+    services = real_app.state.services
+    cid = services.conversations.start_turn("local", None, SMOLLM2_FILE, "", GREEDY, None)
+    services.attach_documents("local", cid, services.read_documents("local", cid, [("notes.txt", SECRET_NOTES.encode())]))
+    question = [{"role": "user", "content": "What is the secret word?"}]
+    plain = services.chat(SMOLLM2_FILE, question, GREEDY)
+    without = [e for e in plain.events()][-1].result
+    job = services.chat(SMOLLM2_FILE, question, GREEDY, documents=DocumentsRef("local", cid))
+    result = [e for e in job.events()][-1].result
+    assert "pelican" in result.text.lower(), result.text
+    assert "pelican" not in without.text.lower(), "it is the document that told it"
+    assert [s.document_name for s in result.sources] == ["notes.txt"]

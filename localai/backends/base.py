@@ -41,6 +41,7 @@ class ChatResult:
     plan: LoadPlan | None = None
     model: str = ""
     cached_tokens: int = 0  # prompt tokens taken from the conversation cache instead of computed again
+    sources: tuple[Any, ...] = ()  # the parts of the conversation's documents the question was answered from
 
     @property
     def tokens_per_second(self) -> float:

@@ -1090,8 +1090,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.api.only_n1": "Only n=1 is supported: ask again for another answer.",
     "error.api.text_only": "Only text answers are supported (no JSON mode).",
     "error.api.stream_options": '\'stream_options\' only applies with "stream": true.',
-    "error.api.text_parts_only": "Only text parts are supported in messages (no images or audio).",
-    "error.api.content": "'{field}' must be a string or a list of text parts.",
+    "error.api.text_parts_only": "Only text and image parts are supported in messages (no audio or files).",
+    "error.api.content": "'{field}' must be a string or a list of text and image parts.",
     "error.api.prompt_required": "'prompt' is required: describe the picture you want.",
     "error.api.image_format": 'response_format \'{format}\' is not supported; use "b64_json".',
     "error.api.size": '\'size\' must look like "512x512" (width x height), not \'{size}\'.',
@@ -1256,11 +1256,168 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "edit.mask_layer": "Mask",
     "edit.drop_first": "Drop a picture into the editor first (or press Edit on an image).",
     # -- documents (issue 16) ---------------------------------------------------------
+    "error.doc.empty": "{name} is empty.",
+    "hint.doc.empty": "Check that it is the right file and that it was saved, then attach it again.",
+    "error.doc.too_big": "{name} is too large ({size}); the limit is {limit} per file.",
+    "hint.doc.too_big": "Attach a smaller file, or only the part you need (for example a few chapters saved as "
+                        "their own PDF).",
+    "error.doc.too_many_pages": "{name} has {pages} pages; the limit is {limit}.",
+    "error.doc.too_much_text": "{name} holds more than {limit} characters of text, more than LocalAI reads from one "
+                               "file.",
+    "error.doc.unpacks_too_big": "{name} unpacks to more than {limit}, too much to read.",
+    "hint.doc.split": "Split it into smaller files and attach the parts you need.",
+    "error.doc.unsupported": "LocalAI cannot read this type of file: {name}.",
+    "hint.doc.unsupported": (
+        "Attach a PDF, Word (.docx), text (.txt), Markdown (.md), HTML, CSV or source code file. Other documents "
+        "(.doc, .odt, .rtf, .pages) can be saved as PDF or .docx from the program that opens them."
+    ),
+    "error.doc.binary": "{name} does not hold plain text, although its name says so.",
+    "hint.doc.binary": "Save it again as plain text (or as PDF) and attach that copy.",
+    "error.doc.encrypted": "{name} is protected by a password.",
+    "hint.doc.encrypted": "Open it in your PDF viewer, save an unprotected copy (or print it to PDF), and attach "
+                          "that copy.",
+    "error.doc.broken_pdf": "{name} could not be read: the file is damaged or not really a PDF.",
+    "error.doc.broken_docx": "{name} could not be read: the file is damaged or not really a Word (.docx) document.",
+    "hint.doc.broken": "Open it on your computer to check it, save it again (\"Save as\", or print it to PDF), and "
+                       "attach the new copy.",
+    "error.doc.scanned": "No text found in {name}: it looks like a scanned document (pictures of pages).",
+    "hint.doc.scanned": "LocalAI cannot read text from pictures of pages yet. Use a PDF with selectable text, or "
+                        "copy the text into the message.",
+    "error.doc.no_text": "No text found in {name}.",
+    "hint.doc.no_text": "Check that it is the right file, or copy the text into the message.",
+    "error.doc.not_found": "That document does not exist or is not yours.",
+    "hint.doc.not_found": "It may have been removed; attach the file again.",
+    "doc.source.page": "{name}, p. {page}",
+    "doc.source.pages": "{name}, pp. {first}–{last}",
+    "doc.source.part": "{name}, part {page}",
+    "doc.source.parts": "{name}, parts {first}–{last}",
     # (end of documents)
     # -- embedding (issue 16) ---------------------------------------------------------
+    "models.kind.embedding": "embedding",
+    "embed.download.an_embedding_model": "an embedding model",
+    "error.embed.none_on_disk": "No embedding model is on this computer. Long documents are searched with one.",
+    "hint.embed.get_one": (
+        "Download {suggested} in the Models tab ({size}), or put an embedding model's folder in models/embedding/ "
+        "and press Refresh."
+    ),
+    "hint.embed.put_one": (
+        "Put an embedding model's folder (config.json, *.safetensors, tokenizer files) in models/embedding/ and "
+        "press Refresh."
+    ),
+    "error.embed.unknown_model": "Unknown embedding model '{name}'.",
+    "hint.embed.known": "Embedding models: {names}. Others go in models/embedding/<name>/.",
+    "error.embed.chat_model": "'{name}' is a chat model, not an embedding model.",
+    "error.embed.image_model": "'{name}' is an image model, not an embedding model.",
+    "hint.embed.use_these": "Embedding models on this computer: {names}.",
+    "error.embed.not_downloaded": "The embedding model {name} is not downloaded yet.",
+    "hint.embed.download_this": "Download it in the Models tab ({size}), or put its folder in {folder} and press "
+                                "Refresh.",
+    "error.embed.no_input": "There is no text to embed.",
+    "hint.embed.send_text": "Send the text itself: a string, or a list of strings.",
+    "error.embed.too_many": "{count} texts were sent; at most {max} are embedded at once.",
+    "hint.embed.split": "Send them in several requests.",
+    "error.embed.not_text": "Text {index} is not a string.",
+    "error.embed.empty_text": "Text {index} is empty.",
+    "error.embed.too_long": "The texts have {count} characters together; at most {max} are embedded at once.",
+    "error.embed.load_failed": "Could not load the embedding model in '{source}': {error}",
+    "hint.embed.folder": (
+        "Check that the folder is a complete Hugging Face encoder model such as multilingual-e5-small (config.json, "
+        "*.safetensors, tokenizer files) and that its files are not damaged."
+    ),
+    "hint.embed.load_oom": "The memory was freed. Close other programs, or unload a model in the Models tab.",
+    "error.embed.oom": "Ran out of memory while embedding texts with {name}, even one text at a time.",
+    "hint.embed.oom": "The memory was freed. Unload other models in the Models tab or close other programs, then try "
+                      "again.",
+    "embed.plan.fits": "{params} x {bytes} B + {work} for a batch of texts = {need} fits in {free} {where} -> "
+                       "{dtype}{note}",
+    "embed.plan.cpu_instead": "{device} has {free} free, too little -> CPU: {reason}",
+    "embed.plan.whole": " (loaded whole: {ignored} is for chat and image models)",
+    "embed.plan.whole_two": " (loaded whole: {first} and {second} are for chat and image models)",
+    "error.embed.too_big": "{name} ({params}) needs about {need} with its working memory, but only {free} {where} is "
+                           "left.",
+    "error.embed.input_required": "'input' is required: the text, or the list of texts, to embed.",
+    "error.embed.input_kind": "'{field}' must be a string or a list of strings.",
+    "error.embed.tokens": "Token ids cannot be embedded here: each model has its own tokens.",
+    "error.embed.format": "'encoding_format' must be float or base64, not '{format}'.",
+    "error.embed.dimensions_positive": "'dimensions' must be 1 or more.",
+    "error.embed.dimensions": "This model's vectors have {size} dimensions, not {asked}; they are not shortened.",
+    "hint.embed.dimensions": "Leave 'dimensions' out, or send {size}.",
+    "error.embed.input_type": "'input_type' must be passage, document or query, not '{value}'.",
+    "error.embed.no_vectors": "The embedding job ended without vectors.",
     # (end of embedding)
     # -- vision (issue 16) ---------------------------------------------------------
+    "error.vision.too_many_images": "A message can hold at most {max} pictures; this one has {value}.",
+    "hint.vision.fewer_images": "Send fewer pictures at once.",
+    "error.vision.too_many_images_total": (
+        "This conversation holds {value} pictures; at most {max} can be sent at once."
+    ),
+    "hint.vision.new_conversation": "Start a new conversation for the next pictures.",
+    "error.vision.image_too_big": "The picture '{field}' is {size} MB; a picture can be at most {max} MB.",
+    "hint.vision.smaller_file": "Send a smaller file: a screenshot, or the photo saved as JPEG.",
+    "error.vision.images_list": "'{field}' must be a list of picture files (PNG, JPEG, WebP, GIF or BMP bytes).",
+    "error.vision.not_a_picture": "'{field}' is not a picture LocalAI can read ({error}).",
+    "hint.vision.picture_formats": "Send a PNG, JPEG, WebP, GIF or BMP file.",
+    "error.vision.too_many_pixels": (
+        "The picture '{field}' is too large ({size} pixels); at most {max} megapixels are read."
+    ),
+    "hint.vision.smaller_picture": "Make the picture smaller (or crop it) and send it again.",
+    "error.vision.text_only_model": "{name} reads only text and cannot see pictures.",
+    "hint.vision.pick_vision_model": "Pick a model that reads pictures: {names}.",
+    "hint.vision.download_vision_model": (
+        "Download a model that reads pictures in the Models tab ({names}), or send the message without the picture."
+    ),
+    "hint.vision.no_vision_model_fits": (
+        "None of the models that read pictures fits this computer's memory: send the message without the picture."
+    ),
+    "error.vision.image_url_missing": "'{field}' has no picture: 'image_url' needs a 'url'.",
+    "error.vision.url_not_fetched": (
+        "'{field}' is a web address: LocalAI fetches nothing from the network, so it cannot open it."
+    ),
+    "error.vision.not_data_url": "'{field}' is not a data URL with a picture.",
+    "error.vision.not_base64": "The data URL in '{field}' is not base64.",
+    "error.vision.bad_base64": "The data URL in '{field}' is not valid base64.",
+    "hint.vision.data_url": "Send the picture itself as a base64 data URL: data:image/png;base64,...",
+    "status.vision.loading_processor": "Loading the picture processor and tokenizer of {name}...",
+    "error.vision.processor": "The picture processor in {folder} could not be loaded: {error}",
+    "hint.vision.processor": (
+        "The folder needs the model's processor files (preprocessor_config.json or processor_config.json) beside "
+        "its tokenizer: download the model again."
+    ),
+    "hint.vision.needs_torchvision": (
+        "This model's processor may need torchvision, which is not installed: install the torchvision build that "
+        "matches your torch, or pick another vision model (SmolVLM works without it)."
+    ),
+    "error.vision.not_a_vision_processor": "The processor in {folder} has no image processor or no tokenizer.",
+    "error.vision.no_chat_template": "The vision model in {folder} has no chat template.",
+    "hint.vision.chat_template": (
+        "Copy the model's chat_template.json (or chat_template.jinja) into the folder, or download the model again."
+    ),
+    "notice.vision.made_smaller": (
+        "Pictures made smaller to {side} px on the longest side (the most {name} reads): {n}."
+    ),
+    "error.vision.processor_refused": "{name} could not take this conversation with its pictures: {reason}",
+    "hint.vision.processor_refused": "Send the picture in a new conversation, with a short question.",
+    "plan.vision.int8_language_only": "{reason}; int8 for the language part, the picture part stays fp32",
     # (end of vision)
     # -- chat attachments (issue 16) ---------------------------------------------------------
+    "attach.documents": "Documents in this chat (remove one with its ×)",
+    "attach.attached": "Attached: {names}. Ask a question about it.",
+    "attach.ask_about_picture": "Type a question about the picture, then send it.",
+    "attach.chip_pages": "📄 {name} · {count} p.",
+    "attach.chip_parts": "📄 {name}",
+    "attach.sources": "📄 Sources: {parts}",
+    "attach.source.page": "{name}, p. {number}",
+    "attach.source.part": "{name}, part {number}",
+    "attach.status.searching": "Searching the documents for the parts that answer the question...",
+    "attach.notice.keywords": "The documents were searched by keywords: {why}",
+    "error.attach.too_many": "This conversation already has the most documents it can hold ({max}).",
+    "error.attach.too_much": "The documents of this conversation would be larger than {mb} MB together.",
+    "hint.attach.new_chat": "Remove a document you no longer need (its × above the message box) or start a new chat.",
+    "error.attach.no_room": "The conversation already fills the model's context: no room is left for the documents.",
+    "hint.attach.no_room": "Start a new chat for questions about the documents, or lower the answer length in Settings.",
+    "attach.draw_this": "🎨 Draw this",
+    "attach.ask_in_chat": "💬 Ask in chat",
+    "attach.ask_default": "What is in this picture?",
+    "attach.nothing_to_draw": "There is no answer to draw yet: ask something first.",
     # (end of chat attachments)
 })

@@ -1148,8 +1148,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.api.only_n1": "Поддерживается только n=1: чтобы получить другой ответ, спросите ещё раз.",
     "error.api.text_only": "Поддерживаются только текстовые ответы (без режима JSON).",
     "error.api.stream_options": '«stream_options» действует только вместе с "stream": true.',
-    "error.api.text_parts_only": "В сообщениях поддерживается только текст (без картинок и звука).",
-    "error.api.content": "«{field}» должно быть строкой или списком текстовых частей.",
+    "error.api.text_parts_only": "В сообщениях поддерживаются только текст и картинки (без звука и файлов).",
+    "error.api.content": "«{field}» должно быть строкой или списком частей с текстом и картинками.",
     "error.api.prompt_required": "Нужно поле «prompt»: опишите картинку, которую хотите получить.",
     "error.api.image_format": 'response_format «{format}» не поддерживается; используйте "b64_json".',
     "error.api.size": '«size» должно выглядеть как "512x512" (ширина x высота), а не «{size}».',
@@ -1314,11 +1314,169 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "edit.mask_layer": "Маска",
     "edit.drop_first": "Сначала поместите картинку в редактор (или нажмите «Изменить» у картинки).",
     # -- documents (issue 16) ---------------------------------------------------------
+    "error.doc.empty": "Файл {name} пуст.",
+    "hint.doc.empty": "Проверьте, что это нужный файл и что он сохранён, и прикрепите его снова.",
+    "error.doc.too_big": "Файл {name} слишком большой ({size}); предел — {limit} на файл.",
+    "hint.doc.too_big": "Прикрепите файл поменьше или только нужную часть (например, несколько глав, сохранённых "
+                        "отдельным PDF).",
+    "error.doc.too_many_pages": "В файле {name} {pages} стр.; предел — {limit}.",
+    "error.doc.too_much_text": "В файле {name} больше {limit} символов текста — больше, чем LocalAI читает из одного "
+                               "файла.",
+    "error.doc.unpacks_too_big": "Файл {name} после распаковки занимает больше {limit} — слишком много, чтобы его "
+                                 "прочитать.",
+    "hint.doc.split": "Разделите его на файлы поменьше и прикрепите нужные части.",
+    "error.doc.unsupported": "LocalAI не умеет читать файлы такого типа: {name}.",
+    "hint.doc.unsupported": (
+        "Прикрепите файл PDF, Word (.docx), текст (.txt), Markdown (.md), HTML, CSV или исходный код. Другие "
+        "документы (.doc, .odt, .rtf, .pages) можно сохранить как PDF или .docx в программе, которая их открывает."
+    ),
+    "error.doc.binary": "В файле {name} не простой текст, хотя имя говорит об обратном.",
+    "hint.doc.binary": "Сохраните его заново как простой текст (или как PDF) и прикрепите эту копию.",
+    "error.doc.encrypted": "Файл {name} защищён паролем.",
+    "hint.doc.encrypted": "Откройте его в программе для PDF, сохраните копию без защиты (или напечатайте в PDF) и "
+                          "прикрепите эту копию.",
+    "error.doc.broken_pdf": "Не удалось прочитать {name}: файл повреждён или на самом деле не PDF.",
+    "error.doc.broken_docx": "Не удалось прочитать {name}: файл повреждён или на самом деле не документ Word (.docx).",
+    "hint.doc.broken": "Откройте его на компьютере, чтобы проверить, сохраните заново («Сохранить как» или печать в "
+                       "PDF) и прикрепите новую копию.",
+    "error.doc.scanned": "В файле {name} не найден текст: похоже, это отсканированный документ (картинки страниц).",
+    "hint.doc.scanned": "LocalAI пока не умеет читать текст с картинок страниц. Возьмите PDF, в котором текст можно "
+                        "выделить, или скопируйте текст в сообщение.",
+    "error.doc.no_text": "В файле {name} не найден текст.",
+    "hint.doc.no_text": "Проверьте, что это нужный файл, или скопируйте текст в сообщение.",
+    "error.doc.not_found": "Такого документа нет, или он не ваш.",
+    "hint.doc.not_found": "Возможно, его удалили; прикрепите файл снова.",
+    "doc.source.page": "{name}, с. {page}",
+    "doc.source.pages": "{name}, с. {first}–{last}",
+    "doc.source.part": "{name}, часть {page}",
+    "doc.source.parts": "{name}, части {first}–{last}",
     # (end of documents)
     # -- embedding (issue 16) ---------------------------------------------------------
+    "models.kind.embedding": "эмбеддинги",
+    "embed.download.an_embedding_model": "модель эмбеддингов",
+    "error.embed.none_on_disk": "На этом компьютере нет модели эмбеддингов. По длинным документам ищут с её помощью.",
+    "hint.embed.get_one": (
+        "Скачайте {suggested} на вкладке «Модели» ({size}) или положите папку модели эмбеддингов в models/embedding/ "
+        "и нажмите «Обновить»."
+    ),
+    "hint.embed.put_one": (
+        "Положите папку модели эмбеддингов (config.json, *.safetensors, файлы токенизатора) в models/embedding/ и "
+        "нажмите «Обновить»."
+    ),
+    "error.embed.unknown_model": "Неизвестная модель эмбеддингов «{name}».",
+    "hint.embed.known": "Модели эмбеддингов: {names}. Другие кладут в models/embedding/<имя>/.",
+    "error.embed.chat_model": "«{name}» — модель для чата, а не модель эмбеддингов.",
+    "error.embed.image_model": "«{name}» — модель для картинок, а не модель эмбеддингов.",
+    "hint.embed.use_these": "Модели эмбеддингов на этом компьютере: {names}.",
+    "error.embed.not_downloaded": "Модель эмбеддингов {name} ещё не скачана.",
+    "hint.embed.download_this": "Скачайте её на вкладке «Модели» ({size}) или положите её папку в {folder} и нажмите "
+                                "«Обновить».",
+    "error.embed.no_input": "Нет текста для эмбеддинга.",
+    "hint.embed.send_text": "Пришлите сам текст: строку или список строк.",
+    "error.embed.too_many": "Прислано текстов: {count}; за один раз обрабатывается не больше {max}.",
+    "hint.embed.split": "Разбейте их на несколько запросов.",
+    "error.embed.not_text": "Текст {index} — не строка.",
+    "error.embed.empty_text": "Текст {index} пустой.",
+    "error.embed.too_long": "В текстах вместе {count} символов; за один раз обрабатывается не больше {max}.",
+    "error.embed.load_failed": "Не удалось загрузить модель эмбеддингов из «{source}»: {error}",
+    "hint.embed.folder": (
+        "Проверьте, что в папке полная модель-кодировщик Hugging Face, например multilingual-e5-small (config.json, "
+        "*.safetensors, файлы токенизатора), и что её файлы не повреждены."
+    ),
+    "hint.embed.load_oom": "Память освобождена. Закройте другие программы или выгрузите модель на вкладке «Модели».",
+    "error.embed.oom": "Не хватило памяти для эмбеддингов моделью {name}, даже по одному тексту.",
+    "hint.embed.oom": "Память освобождена. Выгрузите другие модели на вкладке «Модели» или закройте другие программы и "
+                      "попробуйте снова.",
+    "embed.plan.fits": "{params} x {bytes} B + {work} на пакет текстов = {need} помещается в {free} {where} -> "
+                       "{dtype}{note}",
+    "embed.plan.cpu_instead": "на {device} свободно {free}, мало -> процессор: {reason}",
+    "embed.plan.whole": " (загружается целиком: {ignored} — для моделей чата и картинок)",
+    "embed.plan.whole_two": " (загружается целиком: {first} и {second} — для моделей чата и картинок)",
+    "error.embed.too_big": "Модели {name} ({params}) нужно около {need} вместе с рабочей памятью, а осталось только "
+                           "{free} {where}.",
+    "error.embed.input_required": "Нужно поле «input»: текст или список текстов для эмбеддинга.",
+    "error.embed.input_kind": "«{field}» должно быть строкой или списком строк.",
+    "error.embed.tokens": "Номера токенов здесь не принимаются: у каждой модели свои токены.",
+    "error.embed.format": "«encoding_format» должно быть float или base64, а не «{format}».",
+    "error.embed.dimensions_positive": "«dimensions» должно быть не меньше 1.",
+    "error.embed.dimensions": "У векторов этой модели {size} измерений, а не {asked}; они не укорачиваются.",
+    "hint.embed.dimensions": "Не указывайте «dimensions» или укажите {size}.",
+    "error.embed.input_type": "«input_type» должно быть passage, document или query, а не «{value}».",
+    "error.embed.no_vectors": "Расчёт эмбеддингов закончился без векторов.",
     # (end of embedding)
     # -- vision (issue 16) ---------------------------------------------------------
+    "error.vision.too_many_images": "В одном сообщении может быть не больше {max} картинок, а в этом их {value}.",
+    "hint.vision.fewer_images": "Отправьте за раз меньше картинок.",
+    "error.vision.too_many_images_total": (
+        "Картинок в этом диалоге: {value}, а за один раз можно отправить не больше {max}."
+    ),
+    "hint.vision.new_conversation": "Для следующих картинок начните новый диалог.",
+    "error.vision.image_too_big": "Картинка «{field}» весит {size} МБ, а можно не больше {max} МБ.",
+    "hint.vision.smaller_file": "Отправьте файл поменьше: снимок экрана или фотографию в формате JPEG.",
+    "error.vision.images_list": "«{field}» должно быть списком файлов с картинками (PNG, JPEG, WebP, GIF или BMP).",
+    "error.vision.not_a_picture": "«{field}» — не картинка, которую LocalAI может прочитать ({error}).",
+    "hint.vision.picture_formats": "Отправьте файл PNG, JPEG, WebP, GIF или BMP.",
+    "error.vision.too_many_pixels": (
+        "Картинка «{field}» слишком большая ({size} пикселей): читается не больше {max} мегапикселей."
+    ),
+    "hint.vision.smaller_picture": "Уменьшите (или обрежьте) картинку и отправьте её снова.",
+    "error.vision.text_only_model": "{name} читает только текст и не видит картинок.",
+    "hint.vision.pick_vision_model": "Выберите модель, которая читает картинки: {names}.",
+    "hint.vision.download_vision_model": (
+        "Скачайте на вкладке «Модели» модель, которая читает картинки ({names}), или отправьте сообщение без картинки."
+    ),
+    "hint.vision.no_vision_model_fits": (
+        "Ни одна модель, читающая картинки, не помещается в память этого компьютера: отправьте сообщение без картинки."
+    ),
+    "error.vision.image_url_missing": "В «{field}» нет картинки: в «image_url» нужен «url».",
+    "error.vision.url_not_fetched": (
+        "«{field}» — адрес в интернете: LocalAI ничего не загружает из сети, поэтому открыть его не может."
+    ),
+    "error.vision.not_data_url": "«{field}» — не data URL с картинкой.",
+    "error.vision.not_base64": "Data URL в «{field}» не в кодировке base64.",
+    "error.vision.bad_base64": "Data URL в «{field}» содержит неверный base64.",
+    "hint.vision.data_url": "Отправьте саму картинку как data URL в base64: data:image/png;base64,...",
+    "status.vision.loading_processor": "Загружаем обработчик картинок и токенизатор {name}...",
+    "error.vision.processor": "Не удалось загрузить обработчик картинок из {folder}: {error}",
+    "hint.vision.processor": (
+        "Рядом с токенизатором в папке должны лежать файлы обработчика модели (preprocessor_config.json или "
+        "processor_config.json): скачайте модель заново."
+    ),
+    "hint.vision.needs_torchvision": (
+        "Обработчику этой модели, вероятно, нужен torchvision, а он не установлен: установите сборку torchvision, "
+        "подходящую к вашему torch, или выберите другую модель для картинок (SmolVLM работает и без него)."
+    ),
+    "error.vision.not_a_vision_processor": "У обработчика в {folder} нет обработчика картинок или токенизатора.",
+    "error.vision.no_chat_template": "У модели для картинок в {folder} нет шаблона чата.",
+    "hint.vision.chat_template": (
+        "Скопируйте в папку файл chat_template.json (или chat_template.jinja) этой модели или скачайте модель заново."
+    ),
+    "notice.vision.made_smaller": (
+        "Картинки уменьшены до {side} пикселей по длинной стороне (больше {name} не читает): {n}."
+    ),
+    "error.vision.processor_refused": "{name} не смогла принять этот диалог с картинками: {reason}",
+    "hint.vision.processor_refused": "Отправьте картинку в новом диалоге, с коротким вопросом.",
+    "plan.vision.int8_language_only": "{reason}; int8 для языковой части, часть для картинок остаётся в fp32",
     # (end of vision)
     # -- chat attachments (issue 16) ---------------------------------------------------------
+    "attach.documents": "Документы этого чата (убрать — крестик ×)",
+    "attach.attached": "Прикреплено: {names}. Задайте вопрос о нём.",
+    "attach.ask_about_picture": "Напишите вопрос о картинке и отправьте его.",
+    "attach.chip_pages": "📄 {name} · {count} с.",
+    "attach.chip_parts": "📄 {name}",
+    "attach.sources": "📄 Источники: {parts}",
+    "attach.source.page": "{name}, с. {number}",
+    "attach.source.part": "{name}, часть {number}",
+    "attach.status.searching": "Ищу в документах части, отвечающие на вопрос...",
+    "attach.notice.keywords": "Документы просмотрены поиском по словам: {why}",
+    "error.attach.too_many": "В этом разговоре уже предельное число документов ({max}).",
+    "error.attach.too_much": "Документы этого разговора вместе заняли бы больше {mb} МБ.",
+    "hint.attach.new_chat": "Уберите ненужный документ (крестик над полем сообщения) или начните новый чат.",
+    "error.attach.no_room": "Разговор уже занимает весь контекст модели: для документов места не осталось.",
+    "hint.attach.no_room": "Начните новый чат для вопросов о документах или уменьшите длину ответа в настройках.",
+    "attach.draw_this": "🎨 Нарисовать",
+    "attach.ask_in_chat": "💬 Спросить в чате",
+    "attach.ask_default": "Что на этой картинке?",
+    "attach.nothing_to_draw": "Рисовать пока нечего: сначала задайте вопрос.",
     # (end of chat attachments)
 })

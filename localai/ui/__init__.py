@@ -65,6 +65,7 @@ def build_ui(state: AppState) -> Any:
     from .gallery_tab import build_gallery_tab  # noqa: PLC0415
     from .image_tab import build_image_tab  # noqa: PLC0415
     from .models_tab import build_models_tab  # noqa: PLC0415
+    from .tab_links import wire_tab_links  # noqa: PLC0415
 
     with gr.Blocks(title="LocalAI", analytics_enabled=False) as demo:
         tr = Translator(state.settings.lang)  # static texts: the browser translates them (gr.I18n)
@@ -73,7 +74,7 @@ def build_ui(state: AppState) -> Any:
             theme_btn = gr.Button(tr.ui("app.theme"), size="sm", scale=0, elem_id="theme-toggle")
         with gr.Tabs() as tabs:
             with gr.Tab(tr.ui("tab.chat"), id="chat"):
-                build_chat_tab(state, demo)
+                chat_hooks = build_chat_tab(state, demo)
             with gr.Tab(tr.ui("tab.image"), id="image"):
                 image_form = build_image_tab(state, demo)
             with gr.Tab(tr.ui("tab.gallery"), id="gallery") as gallery_tab:
@@ -82,6 +83,7 @@ def build_ui(state: AppState) -> Any:
                 build_models_tab(state, demo)
             with gr.Tab(tr.ui("tab.check"), id="check"):
                 build_check_panel(state)
+        wire_tab_links(chat_hooks, image_form, tabs, tr)  # "Ask in chat", "Draw this"
 
         def on_leave(request: gr.Request) -> None:
             state.services.cancel_all(owner_of(request))  # a closed tab cancels all of its jobs

@@ -19,6 +19,7 @@ once in the user's history.
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -27,6 +28,8 @@ from ..conversations import SAVED_OPTIONS
 from ..messages import text
 from ..options import PAGE_SAMPLING
 from ..state import AppState
+from ..options import CHAT_CHARACTERS
+from .chat_documents_view import attachable_types, wire_documents
 from .chat_presets import wire_chat_settings
 from .chat_settings import build_chat_settings, page_sampling
 from .chat_status import model_line
@@ -58,7 +61,9 @@ TAB_CSS = f"""
   border-radius: var(--radius-md); box-shadow: var(--shadow-drop-lg); }}
 #chat-main {{ height: calc(100dvh - 130px); min-height: 420px; flex-wrap: nowrap !important; }}
 #chatbot {{ flex: 1 1 0 !important; height: auto !important; min-height: 160px; }}
-#chat-header, #chat-status, #chat-composer {{ flex: 0 0 auto !important; }}
+#chat-header, #chat-status, #chat-composer, #chat-tools {{ flex: 0 0 auto !important; }}
+#chat-tools {{ align-items: center; justify-content: flex-end; flex-wrap: nowrap; gap: 6px; }}
+#chat-tools #chat-documents {{ flex: 1 1 auto; min-width: 0; }}
 #chat-composer {{ align-items: flex-end; flex-wrap: nowrap; gap: 6px; }}
 #chat-composer #chat-input {{ flex: 1 1 auto; min-width: 0; }}
 #chat-send, #chat-stop {{ flex: 0 0 auto; min-width: 88px; align-self: stretch; }}
@@ -104,7 +109,16 @@ def chat_models(services: Any) -> list[tuple[str, str]]:
     return [(model_label(s), s.name) for s in services.list_models("text")]
 
 
-def build_chat_tab(state: AppState, demo: Any) -> None:
+@dataclass(frozen=True)
+class ChatHooks:
+    """What the Image tab's "Ask in chat" fills (the message box) and what "Draw this" reads (the conversation)."""
+
+    message: Any
+    chatbot: Any
+    draw_button: Any
+
+
+def build_chat_tab(state: AppState, demo: Any) -> ChatHooks:
     services = state.services
     store = services.conversations
     first = services.default_model("text", wait=False)
@@ -130,9 +144,17 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
         chatbot = gr.Chatbot(label=tr.ui("chat.conversation"), show_label=False, buttons=["copy"], elem_id="chatbot",
                              editable="user", feedback_options=None, placeholder=tr.ui("chat.placeholder"),
                              latex_delimiters=[], autoscroll=True)
+        with gr.Row(elem_id="chat-tools"):
+            documents = gr.Dropdown([], value=[], multiselect=True, label=tr.ui("attach.documents"), show_label=False,
+                                    visible=False, container=False, allow_custom_value=False, scale=1,
+                                    elem_id="chat-documents")
+            draw_btn = gr.Button(tr.ui("attach.draw_this"), size="sm", scale=0, min_width=40, elem_id="chat-draw")
         with gr.Row(elem_id="chat-composer"):
-            message = gr.Textbox(placeholder=tr.ui("chat.input"), label=tr.ui("chat.input"), show_label=False,
-                                 lines=1, max_lines=8, elem_id="chat-input", autofocus=True, container=False)
+            message = gr.MultimodalTextbox(placeholder=tr.ui("chat.input"), label=tr.ui("chat.input"),
+                                           show_label=False, lines=1, max_lines=8, elem_id="chat-input",
+                                           autofocus=True, container=False, submit_btn=False, sources=["upload"],
+                                           file_count="multiple", file_types=attachable_types(),
+                                           max_plain_text_length=CHAT_CHARACTERS.max)
             send_btn = gr.Button(tr.ui("chat.send"), variant="primary", elem_id="chat-send")
             stop_btn = gr.Button(tr.ui("chat.stop"), variant="stop", visible=False, elem_id="chat-stop")
     wire_chat_settings(settings, services, model, tr, demo)  # presets: pick, save, delete, reset to defaults
@@ -155,7 +177,7 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
             return (gr.skip(),) * (7 + len(sampling))
         user, lang = user_of(request), tr.lang(request)
         conv = store.get(user, cid)
-        msgs = shown_messages(conv)
+        msgs = shown_messages(conv, services.chat_picture, lang)
         known = conv.model in services.model_names("text")
         defaults = page_sampling(services, conv.model if known else None)  # for settings saved before a slider existed
         s = {**{k: getattr(defaults, k) for k in SAVED_OPTIONS}, "system": tr(request, "chat.system_default"),
@@ -183,17 +205,21 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
 
     outputs = [chatbot, message, status, conv_id, panel.conversations, send_btn, stop_btn]
     inputs = [conv_id, panel.search, *params]
+    listed = wire_documents(services, documents, conv_id, tr)
     for sent in (message.submit(turns.send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
                  send_btn.click(turns.send, [message, chatbot, *inputs], outputs, concurrency_limit=None),
                  chatbot.retry(turns.regenerate, [chatbot, *inputs], outputs, concurrency_limit=None),
                  chatbot.edit(turns.edit, [chatbot, *inputs], outputs, concurrency_limit=None)):
         sent.then(lambda: buttons(False), None, [send_btn, stop_btn], queue=False)  # also after an error
+        sent.then(listed, conv_id, documents, queue=False)
     stop_btn.click(turns.stop, None, None, queue=False)
     chatbot.undo(turns.undo, [chatbot, conv_id, panel.search], [chatbot, message, status, panel.conversations])
     new_outputs = [chatbot, conv_id, message, panel.title, panel.conversations, left]
     for button in (new_btn, panel.new_btn):
-        button.click(new_chat, [panel.search, narrow], new_outputs, queue=False)
-    chatbot.clear(new_chat, [panel.search, narrow], new_outputs, queue=False)  # its trash icon: a new chat
+        button.click(new_chat, [panel.search, narrow], new_outputs, queue=False).then(
+            listed, conv_id, documents, queue=False)
+    chatbot.clear(new_chat, [panel.search, narrow], new_outputs, queue=False).then(  # its trash icon: a new chat
+        listed, conv_id, documents, queue=False)
     menu_btn.click(lambda: gr.Sidebar(open=True), None, left, queue=False)
     settings_btn.click(lambda: gr.Sidebar(open=True), None, right, queue=False)
     close_settings.click(lambda: gr.Sidebar(open=False), None, right, queue=False)
@@ -217,10 +243,12 @@ def build_chat_tab(state: AppState, demo: Any) -> None:
 
     model.input(model_sampling, model, sliders, queue=False)
     panel.conversations.input(open_conversation, [panel.conversations, narrow],
-                              [chatbot, conv_id, panel.title, model, status, left, system, *sampling])
+                              [chatbot, conv_id, panel.title, model, status, left, system, *sampling]).then(
+        listed, conv_id, documents, queue=False)
     deleted = wire_history_panel(panel, store, conv_id, tr)
-    deleted.then(lambda: ([], ""), None, [chatbot, status])
+    deleted.then(lambda: ([], ""), None, [chatbot, status]).then(listed, conv_id, documents, queue=False)
     page_width = gr.Number(visible=False)  # filled by the browser at load: is this a phone?
     # One update at load, the sliders included: once the status line shows, every setting has its start value.
     demo.load(on_page_load, [model, page_width], [panel.conversations, system, model, left, narrow, status, *sliders],
               js="(current, width) => [current, window.innerWidth]", show_progress="hidden")
+    return ChatHooks(message, chatbot, draw_btn)

@@ -47,6 +47,9 @@ class ImageFormHooks:
     outputs: list[Any]
     act_on_png: Callable[[Any, str, Any], Any]  # (a Gallery event, a button of image_actions.BUTTONS, the PNG path's
     # component) -> the action chained after that event, drawn in this tab
+    prompt: Any = None  # the prompt box (the Chat tab's "Draw this" fills it)
+    ask_button: Any = None  # "Ask in chat": the picked image into the Chat tab's message box
+    picked_inputs: tuple[Any, ...] = ()  # (picked index, items, made): what grid_source reads
 
 
 def model_choices(services: Any) -> list[tuple[str, str]]:
@@ -94,6 +97,7 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
         row = build_action_row(tr)
         reuse_btn = gr.Button(tr.ui("image.reuse_settings"), size="sm", scale=0, min_width=120, elem_id="image-reuse-settings")
         reuse_seed_btn = gr.Button(tr.ui("image.reuse"), size="sm", scale=0, min_width=120, elem_id="image-reuse-seed")
+        ask_btn = gr.Button(tr.ui("attach.ask_in_chat"), size="sm", scale=0, min_width=120, elem_id="image-ask-chat")
     items = gr.State([])  # (image, caption) pairs shown in the grid, newest first
     made = gr.State([])  # per grid item: {"seed", "path" (None: not saved), "info"}
     picked = gr.State(None)  # the index of the selected grid item
@@ -275,4 +279,4 @@ def build_image_tab(state: AppState, demo: Any) -> ImageFormHooks:
             return event.then(png_into_editor, path, [edit.editor, edit.accordion]).then(None, js=SHOW_EDITOR_JS)
         return draws(event.then, actions.on_saved(kind), [path, *action_form])
 
-    return ImageFormHooks(fill_from_png, [model], filled, act_on_png)
+    return ImageFormHooks(fill_from_png, [model], filled, act_on_png, prompt, ask_btn, (picked, items, made))
