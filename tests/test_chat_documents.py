@@ -199,3 +199,36 @@ def test_a_file_that_cannot_be_read_refuses_the_turn_and_stores_nothing(state: A
         list(turns.send(box(tmp_path, "Summarise it", {"ok.txt": SHORT.encode()}), [], None, "",
                         "no-such-model", *VALUES[1:], request=request("erin")))
     assert services.conversations.list("erin") == []
+
+
+def test_with_an_embedding_model_the_parts_are_found_by_their_vectors_once(tmp_path: Path) -> None:
+    """The same search with a (tiny, random) embedding model on disk: its vectors are computed once per chunk and
+    kept; a second question embeds only itself."""
+    from localai.config import parse_settings
+    from localai.state import build_state
+    from tests.tiny_embedding import save_tiny_embedding_model
+    from tests.tiny_models import save_tiny_llama
+
+    models = tmp_path / "models"
+    save_tiny_llama(models / "text" / "tiny-llama", chat_template=True)
+    save_tiny_embedding_model(models / "embedding" / "tiny-e5")
+    settings = parse_settings(["--models-dir", str(models), "--data-dir", str(tmp_path / "data"),
+                               "--outputs-dir", str(tmp_path / "outputs"), "--no-browser"], env={})
+    state = build_state(settings)
+    try:
+        services = state.services
+        cid = new_conversation(services)
+        attach(services, "local", cid, "farm-notes.txt", long_text())
+        store = services.documents.store
+        assert len(store.chunks_without_vectors("local", cid, "tiny-e5")) > 20
+        result, events = run(services.chat("tiny-llama", QUESTION, OPTIONS, documents=DocumentsRef("local", cid)))
+        lines = [render(e.message, "en") for e in events if isinstance(e, (Status, Notice))]
+        assert not any("searched by keywords" in line for line in lines), "the embedding model was used"
+        assert result.sources and all(s.document_name == "farm-notes.txt" for s in result.sources)
+        assert store.chunks_without_vectors("local", cid, "tiny-e5") == [], "every chunk's vector is kept"
+        assert "tiny-e5" in [b.spec.name for b in state.registry.loaded()], "loaded like any model, on the lane"
+        again, _ = run(services.chat("tiny-llama", QUESTION, OPTIONS, documents=DocumentsRef("local", cid)))
+        assert [s.excerpt for s in again.sources] == [s.excerpt for s in result.sources], "the same parts again"
+    finally:
+        state.lanes.torch.call(state.registry.unload_all)
+        state.lanes.shutdown()
