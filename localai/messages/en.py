@@ -1109,7 +1109,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.api.try_again": "Try again.",
     "error.api.no_images": "The image job ended without a result.",
     "error.api.no_route": "There is no {method} {path} on this server.",
-    "hint.api.routes": "It offers GET /v1/models, POST /v1/chat/completions, POST /v1/images/generations, "
+    "hint.api.routes": "It offers GET /v1/models, POST /v1/chat/completions, POST /v1/embeddings, POST /v1/images/generations, "
                        "POST /v1/images/edits and POST /v1/images/variations.",
     "error.api.field_above": "'{field}' must be above {lo}.",
     "error.api.stop": "'stop' must be a string or a list of up to {max} non-empty strings.",

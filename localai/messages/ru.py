@@ -1167,7 +1167,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.api.try_again": "Попробуйте ещё раз.",
     "error.api.no_images": "Рисование закончилось без результата.",
     "error.api.no_route": "На этом сервере нет {method} {path}.",
-    "hint.api.routes": "Есть GET /v1/models, POST /v1/chat/completions, POST /v1/images/generations, "
+    "hint.api.routes": "Есть GET /v1/models, POST /v1/chat/completions, POST /v1/embeddings, POST /v1/images/generations, "
                        "POST /v1/images/edits и POST /v1/images/variations.",
     "error.api.field_above": "«{field}» должно быть больше {lo}.",
     "error.api.stop": "«stop» должно быть строкой или списком не больше чем из {max} непустых строк.",
