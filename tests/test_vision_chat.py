@@ -413,3 +413,34 @@ def test_the_api_tells_a_text_only_model_cannot_see_pictures(api_url):
     missing = [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]
     resp = httpx.post(api_url + "/chat/completions", json={"model": VLM, "messages": missing}, timeout=30)
     assert resp.status_code == 400 and "messages[0].content[0]" in resp.json()["error"]["message"]
+
+
+# -- the Chat tab's turns ---------------------------------------------------------------------------------------
+def test_a_picture_given_to_the_message_box_reaches_the_model_is_shown_and_kept(vstate, tmp_path: Path) -> None:
+    """Through the page's turn handler: the picture goes with its question, is shown before it, kept with the
+    history (shown again when the conversation is reopened) and sent again with a follow-up question."""
+    from types import SimpleNamespace
+
+    from localai.ui.chat_turns import ChatTurns, shown_messages, to_messages
+    from localai.ui.translator import Translator
+
+    services = vstate.services
+    picture = tmp_path / "red.png"
+    picture.write_bytes(png((220, 20, 20)))
+    request = SimpleNamespace(username="vera", session_hash="s-vera", headers={"accept-language": "en"},
+                              client=SimpleNamespace(host="127.0.0.1"))
+    turns = ChatTurns(services, Translator())
+    values = (VLM, "", 0.7, 0.9, 40, 6, 1.0, 1)
+    updates = list(turns.send({"text": "What colour is it?", "files": [str(picture)]}, [], None, "", *values,
+                              request=request))
+    history, cid = updates[-1][0], updates[0][3]
+    assert [m["role"] for m in history] == ["user", "user", "assistant"] and history[-1]["content"]
+    assert history[0]["content"]["path"], "the picture is shown before its question"
+    conv = services.conversations.get("vera", cid)
+    kept = services.chat_picture("vera", conv.messages[0]["meta"]["images"][0])
+    assert kept is not None and kept.read_bytes() == picture.read_bytes()
+    assert services.chat_picture("someone-else", conv.messages[0]["meta"]["images"][0]) is None, "the user's own"
+    reopened = shown_messages(conv, services.chat_picture, "en")
+    assert reopened[0]["content"]["path"] == str(kept) and reopened[1]["content"] == "What colour is it?"
+    follow_up = to_messages(reopened, "", "And the background?")
+    assert follow_up[0]["images"] == [picture.read_bytes()] and "images" not in follow_up[-1]
