@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import cast, TYPE_CHECKING
 
 from ..errors import UserError
 from ..storage import writing_to
@@ -126,15 +126,33 @@ def _chunk(row: sqlite3.Row) -> StoredChunk:
 class DocumentStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered when the first use opens the database
+        self._opening = threading.Lock()
+        self._connection: sqlite3.Connection | None = None  # opened on first use: `--check` leaves no file behind
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            with self._opening:
+                if self._connection is None:
+                    self._open()
+        return cast(sqlite3.Connection, self._connection)
+
+    def _open(self) -> None:
         with writing_to(self.path.parent):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+        self._connection = db
+        try:
+            self._migrate()
+        except BaseException:
+            self._connection = None
+            db.close()
+            raise
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -177,6 +195,8 @@ class DocumentStore:
             self._db.execute(f"PRAGMA user_version={int(version)}")
 
     def close(self) -> None:
+        if self._connection is None:
+            return
         with self._locked():
             self._db.close()
 
