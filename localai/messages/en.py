@@ -1420,4 +1420,12 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "attach.ask_default": "What is in this picture?",
     "attach.nothing_to_draw": "There is no answer to draw yet: ask something first.",
     # (end of chat attachments)
+    # -- ollama (issue 17) ---------------------------------------------------------
+    # (end of ollama)
+    # -- tools (issue 17) ---------------------------------------------------------
+    # (end of tools)
+    # -- structured output (issue 17) ---------------------------------------------------------
+    # (end of structured output)
+    # -- completions (issue 17) ---------------------------------------------------------
+    # (end of completions)
 })

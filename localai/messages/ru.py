@@ -1479,4 +1479,12 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "attach.ask_default": "Что на этой картинке?",
     "attach.nothing_to_draw": "Рисовать пока нечего: сначала задайте вопрос.",
     # (end of chat attachments)
+    # -- ollama (issue 17) ---------------------------------------------------------
+    # (end of ollama)
+    # -- tools (issue 17) ---------------------------------------------------------
+    # (end of tools)
+    # -- structured output (issue 17) ---------------------------------------------------------
+    # (end of structured output)
+    # -- completions (issue 17) ---------------------------------------------------------
+    # (end of completions)
 })
