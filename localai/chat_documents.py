@@ -82,7 +82,7 @@ def chars_per_token(backend: Any, sample: str) -> float:
 def source_record(source: Source) -> dict[str, Any]:
     """A source as stored beside an answer (and exported)."""
     return {"document": source.document_name, "document_id": source.document_id, "page": source.page,
-            "paged": source.paged, "excerpt": source.excerpt}
+            "last_page": source.last_page, "paged": source.paged, "excerpt": source.excerpt}
 
 
 class LaneEncoder:

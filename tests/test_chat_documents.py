@@ -232,3 +232,24 @@ def test_with_an_embedding_model_the_parts_are_found_by_their_vectors_once(tmp_p
     finally:
         state.lanes.torch.call(state.registry.unload_all)
         state.lanes.shutdown()
+
+
+def test_a_whole_pdf_is_one_source_naming_its_pages(state: Any) -> None:
+    from fpdf import FPDF
+
+    from localai.ui.chat_attachments import sources_message
+
+    pdf = FPDF()
+    for line in ("Page one: the budget is 40 coins.", "Page two: the deadline is in May."):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.cell(0, 10, line)
+    services = state.services
+    cid = new_conversation(services)
+    services.attach_documents("local", cid, services.read_documents("local", cid, [("plan.pdf", bytes(pdf.output()))]))
+    result, _ = run(services.chat("tiny-llama", QUESTION, OPTIONS, documents=DocumentsRef("local", cid)))
+    (source,) = result.sources
+    assert (source.page, source.last_page, source.paged) == (1, 2, True)
+    assert sources_message(result.sources, "en")["metadata"]["title"] == "📄 Sources: plan.pdf, pp. 1–2"
+    stored = services.conversations.get("local", cid)  # nothing stored by services.chat itself: the page stores
+    assert stored.messages == []

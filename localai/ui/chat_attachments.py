@@ -51,14 +51,17 @@ def picture_message(path: str | Path) -> dict[str, Any]:
 
 def sources_message(sources: Sequence[Any], lang: str) -> dict[str, Any]:
     """An answer's sources, collapsed under it: the title names the parts, opening it shows their text."""
+    from ..documents.retrieval import Source  # noqa: PLC0415
+    from ..messages import render  # noqa: PLC0415
+
     labels, parts = [], []
     for s in sources:
-        record = s if isinstance(s, dict) else {"document": s.document_name, "page": s.page, "paged": s.paged,
-                                                 "excerpt": s.excerpt}
-        label = text(lang, "attach.source.page" if record.get("paged") else "attach.source.part",
-                     name=record.get("document", ""), number=record.get("page", 0))
+        source = s if not isinstance(s, dict) else Source(
+            str(s.get("document_id", "")), str(s.get("document", "")), int(s.get("page") or 0), bool(s.get("paged")),
+            str(s.get("excerpt", "")), int(s.get("last_page") or 0))
+        label = render(source.label_message(), lang)
         labels.append(label)
-        excerpt = " ".join(str(record.get("excerpt", "")).split())
+        excerpt = " ".join(source.excerpt.split())
         excerpt = excerpt if len(excerpt) <= EXCERPT_CHARS else excerpt[:EXCERPT_CHARS - 1] + "…"
         parts.append(f"**{label}**\n\n> {excerpt}")
     title = text(lang, "attach.sources", parts="; ".join(dict.fromkeys(labels)))
