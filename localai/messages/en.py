@@ -1406,8 +1406,6 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "attach.chip_pages": "📄 {name} · {count} p.",
     "attach.chip_parts": "📄 {name}",
     "attach.sources": "📄 Sources: {parts}",
-    "attach.source.page": "{name}, p. {number}",
-    "attach.source.part": "{name}, part {number}",
     "attach.status.searching": "Searching the documents for the parts that answer the question...",
     "attach.notice.keywords": "The documents were searched by keywords: {why}",
     "error.attach.too_many": "This conversation already has the most documents it can hold ({max}).",

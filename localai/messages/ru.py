@@ -1465,8 +1465,6 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "attach.chip_pages": "📄 {name} · {count} с.",
     "attach.chip_parts": "📄 {name}",
     "attach.sources": "📄 Источники: {parts}",
-    "attach.source.page": "{name}, с. {number}",
-    "attach.source.part": "{name}, часть {number}",
     "attach.status.searching": "Ищу в документах части, отвечающие на вопрос...",
     "attach.notice.keywords": "Документы просмотрены поиском по словам: {why}",
     "error.attach.too_many": "В этом разговоре уже предельное число документов ({max}).",
