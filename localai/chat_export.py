@@ -17,6 +17,7 @@ from .untrusted_input import cleaned, parse_json
 
 FORMAT = "localai-conversation"
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
+MAX_IMPORTED_DOCUMENTS = 50  # per conversation, as when attaching (chat_documents.MAX_DOCUMENTS)
 
 
 def to_json(conv: Conversation, origin: tuple[str | None, int] | None = None,
@@ -89,7 +90,26 @@ def _ours(item: dict[str, Any]) -> dict[str, Any]:
                     "meta": m.get("meta") if isinstance(m.get("meta"), dict) else {}})
     settings = item.get("settings") if isinstance(item.get("settings"), dict) else {}
     return {"title": str(item.get("title") or "Imported chat")[:200], "model": str(item.get("model") or ""),
-            "settings": settings, "created": _num(item.get("created")), "messages": out}
+            "settings": settings, "created": _num(item.get("created")), "messages": out,
+            "documents": _documents(item.get("documents"))}
+
+
+def _documents(raw: Any) -> list[dict[str, Any]]:
+    """The documents of an exported conversation (their pages' text), checked; none when the file has none."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_IMPORTED_DOCUMENTS:
+        raise _bad(Message("import.why.bad_document"))
+    out = []
+    for doc in raw:
+        pages = doc.get("pages") if isinstance(doc, dict) else None
+        if not isinstance(doc.get("name") if isinstance(doc, dict) else None, str) or not isinstance(pages, list) \
+                or not pages or not all(isinstance(p, dict) and isinstance(p.get("text"), str)
+                                        and isinstance(p.get("number"), int) for p in pages):
+            raise _bad(Message("import.why.bad_document"))
+        out.append({"name": doc["name"], "kind": str(doc.get("kind") or "text"), "paged": bool(doc.get("paged")),
+                    "pages": [(p["number"], p["text"]) for p in pages]})
+    return out
 
 
 def _num(value: Any) -> float | None:

@@ -144,4 +144,21 @@ class Conversations:
 
     def import_file(self, user: str, data: bytes) -> Sequence[str]:
         """Import an exported file (one conversation or many), all or nothing; returns the new ids."""
-        return self._history.import_conversations(user, parse_import(data))
+        parsed = parse_import(data)
+        ids = self._history.import_conversations(user, parsed)
+        if self._documents is not None:
+            for conv_id, conv in zip(ids, parsed):
+                for doc in conv.get("documents") or []:
+                    self._import_document(user, conv_id, doc)
+        return ids
+
+    def _import_document(self, user: str, conv_id: str, doc: dict[str, Any]) -> None:
+        """An exported document back with its conversation (its text; the original file is not in the export)."""
+        from .documents.chunking import split_into_chunks  # noqa: PLC0415
+        from .documents.extract import ExtractedDocument, Page, clean_name  # noqa: PLC0415
+
+        assert self._documents is not None
+        document = ExtractedDocument(clean_name(doc["name"]), doc["kind"],
+                                     tuple(Page(number, text) for number, text in doc["pages"]), doc["paged"])
+        data = document.text.encode("utf-8")
+        self._documents.add(user, conv_id, document, data, split_into_chunks(document))

@@ -253,3 +253,21 @@ def test_a_whole_pdf_is_one_source_naming_its_pages(state: Any) -> None:
     assert sources_message(result.sources, "en")["metadata"]["title"] == "📄 Sources: plan.pdf, pp. 1–2"
     stored = services.conversations.get("local", cid)  # nothing stored by services.chat itself: the page stores
     assert stored.messages == []
+
+
+def test_an_exported_conversation_comes_back_with_its_documents(state: Any) -> None:
+    services, store = state.services, state.services.conversations
+    cid = new_conversation(services, "fay")
+    store.start_turn("fay", cid, "tiny-llama", "", ChatOptions(), "About the meeting")
+    attach(services, "fay", cid, "meeting.txt", SHORT)
+    exported = store.export("fay", cid).json.encode()
+    (new_id,) = store.import_file("gus", exported)
+    (doc,) = services.list_documents("gus", new_id)
+    assert doc.name == "meeting.txt" and services.documents.store.document("gus", doc.id).text.strip() == SHORT
+    result, _ = run(services.chat("tiny-llama", QUESTION, OPTIONS, documents=DocumentsRef("gus", new_id)))
+    assert [s.document_name for s in result.sources] == ["meeting.txt"], "asked about again after the import"
+    broken = json.loads(exported)
+    broken["documents"][0]["pages"] = "not a list"
+    with pytest.raises(Exception) as refused:
+        store.import_file("gus", json.dumps(broken).encode())
+    assert "document" in str(refused.value) and len(store.list("gus")) == 1, "a bad file imports nothing"

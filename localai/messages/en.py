@@ -186,6 +186,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "import.why.too_large": "it is larger than {mb} MB",
     "import.why.not_json": "it is not a JSON file",
     "import.why.too_deep": "its lists and objects nest more than {max} levels deep",
+    "import.why.bad_document": "a document in it has no name or no pages of text",
     "import.why.empty": "it holds no conversations",
     "import.why.not_a_list": "it is not a list of conversations",
     "import.why.unknown_format": "it is neither a LocalAI export nor ChatGPT's conversations.json",

@@ -187,6 +187,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "import.why.too_large": "он больше {mb} МБ",
     "import.why.not_json": "это не файл JSON",
     "import.why.too_deep": "списки и объекты в нём вложены глубже, чем на {max} уровней",
+    "import.why.bad_document": "у одного из документов в нём нет имени или страниц с текстом",
     "import.why.empty": "в нём нет диалогов",
     "import.why.not_a_list": "это не список диалогов",
     "import.why.unknown_format": "это не экспорт LocalAI и не conversations.json из ChatGPT",
