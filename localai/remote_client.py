@@ -94,6 +94,10 @@ def chat_body(model_id: str, messages: Sequence[dict], options: ChatOptions) -> 
         body["frequency_penalty"] = options.frequency_penalty
     if options.presence_penalty:
         body["presence_penalty"] = options.presence_penalty
+    if options.response_format is not None:  # JSON mode / schema: the server constrains its own decoding
+        from .structured_output import wire_form  # noqa: PLC0415
+
+        body["response_format"] = wire_form(options.response_format)
     return body
 
 

@@ -6,7 +6,8 @@ top-p, repetition / frequency / presence penalties and its OWN ``torch.Generator
 request's seed, so the same seed gives the same answer whatever runs beside it; greedy rows take the
 argmax. The penalties follow what ``generate`` does for the one-at-a-time path: the repetition penalty over
 the prompt and the answer (transformers' rule: a positive logit divided, a negative one multiplied), the
-OpenAI frequency / presence penalties over the answer only (``backends/penalties.py``).
+OpenAI frequency / presence penalties over the answer only (``backends/penalties.py``). A request with a
+``response_format`` has its own grammar mask (``backends/grammar.py``): applied first, advanced by the token picked.
 
 ``install_sampler`` puts ``sample_rows`` in place of the manager's ``ModelRunner._sample`` on that one
 instance; the rows come from the runner's current batch, in the order their logits are laid out.
@@ -33,6 +34,7 @@ class RowSampling:
     presence_penalty: float = 0.0
     prompt_length: int = 0  # tokens of the request's prompt: the frequency / presence penalties skip them
     generator: Any = None  # torch.Generator, seeded from the request's seed; None when greedy
+    grammar: Any = None  # backends/grammar.py's GrammarMask (response_format): masks each step, then advances
 
     @property
     def greedy(self) -> bool:
@@ -42,17 +44,19 @@ class RowSampling:
     def plain(self) -> bool:
         """Greedy without penalties: the argmax of the raw logits."""
         return self.greedy and self.repetition_penalty == 1.0 and not self.frequency_penalty \
-            and not self.presence_penalty
+            and not self.presence_penalty and self.grammar is None
 
 
-def row_sampling(options: ChatOptions, seed: int, prompt_length: int, device: Any = "cpu") -> RowSampling:
-    """The sampling of one request with ``options``, its generator seeded with ``seed``."""
+def row_sampling(options: ChatOptions, seed: int, prompt_length: int, device: Any = "cpu",
+                 grammar: Any = None) -> RowSampling:
+    """The sampling of one request with ``options``, its generator seeded with ``seed`` (``grammar``: the
+    answer's ``GrammarMask`` when it has a response format)."""
     import torch  # noqa: PLC0415
 
     sampling = RowSampling(
         temperature=options.temperature, top_k=options.top_k, top_p=options.top_p,
         repetition_penalty=options.repetition_penalty, frequency_penalty=options.frequency_penalty,
-        presence_penalty=options.presence_penalty, prompt_length=prompt_length)
+        presence_penalty=options.presence_penalty, prompt_length=prompt_length, grammar=grammar)
     if not sampling.greedy:
         sampling.generator = torch.Generator(device=device)
         sampling.generator.manual_seed(seed)
@@ -99,11 +103,17 @@ def next_token(logits: Any, tokens: Sequence[int], sampling: RowSampling) -> int
     """One row's next token: ``logits`` (fp32, [vocab]) after the request's ``tokens`` (prompt + answer so far)."""
     import torch  # noqa: PLC0415
 
+    if sampling.grammar is not None:  # masked first, so top-k / top-p never leave only masked tokens
+        logits = sampling.grammar.apply(logits.clone())
     logits = _penalised(logits, tokens, sampling)
     if sampling.greedy:
-        return int(torch.argmax(logits))
-    probs = _warped(logits, sampling).softmax(dim=-1)
-    return int(torch.multinomial(probs, 1, generator=sampling.generator))
+        token = int(torch.argmax(logits))
+    else:
+        probs = _warped(logits, sampling).softmax(dim=-1)
+        token = int(torch.multinomial(probs, 1, generator=sampling.generator))
+    if sampling.grammar is not None:
+        sampling.grammar.accept(token)
+    return token
 
 
 def install_sampler(runner: Any, sampling_of: Callable[[str], RowSampling | None]) -> None:
