@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from ..jobs import CancelToken
 
 FALLBACK_STOPS = ("\nUser:", "\nSystem:")
-ROLES = ("system", "user", "assistant")
+ROLES = ("system", "user", "assistant", "tool")
+ASKING_ROLES = ("user", "tool")  # what a conversation may end with: a question, or a tool's result to read
 
 
 def flatten_content(content: Any) -> str:
@@ -44,7 +45,8 @@ def flatten_content(content: Any) -> str:
 def normalize_messages(messages: Sequence[dict]) -> list[dict[str, Any]]:
     """Role and plain text of each message; a lone surrogate (not text: the tokenizer and SQLite refuse it)
     becomes U+FFFD. A message's pictures (``images``: picture files, see ``chat_images.py``) are checked and
-    kept; a message without any has no ``images`` key."""
+    kept; a message without any has no ``images`` key. Tool calls are kept as the chat templates take them
+    (see ``api_tools.py``): an assistant message's ``tool_calls``, a tool message's ``tool_call_id`` and ``name``."""
     out: list[dict[str, Any]] = []
     for i, m in enumerate(messages):
         role = m.get("role")
@@ -53,6 +55,10 @@ def normalize_messages(messages: Sequence[dict]) -> list[dict[str, Any]]:
         message: dict[str, Any] = {"role": role, "content": without_lone_surrogates(flatten_content(m.get("content")))}
         if m.get(IMAGES_KEY):
             message[IMAGES_KEY] = checked_images(m[IMAGES_KEY], f"messages[{i}].images")
+        if role == "assistant" and m.get("tool_calls"):
+            message["tool_calls"] = [dict(call) for call in m["tool_calls"]]
+        if role == "tool":
+            message.update({k: str(m[k]) for k in ("tool_call_id", "name") if m.get(k)})
         out.append(message)
     CONVERSATION_IMAGES.check(count_images(out), "messages")
     return out
@@ -62,7 +68,7 @@ def fallback_prompt(messages: Sequence[dict[str, str]]) -> str:
     """A plain transcript for models without a chat template; generation stops at the next 'User:'."""
     lines = []
     for m in messages:
-        label = {"system": "System", "user": "User", "assistant": "Assistant"}[m["role"]]
+        label = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}[m["role"]]
         lines.append(f"{label}: {m['content'].strip()}")
     return "\n".join(lines) + "\nAssistant:"
 
@@ -91,7 +97,7 @@ def join_same_roles(messages: Sequence[dict[str, str]]) -> list[dict[str, str]]:
     """Consecutive messages of one role joined into one (for templates that demand alternating turns)."""
     out: list[dict[str, str]] = []
     for m in messages:
-        if out and out[-1]["role"] == m["role"]:
+        if out and out[-1]["role"] == m["role"] and not _tool_parts(out[-1]) and not _tool_parts(m):
             joined = {"role": m["role"], "content": f"{out[-1]['content']}\n\n{m['content']}"}
             if out[-1].get(IMAGES_KEY) or m.get(IMAGES_KEY):  # a message's pictures stay with its text
                 joined[IMAGES_KEY] = [*out[-1].get(IMAGES_KEY, ()), *m.get(IMAGES_KEY, ())]
@@ -99,6 +105,11 @@ def join_same_roles(messages: Sequence[dict[str, str]]) -> list[dict[str, str]]:
         else:
             out.append(dict(m))
     return out
+
+
+def _tool_parts(message: dict[str, Any]) -> bool:
+    """Whether a message is (or makes) a tool call: never joined with another, each call keeps its own turn."""
+    return message["role"] == "tool" or bool(message.get("tool_calls"))
 
 
 # What to try, in order, when a chat template raises: the conversation as it is, then adapted.
@@ -110,21 +121,30 @@ class TemplateRefused(Exception):
     """The model's chat template raised for every adaptation of the conversation."""
 
 
-def _apply_template(tokenizer: Any, messages: list[dict[str, str]]) -> str:
-    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+def _apply_template(tokenizer: Any, messages: list[dict[str, str]], tools: Sequence[dict] = ()) -> str:
+    return tokenizer.apply_chat_template(messages, tools=list(tools) or None, tokenize=False,
+                                         add_generation_prompt=True)
+
+
+def template_takes_tools(tokenizer: Any) -> bool:
+    """Whether the model's chat template shows the model its tools (it reads a ``tools`` variable)."""
+    template = getattr(tokenizer, "chat_template", None)
+    if isinstance(template, dict):  # named templates: transformers picks "tool_use" when tools are given
+        return "tool_use" in template or any("tools" in str(t) for t in template.values())
+    return bool(template) and "tools" in str(template)
 
 
 def render(tokenizer: Any, messages: Sequence[dict[str, str]],
-           adapt: Callable[[Sequence[dict[str, str]]], list[dict[str, str]]] = list,
+           adapt: Callable[[Sequence[dict[str, str]]], list[dict[str, str]]] = list, tools: Sequence[dict] = (),
            ) -> tuple[str, list[dict[str, str]], bool]:
     """The prompt text, the messages it shows, and whether the model's own template made it."""
     if not getattr(tokenizer, "chat_template", None):
         return fallback_prompt(messages), list(messages), False
     adapted = adapt(messages)
-    return _apply_template(tokenizer, adapted), adapted, True
+    return _apply_template(tokenizer, adapted, tools), adapted, True
 
 
-def find_adaptation(tokenizer: Any, messages: Sequence[dict[str, str]]
+def find_adaptation(tokenizer: Any, messages: Sequence[dict[str, str]], tools: Sequence[dict] = ()
                     ) -> Callable[[Sequence[dict[str, str]]], list[dict[str, str]]]:
     """The first adaptation of ``messages`` that the model's chat template accepts (see ``ADAPTATIONS``),
     or ``TemplateRefused`` with the template's own words."""
@@ -135,7 +155,7 @@ def find_adaptation(tokenizer: Any, messages: Sequence[dict[str, str]]
     refusal: Exception | None = None
     for adapt in ADAPTATIONS:
         try:
-            _apply_template(tokenizer, adapt(messages))
+            _apply_template(tokenizer, adapt(messages), tools)
             return adapt
         except TemplateError as exc:
             refusal = refusal or exc
@@ -149,19 +169,23 @@ def dropped_notice(model_name: str, context_length: int, dropped: int) -> Messag
 
 def build_prompt(tokenizer: Any, messages: Sequence[dict], context_length: int, max_new_tokens: int,
                  count_tokens: Callable[[str], int] | None = None, model_name: str = "this model",
-                 cancel: CancelToken | None = None) -> Prompt:
+                 cancel: CancelToken | None = None, tools: Sequence[dict] = ()) -> Prompt:
     """Render with the model's template (or the fallback), leaving out the oldest turns when the
     prompt plus ``max_new_tokens`` does not fit the context. The system prompt is always kept, and an
     assistant message never comes first. ``cancel`` (the job's token) is checked as the work goes: a
-    cancelled job raises ``Cancelled`` instead of finishing a prompt nobody waits for."""
+    cancelled job raises ``Cancelled`` instead of finishing a prompt nobody waits for. ``tools`` (OpenAI
+    function tools) go into the template; a template that does not show tools refuses them."""
     msgs = normalize_messages(messages)
-    if not msgs or msgs[-1]["role"] != "user" or not msgs[-1]["content"].strip():
+    last = msgs[-1] if msgs else None
+    if last is None or last["role"] not in ASKING_ROLES or (last["role"] == "user" and not last["content"].strip()):
         raise InvalidInput("error.chat.nothing_to_answer", "hint.chat.type_first")
+    if tools and not template_takes_tools(tokenizer):
+        raise InvalidInput("error.tools.no_template", "hint.tools.pick_model", name=model_name).about("tools")
     check = _checker(cancel)
     try:
         check()
-        adapt = find_adaptation(tokenizer, msgs)
-        return _fit(tokenizer, msgs, context_length, max_new_tokens, count_tokens, adapt, check)
+        adapt = find_adaptation(tokenizer, msgs, tools)
+        return _fit(tokenizer, msgs, context_length, max_new_tokens, count_tokens, adapt, check, tools)
     except TemplateRefused as exc:
         raise _refused(model_name, str(exc)) from None
 
@@ -188,7 +212,8 @@ class _Rendered:
 
 def _fit(tokenizer: Any, msgs: list[dict[str, str]], context_length: int, max_new_tokens: int,
          count_tokens: Callable[[str], int] | None,
-         adapt: Callable[[Sequence[dict[str, str]]], list[dict[str, str]]], check: Callable[[], None]) -> Prompt:
+         adapt: Callable[[Sequence[dict[str, str]]], list[dict[str, str]]], check: Callable[[], None],
+         tools: Sequence[dict] = ()) -> Prompt:
     """The prompt of the longest recent part of the conversation that fits (see ``trimming.py``)."""
     from jinja2.exceptions import TemplateError  # noqa: PLC0415
 
@@ -206,7 +231,7 @@ def _fit(tokenizer: Any, msgs: list[dict[str, str]], context_length: int, max_ne
         if k not in renders:
             check()
             try:
-                text, shown, templated = render(tokenizer, system + turns[cuts[k]:], adapt)
+                text, shown, templated = render(tokenizer, system + turns[cuts[k]:], adapt, tools)
             except TemplateError as exc:  # a shorter conversation the template still refuses
                 raise TemplateRefused(first_line(exc, 200)) from None
             renders[k] = _Rendered(text, shown, templated, count(text))
