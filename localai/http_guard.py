@@ -8,10 +8,10 @@ In order, for every HTTP request and WebSocket handshake:
    that changes something (POST, PUT, PATCH, DELETE) without one, ``Sec-Fetch-Site: cross-site``
    or a foreign ``Referer``. ``--cors-origin`` lets a listed site in; its CORS headers are the only
    ones sent (Gradio's own CORS middleware echoes any origin to a non-local ``Host``).
-3. ``/v1`` requests with a body must be ``Content-Type: application/json`` (a cross-site form post
-   sends ``text/plain`` without a CORS preflight): 415 otherwise. The two picture routes of OpenAI's API
-   (``FORM_ROUTES``: /v1/images/edits, /v1/images/variations) take ``multipart/form-data`` instead, which a
-   web page's form can send too; so they also need an ``Authorization: Bearer`` header (any value when
+3. ``/v1`` and ``/api`` (Ollama's API) requests with a body must be ``Content-Type: application/json`` (a
+   cross-site form post sends ``text/plain`` without a CORS preflight): 415 otherwise. The two picture routes
+   of OpenAI's API (``FORM_ROUTES``: /v1/images/edits, /v1/images/variations) take ``multipart/form-data``
+   instead, which a web page's form can send too; so they also need an ``Authorization: Bearer`` header (any value when
    there is no --api-key), which a form cannot send and a cross-site script cannot send without a CORS
    preflight (refused in 2): 401 without one. Browsers never add a Bearer header by themselves (they may
    add the Basic credentials of a proxy in front).
@@ -21,7 +21,8 @@ In order, for every HTTP request and WebSocket handshake:
 5. Every response gets ``X-Frame-Options: DENY``, ``Content-Security-Policy: frame-ancestors 'none'``
    (no framing: clickjacking), ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer``.
 
-Refusals are plain text in the request's language (OpenAI-style JSON in English under ``/v1``).
+Refusals are plain text in the request's language (OpenAI-style JSON in English under ``/v1``, Ollama's
+``{"error": ...}`` under ``/api``).
 ``http_guard_kwargs`` puts the guard outside all of Gradio's middleware, before the server listens.
 """
 
@@ -51,6 +52,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UPLOAD_PATH = "/gradio_api/upload"
 FORM_ROUTES = frozenset({"/v1/images/edits", "/v1/images/variations"})  # /v1 routes that take multipart/form-data
+API_PREFIXES = ("/v1/", "/api/")  # the OpenAI and Ollama APIs: JSON only, read first (Gradio's: /gradio_api/)
 MB = 1024 * 1024
 SECURITY_HEADERS = (
     (b"x-frame-options", b"DENY"),
@@ -154,7 +156,7 @@ class HttpGuard:
     # -- 3, 4: what it sends ----------------------------------------------------------------------------
     def check_body(self, scope: Scope) -> None:
         path, method = scope.get("path", ""), scope["method"]
-        if path.startswith("/v1/") and method in UNSAFE_METHODS - {"DELETE"}:
+        if path.startswith(API_PREFIXES) and method in UNSAFE_METHODS - {"DELETE"}:
             kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
             if path in FORM_ROUTES:
                 if kind != "multipart/form-data":
@@ -190,6 +192,8 @@ class HttpGuard:
             from .api import error_body  # noqa: PLC0415  (the API's one error shape; api.py imports FastAPI)
 
             body, kind = json.dumps(error_body(exc)).encode("utf-8"), b"application/json"
+        elif scope.get("path", "").startswith("/api/"):  # Ollama's error shape
+            body, kind = json.dumps({"error": str(exc)}).encode("utf-8"), b"application/json"
         else:
             lang = normalize(self.lang) if self.lang else language_from_header(_header(scope, b"accept-language"))
             body, kind = render(exc, lang).encode("utf-8"), b"text/plain; charset=utf-8"
@@ -213,7 +217,7 @@ class HttpGuard:
         """Call the app with a body counted against the limit and the response's headers fixed. A /v1
         body is read here first (it is small, and the API then never sees a cut-off one)."""
         limit, path = self.limits.for_path(scope.get("path", "")), scope.get("path", "")
-        if path.startswith("/v1/") and scope["method"] in UNSAFE_METHODS:
+        if path.startswith(API_PREFIXES) and scope["method"] in UNSAFE_METHODS:
             try:
                 body = await read_body(receive, limit)
             except BodyTooLarge:
