@@ -1,19 +1,25 @@
 """OpenAI-compatible HTTP API over ``services``, on the same server (and port) as the page.
 
-    GET  /v1/models                 chat and image models on disk (local ones by folder name)
+    GET  /v1/models                 chat and image models on disk (local ones by folder name); extras:
+                                    capabilities, context_length (see model_capabilities.py)
     POST /v1/chat/completions       model, messages, max_tokens, temperature, top_p, seed, stop,
                                     stream (server-sent events ending in "data: [DONE]"),
                                     frequency_penalty, presence_penalty, stream_options.include_usage;
                                     extras: top_k, repetition_penalty. Fields left out take the model's
                                     own generation_config.json defaults, else neutral sampling.
                                     content: text, or text and image_url parts (base64 data URLs, for
-                                    vision models; see api_chat_content.py)
+                                    vision models; see api_chat_content.py); tools, tool_choice,
+                                    parallel_tool_calls and tool / tool-calling messages (see api_tools.py);
+                                    response_format json_object / json_schema (constrained decoding, see
+                                    structured_output.py)
     POST /v1/images/generations     model, prompt, n, size "WxH", response_format "b64_json";
                                     extras: negative_prompt, steps, guidance_scale, seed, scheduler
     POST /v1/images/edits           multipart/form-data (the only /v1 routes that take it; see
     POST /v1/images/variations      api_image_edits.py): a picture edited or varied, answered as above
     POST /v1/embeddings             model (optional), input (a string or strings), encoding_format float|base64,
                                     dimensions (the model's own only); see api_embeddings.py
+    POST /v1/completions            model, prompt (raw: no chat template), max_tokens (16), echo, stream...;
+                                    see api_completions.py
 
 Each request is one job on the torch lane, owned by that request alone, so it waits in the
 same FIFO as the page's jobs and nobody else can cancel it. A client that disconnects (a dropped
@@ -161,6 +167,7 @@ class ChatRequest:
     sampling: dict[str, Any]  # only the ChatOptions fields the client sent
     stream: bool
     include_usage: bool
+    tools: Any = None  # api_tools.ToolRequest: the tools offered to the model (None: none)
 
     def options(self, defaults: ChatOptions = NEUTRAL_SAMPLING) -> ChatOptions:
         """The client's sampling fields over ``defaults`` (the model's own, else neutral ones)."""
@@ -179,10 +186,15 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     if not messages:
         raise BadField("messages", "error.api.messages_list")
     CHAT_MESSAGES.check(len(messages), "messages")  # before any work per message
+    from .api_tools import is_tool_message, parse_tool_message, parse_tools  # noqa: PLC0415  (it imports this module)
+
     msgs = []
     for i, m in enumerate(messages):
         if not isinstance(m, dict):
             raise BadField(f"messages[{i}]", "error.api.message_object", item=f"messages[{i}]")
+        if is_tool_message(m):  # a tool's result, or an assistant's tool calls
+            msgs.append(parse_tool_message(m, i, msgs))
+            continue
         role = m.get("role")
         role = "system" if role == "developer" else role
         if role not in ("system", "user", "assistant"):
@@ -190,15 +202,17 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
         text, pictures = parse_content(m.get("content"), f"messages[{i}].content")  # pictures: data URLs only
         msgs.append({"role": role, "content": text, **({"images": pictures} if pictures else {})})
     CHAT_CHARACTERS.check(sum(len(m["content"]) for m in msgs), "messages")
-    for name in ("tools", "functions"):
-        if body.get(name):
-            raise BadField(name, "error.api.no_tools")
+    if body.get("functions"):  # OpenAI's old form of function calling
+        raise BadField("functions", "error.api.no_tools")
+    tools = parse_tools(body)
     if _get(body, "n", int, 1) != 1:
         raise BadField("n", "error.api.only_n1")
-    fmt = _get(body, "response_format", dict, {"type": "text"})
-    if fmt.get("type", "text") != "text":
-        raise BadField("response_format", "error.api.text_only")
+    from .structured_output import parse_response_format  # noqa: PLC0415
+
     sampling: dict[str, Any] = {}
+    response_format = parse_response_format(_get(body, "response_format", dict))  # JSON mode, JSON schema
+    if response_format is not None:
+        sampling["response_format"] = response_format
     for name, option_name in SAMPLING_FIELDS.items():
         value = _number(body, name, CHAT_NUMBERS[option_name])
         if value is not None:
@@ -223,7 +237,9 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     if not isinstance(stream_options.get("include_usage", False), bool):
         raise BadField("stream_options.include_usage", "error.api.field_type", kind=Message("api.type.bool"))
     include_usage = bool(stream_options.get("include_usage", False))
-    return ChatRequest(model, msgs, sampling, stream, include_usage)
+    if tools.offered:
+        sampling["tools"] = tools.offered
+    return ChatRequest(model, msgs, sampling, stream, include_usage, tools)
 
 
 def _usage(result: ChatResult) -> dict[str, Any]:
@@ -366,11 +382,14 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     @openai_errors
     async def models(request: Request) -> Any:
         await start(request)
-        specs = await run_in_threadpool(services.list_models)
-        data = [{"id": s.name, "object": "model", "created": 0, "owned_by": _owner(s),
-                 "kind": "chat" if s.kind == "text" else s.kind}
-                for s in specs if s.source in ON_DISK and s.kind in ("text", "image", "embedding")]
-        return JSONResponse({"object": "list", "data": data})
+
+        def listed() -> list[dict[str, Any]]:  # capabilities read small files (chat templates): off the event loop
+            return [{"id": s.name, "object": "model", "created": 0, "owned_by": _owner(s),
+                     "kind": "chat" if s.kind == "text" else s.kind, "capabilities": services.model_capabilities(s),
+                     **({"context_length": s.context_length} if s.context_length else {})}
+                    for s in services.list_models() if s.source in ON_DISK and s.kind in ("text", "image", "embedding")]
+
+        return JSONResponse({"object": "list", "data": await run_in_threadpool(listed)})
 
     @router.post("/chat/completions")
     @openai_errors
@@ -395,6 +414,8 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
             raise
         ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         model = services.model_name(req.model, "text")
+        from .api_tools import StreamedTools, ToolRequest, answer_message  # noqa: PLC0415
+
         # 4a. the whole answer at once
         if not req.stream:
             try:
@@ -405,10 +426,10 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
                 feed.close()
             if result is None:
                 raise ServerError("error.api.no_answer", "hint.api.try_again")
+            message, finish = answer_message(result.text, _finish(result), req.tools or ToolRequest())
             return JSONResponse({
                 "id": ident, "object": "chat.completion", "created": created, "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
-                             "logprobs": None, "finish_reason": _finish(result)}],
+                "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
                 "usage": _usage(result), "system_fingerprint": None})
 
         # 4b. server-sent events; Starlette cancels this generator when the client disconnects
@@ -423,13 +444,18 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
 
         async def sse() -> AsyncIterator[str]:
             pending = iter(head)
+            tools = StreamedTools(req.tools or ToolRequest())  # holds back what may be a tool call
             try:
                 yield chunk({"role": "assistant", "content": ""})
                 while (event := next(pending, None) or await feed.next()) is not None:
                     if isinstance(event, TextDelta):
-                        yield chunk({"content": event.text})
+                        if text := tools.text(event.text):
+                            yield chunk({"content": text})
                     elif isinstance(event, Done):
-                        yield chunk({}, _finish(event.result))
+                        last, finish = tools.end(_finish(event.result))
+                        for delta in last:
+                            yield chunk(delta)
+                        yield chunk({}, finish)
                         if req.include_usage:
                             yield chunk(None, usage=_usage(event.result))
                 yield "data: [DONE]\n\n"
@@ -457,6 +483,10 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
     from .api_embeddings import add_embedding_routes  # noqa: PLC0415  (it imports this module)
 
     add_embedding_routes(router, services, start, openai_errors)
+
+    from .api_completions import add_completion_routes  # noqa: PLC0415  (it imports this module)
+
+    add_completion_routes(router, services, start, openai_errors, names("text"))
 
     @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     @openai_errors
@@ -491,7 +521,10 @@ def app_kwargs(services: Any, api_key: ApiKey) -> dict[str, Any]:
     before the server answers its first request, and the ``NoRemoteFetch`` guard."""
     from starlette.middleware import Middleware  # noqa: PLC0415
 
-    return {"routes": build_router(services, api_key).routes, "middleware": [Middleware(NoRemoteFetch)]}
+    from .api_ollama import build_ollama_router  # noqa: PLC0415  (it imports this module)
+
+    routes = [*build_router(services, api_key).routes, *build_ollama_router(services, api_key).routes]  # /v1, /api
+    return {"routes": routes, "middleware": [Middleware(NoRemoteFetch)]}
 
 
 class NotFoundRoute(UserError):
@@ -500,5 +533,8 @@ class NotFoundRoute(UserError):
 
 
 def mount_api(app: Any, services: Any, api_key: ApiKey) -> None:
-    """Add the /v1 routes to a FastAPI app (the one ``Blocks.launch`` returns, or any other)."""
+    """Add the /v1 routes and Ollama's /api routes to a FastAPI app (``Blocks.launch``'s, or any other)."""
+    from .api_ollama import build_ollama_router  # noqa: PLC0415  (it imports this module)
+
     app.include_router(build_router(services, api_key))
+    app.include_router(build_ollama_router(services, api_key))  # Ollama's API: /api/...

@@ -105,6 +105,12 @@ class ChatOptions:
     stop: tuple[str, ...] = ()
     frequency_penalty: float = FREQUENCY_PENALTY.default  # 0: off
     presence_penalty: float = PRESENCE_PENALTY.default  # 0: off
+    # The tools offered to the model (OpenAI function tools, each as its JSON text, so the options stay a
+    # value): they go into the chat template's ``tools`` (see api_tools.py and prompting.py).
+    tools: tuple[str, ...] = ()
+    # The answer's required form (see structured_output.py): None (free text), ("json_object",) or
+    # ("json_schema", schema as compact JSON text, name); decoding is constrained to it.
+    response_format: tuple[str, ...] | None = None
 
     def validate(self) -> None:
         for name, option in CHAT_NUMBERS.items():

@@ -99,6 +99,13 @@ class Services:
         """The name a model is listed under (``name`` may be its repo id); unknown names raise UnknownModel."""
         return self.registry.resolve(name, kind).name
 
+    def model_capabilities(self, spec: ModelSpec) -> list[str]:
+        """What a model can do, for /v1/models ("chat", "completion", "vision", "tools", "embeddings", "images"; see
+        ``model_capabilities.py``): read from small files on disk, never by loading the model."""
+        from .model_capabilities import model_capabilities  # noqa: PLC0415
+
+        return model_capabilities(spec)
+
     def default_model(self, kind: str, wait: bool = True) -> str | None:
         """The model selected at start (see ``Registry.default_name``; ``wait=False`` while building the page)."""
         return self.registry.default_name(kind, wait=wait)
@@ -288,10 +295,14 @@ class Services:
         CHAT_MESSAGES.check(len(messages), "messages")
         msgs = normalize_messages(messages)  # lone surrogates replaced: they are not text
         CHAT_CHARACTERS.check(sum(len(m["content"]) for m in msgs), "messages")
-        if not msgs or msgs[-1]["role"] != "user" or not (msgs[-1]["content"].strip() or msgs[-1].get("images")):
+        last = msgs[-1] if msgs else {}
+        if not (last.get("role") == "tool" or last.get("role") == "user" and (last["content"].strip()
+                                                                             or last.get("images"))):
             raise InvalidInput("error.chat.empty_message", "hint.chat.type_something").about("messages")
         spec = self.registry.resolve(model, "text")
         check_images_allowed(self.registry, spec, msgs)  # pictures: a vision model only (else it names some)
+        if options.tools and (spec.source == "remote" or spec.backend == VISION_BACKEND):  # tools: local text models
+            raise InvalidInput("error.tools.backend", "hint.tools.pick_model", name=spec.name).about("tools")
         documents = documents if self.documents.has_documents(documents) else None
         if spec.source == "remote":
             return self._remote_chat(spec, msgs, options, owner, documents)
@@ -401,6 +412,35 @@ class Services:
                 lane.fail(job, exc)
             raise
         return first.result
+
+    # -- raw completions (POST /v1/completions) ---------------------------------------------------------------
+    def complete(self, model: str, prompt: str, options: ChatOptions | None = None, owner: str = "local") -> Job:
+        """Continue ``prompt`` as it is, with no chat template: a job on the torch lane with the events of ``chat``
+        (``Generating``, ``TextDelta``s, ``Done`` with a ``ChatResult``). It runs on its own, never joining a
+        batch. Local transformers and GGUF models only: a vision or remote model is refused before any work."""
+        from .model_capabilities import completes  # noqa: PLC0415
+
+        options = options or ChatOptions()
+        options.validate()
+        text = without_lone_surrogates(prompt)
+        CHAT_CHARACTERS.check(len(text), "prompt")
+        if not text:
+            raise InvalidInput("error.complete.empty_prompt", "hint.complete.send_text").about("prompt")
+        spec = self.registry.resolve(model, "text")
+        if not completes(spec):  # a remote model, a vision model, an engine that answers chats only
+            raise InvalidInput("error.complete.remote" if spec.source == "remote" else "error.complete.vision"
+                               if spec.backend == VISION_BACKEND else "error.complete.chat_only",
+                               "hint.complete.use_chat", name=spec.name).about("model")
+
+        def run(job: Job) -> ChatResult | None:
+            if job.cancel.cancelled:
+                return _cancelled(spec)
+            backend = self.registry.ensure_chat(spec, lambda s: job.emit(Status(s)))
+            complete = backend.complete  # type: ignore[attr-defined]  (the backends ``completes`` names have it)
+            return complete(text, options, job.cancel, lambda piece: job.emit(TextDelta(piece)),
+                            on_start=lambda: job.emit(Generating()))
+
+        return self.lanes.torch.submit(run, owner, f"complete {spec.name}")
 
     # -- a conversation's documents (the Chat tab's attachments) -----------------------------------------
     def read_documents(self, user: str, conv_id: str | None, files: Sequence[tuple[str, bytes]]) -> list[ReadDocument]:

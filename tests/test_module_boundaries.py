@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "localai"
-EDGES = sorted(PACKAGE.glob("ui/*.py")) + [PACKAGE / "api.py"]
+EDGES = sorted(PACKAGE.glob("ui/*.py")) + [PACKAGE / "api.py"] + sorted(PACKAGE.glob("api_ollama*.py"))
 # What lies below services: reached only through it (``services.hardware()`` is a service; ``state.hardware`` is not).
 BELOW_SERVICES = {"registry", "worker", "lanes", "downloader", "download_worker", "history"}
 BELOW_STATE = {"hardware"}

@@ -8,6 +8,7 @@ and handed to ``on_text``; the cancel token and stop strings end generation thro
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -28,10 +29,12 @@ from .memory import TORCH_DTYPES, free_memory, is_oom, load_failure
 from .model_files import check_remote_code, check_text_folder, local_folder
 from .penalties import FrequencyPresencePenalty
 from .prompting import Prompt, build_prompt, dropped_notice
+from .raw_prompt import raw_prompt
 
 if TYPE_CHECKING:
     from ..engine.batch_runner import BatchRunner, EngineRequest
     from ..registry import Registry
+    from .grammar import GrammarMask, Grammars
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +136,7 @@ class TransformersChatBackend:
         self.engine: BatchRunner | None = None  # set at load when this model batches
         self.batching = False
         self.one_at_a_time: Message | None = None  # why it does not batch (the status line says it)
+        self.grammars: Grammars | None = None  # response formats compiled for this model (at the first asked)
 
     # -- loading ------------------------------------------------------------------------------------
     def _weights_source(self) -> WeightsSource:
@@ -244,6 +248,7 @@ class TransformersChatBackend:
 
     def unload(self) -> None:
         self.engine, self.batching = None, False
+        self.grammars = None
         self.model = None
         self.tokenizer = None
         free_memory()
@@ -253,7 +258,18 @@ class TransformersChatBackend:
         """The prompt for ``messages``: the model's chat template (adapted when it refuses the system role or
         unalternated turns), the oldest turns dropped to fit the context. A cancelled job raises ``Cancelled``."""
         return build_prompt(self.tokenizer, messages, self.context_length, options.max_new_tokens,
-                            model_name=self.spec.name, cancel=cancel)
+                            model_name=self.spec.name, cancel=cancel, tools=[json.loads(t) for t in options.tools])
+
+    def _grammar(self, options: ChatOptions) -> GrammarMask | None:
+        """A new answer's grammar for ``options.response_format`` (None: free text); ``InvalidInput`` about the
+        schema when it cannot be used. Compiled once per format and model (see ``grammar.py``)."""
+        if options.response_format is None:
+            return None
+        if self.grammars is None:
+            from .grammar import grammars_for  # noqa: PLC0415
+
+            self.grammars = grammars_for(self.model, self.tokenizer)
+        return self.grammars.mask(options.response_format)
 
     def stream_chat(self, messages: Sequence[dict], options: ChatOptions, cancel: CancelToken,
                     on_text: Callable[[str], None], *, on_notice: Callable[[Message], None] | None = None,
@@ -271,6 +287,16 @@ class TransformersChatBackend:
         prompt = self.prepare(messages, options, cancel)
         if prompt.dropped and on_notice is not None:
             on_notice(dropped_notice(self.spec.name, self.context_length, prompt.dropped))
+        self._grammar(options)  # a schema it cannot use is refused before the answer starts
+        if on_start is not None:
+            on_start()
+        return self.generate(prompt, options, cancel, on_text)
+
+    def complete(self, text: str, options: ChatOptions, cancel: CancelToken, on_text: Callable[[str], None], *,
+                 on_start: Callable[[], None] | None = None) -> ChatResult:
+        """Continue ``text`` as it is (``POST /v1/completions``: no chat template; see ``raw_prompt.py``), on its
+        own: plain ``generate``, never joining the batching engine (a raw prompt has no conversation to cache)."""
+        prompt = raw_prompt(self.tokenizer, text, self.context_length, options.max_new_tokens, self.spec.name)
         if on_start is not None:
             on_start()
         return self.generate(prompt, options, cancel, on_text)
@@ -310,7 +336,8 @@ class TransformersChatBackend:
         started = time.perf_counter()
         try:
             prompt = self.prepare(call.messages, call.options, call.cancel)
-        except Exception as exc:  # Cancelled while preparing, a refused prompt
+            grammar = self._grammar(call.options)  # response_format: each row samples under its own grammar
+        except Exception as exc:  # Cancelled while preparing, a refused prompt or schema
             call.on_error(exc)
             return None
         if prompt.dropped and call.on_notice is not None:
@@ -342,7 +369,8 @@ class TransformersChatBackend:
                 dropped_messages=prompt.dropped, seed=seed, plan=self.plan, model=self.spec.name,
                 cached_tokens=request.cached_tokens))
 
-        return EngineRequest(list(ids), prompt.max_new_tokens, row_sampling(options, seed, len(ids), self.model.device),
+        return EngineRequest(list(ids), prompt.max_new_tokens,
+                             row_sampling(options, seed, len(ids), self.model.device, grammar=grammar),
                              call.cancel, on_tokens=stream.add, stopped=lambda: stream.stopped, on_end=ended)
 
     def _encode(self, prompt: Prompt) -> Any:
@@ -377,8 +405,14 @@ class TransformersChatBackend:
             stopping_criteria=StoppingCriteriaList([_Stop()]),
         )
         penalty = FrequencyPresencePenalty(prompt_tokens, options.frequency_penalty, options.presence_penalty)
-        if penalty.active:
-            gen["logits_processor"] = LogitsProcessorList([penalty])
+        processors: list[Any] = [penalty] if penalty.active else []
+        grammar = self._grammar(options)
+        if grammar is not None:  # generate() puts it before temperature / top-k / top-p
+            from .grammar import GrammarLogitsProcessor  # noqa: PLC0415
+
+            processors.append(GrammarLogitsProcessor(grammar, prompt_tokens))
+        if processors:
+            gen["logits_processor"] = LogitsProcessorList(processors)
         if sample:
             gen.update(temperature=options.temperature, top_p=options.top_p, top_k=options.top_k or None)
         else:

@@ -68,7 +68,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "chat.empty": "Type a message first, then press Enter or Send.",
     "chat.nothing_to_regenerate": "There is nothing to regenerate yet.",
     "error.chat.unknown_role": "Unknown message role '{role}'.",
-    "hint.chat.roles": "Use system, user or assistant.",
+    "hint.chat.roles": "Use system, user, assistant or tool.",
     "error.chat.nothing_to_answer": "There is no message to answer.",
     "hint.chat.type_first": "Type a message first.",
     "error.chat.too_long": (
@@ -1086,10 +1086,9 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.api.models": "Models on this server: {names} (GET /v1/models lists them).",
     "error.api.messages_list": "'messages' must be a non-empty list of {{role, content}} objects.",
     "error.api.message_object": "{item} must be an object with 'role' and 'content'.",
-    "error.api.role": "{item} has the role '{role}'; this server takes system, user and assistant messages (no tools).",
-    "error.api.no_tools": "'{field}' (function calling) is not supported by this server.",
+    "error.api.role": "{item} has the role '{role}'; this server takes system, user, assistant and tool messages.",
+    "error.api.no_tools": "'{field}' (the old form of function calling) is not supported by this server: send 'tools'.",
     "error.api.only_n1": "Only n=1 is supported: ask again for another answer.",
-    "error.api.text_only": "Only text answers are supported (no JSON mode).",
     "error.api.stream_options": '\'stream_options\' only applies with "stream": true.',
     "error.api.text_parts_only": "Only text and image parts are supported in messages (no audio or files).",
     "error.api.content": "'{field}' must be a string or a list of text and image parts.",
@@ -1110,7 +1109,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.api.try_again": "Try again.",
     "error.api.no_images": "The image job ended without a result.",
     "error.api.no_route": "There is no {method} {path} on this server.",
-    "hint.api.routes": "It offers GET /v1/models, POST /v1/chat/completions, POST /v1/embeddings, POST /v1/images/generations, "
+    "hint.api.routes": "It offers GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, "
+                       "POST /v1/images/generations, "
                        "POST /v1/images/edits and POST /v1/images/variations.",
     "error.api.field_above": "'{field}' must be above {lo}.",
     "error.api.stop": "'stop' must be a string or a list of up to {max} non-empty strings.",
@@ -1420,11 +1420,83 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "attach.nothing_to_draw": "There is no answer to draw yet: ask something first.",
     # (end of chat attachments)
     # -- ollama (issue 17) ---------------------------------------------------------
+    "error.ollama.model_required": "model is required",
+    "hint.ollama.models": "Models on this server: {names} (GET /api/tags lists them).",
+    "error.ollama.unknown_model": "model '{name}' not found",
+    "error.ollama.not_supported": "{route} is not supported by LocalAI.",
+    "hint.ollama.models_tab": "Download, add and delete models in LocalAI's Models tab.",
+    "hint.ollama.routes": "It offers GET /api/version, GET /api/tags, GET /api/ps, POST /api/show, POST /api/chat, "
+                          "POST /api/generate, POST /api/embed and POST /api/embeddings.",
+    "error.ollama.format": "'format' must be \"json\" or a JSON schema (an object).",
+    "error.ollama.no_thinking": "\"{name}\" does not support thinking ('think').",
+    "error.ollama.raw": "'raw' prompts are not supported: the prompt always goes through the model's chat template.",
+    "hint.ollama.raw": "Leave 'raw' out and send the text without the template's special tokens.",
+    "error.ollama.unsupported_field": "'{field}' is not supported by this server.",
+    "error.ollama.images_list": "'{field}' must be a list of base64-encoded pictures.",
+    "error.ollama.image_base64": "'{field}' is not a base64-encoded picture.",
+    "hint.ollama.image_base64": "Send each picture file as a base64 string (a data URL is taken too).",
+    "error.ollama.no_truncate_false": "'truncate': false is not supported: each text is cut at the model's window.",
+    "hint.ollama.truncate": "Leave 'truncate' out, or split long texts yourself.",
     # (end of ollama)
     # -- tools (issue 17) ---------------------------------------------------------
+    "error.tools.no_template": "The chat template of {name} has no tool support: the model cannot be shown tools.",
+    "hint.tools.pick_model": (
+        "Pick a model made for tools (Qwen2.5 Instruct, Llama 3.1 Instruct, Mistral Instruct v0.3), "
+        "or send the request without 'tools'."
+    ),
+    "error.tools.backend": (
+        "{name} cannot be given tools here: tool calling works with local text models (transformers folders "
+        "and GGUF files), not with remote models or models that read pictures."
+    ),
+    "error.tools.too_many": "'{field}' has {value} tools; at most {max} are taken.",
+    "error.tools.duplicate": "Two tools are named '{name}' ('{field}'): each function needs its own name.",
+    "error.tools.type": "'{field}' is '{type}'; only 'function' tools are supported.",
+    "error.tools.name": "'{field}' must be a function name of 1 to 64 letters, digits, underscores or dashes.",
+    "error.tools.parameters_type": (
+        "'{field}' must be 'object': a function's parameters are a JSON schema of an object."
+    ),
+    "error.tools.bad_schema": "'{field}' is not a valid JSON schema: {reason}",
+    "error.tools.choice": (
+        "'{field}' must be 'auto', 'none', 'required' or an object naming a function ('function.name')."
+    ),
+    "error.tools.choice_unknown": "'{field}' names '{name}', which is not among the tools: {names}.",
+    "error.tools.choice_without_tools": "'{field}' asks for a tool call, but the request has no tools.",
+    "error.tools.no_pictures": "{item} holds a picture; tool calls and tool results are text.",
+    "error.tools.call_id_missing": "{item} is a tool message without 'tool_call_id': say which call it answers.",
+    "error.tools.call_id_unknown": "{item} answers the call '{id}', which no earlier assistant message made.",
+    "error.tools.arguments": "'{field}' must be a JSON object, or the JSON text of one.",
     # (end of tools)
     # -- structured output (issue 17) ---------------------------------------------------------
+    "error.structured.not_object": "'{field}' must be an object with a 'type': text, json_object or json_schema.",
+    "error.structured.type": "'{field}' is {value}: it must be one of {types}.",
+    "error.structured.json_schema": "'{field}' must be an object that holds the JSON Schema under 'schema'.",
+    "error.structured.schema": "'{field}' must be a JSON Schema: an object (or true / false).",
+    "hint.structured.format": (
+        "For JSON that follows a schema send response_format with type json_schema and the schema in "
+        "json_schema.schema; for any JSON object, type json_object."),
+    "error.structured.bad_schema": "The JSON Schema in '{field}' cannot be used to constrain the answer: {reason}.",
+    "hint.structured.bad_schema": (
+        "Check the schema (its types, properties, required, items, enum and $ref) and send it again; "
+        "the reason names what is wrong or not supported."),
     # (end of structured output)
     # -- completions (issue 17) ---------------------------------------------------------
+    "error.complete.prompt_required": "'prompt' is required: the text for the model to continue.",
+    "error.complete.prompt_kind": "'prompt' must be a string (or a list holding one string).",
+    "error.complete.tokens": "Token ids cannot be sent here: each model has its own tokens.",
+    "hint.complete.send_text": "Send the prompt as text, in 'prompt'.",
+    "error.complete.one_prompt": "{count} prompts were sent; this server completes one prompt per request.",
+    "hint.complete.one_prompt": "Send each prompt in its own request.",
+    "error.complete.not_supported": "'{field}' is not supported by this server's completions.",
+    "hint.complete.not_supported": "Leave '{field}' out.",
+    "error.complete.empty_prompt": "The prompt is empty: there is nothing to continue.",
+    "error.complete.too_long": "The prompt has {n} tokens, but {name} reads at most {context} in all.",
+    "hint.complete.shorten": "Shorten the prompt, or use a model with a longer context.",
+    "error.complete.remote": "Completions are not available for remote models ({name}): their servers are sent "
+                             "chat requests only.",
+    "error.complete.vision": "{name} is a vision model: it answers chats only, not raw prompts.",
+    "error.complete.chat_only": "{name} cannot continue a raw prompt: its engine answers chats only.",
+    "hint.complete.use_chat": "Use /v1/chat/completions with this model, or a text model on this computer "
+                              "(GET /v1/models lists each one's capabilities).",
+    "error.complete.no_text": "The completion ended without a result.",
     # (end of completions)
 })

@@ -67,7 +67,7 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "chat.empty": "Сначала напишите сообщение, затем нажмите Enter или «Отправить».",
     "chat.nothing_to_regenerate": "Пока нет ответа, который можно переписать.",
     "error.chat.unknown_role": "Неизвестная роль сообщения «{role}».",
-    "hint.chat.roles": "Используйте system, user или assistant.",
+    "hint.chat.roles": "Используйте system, user, assistant или tool.",
     "error.chat.nothing_to_answer": "Нет сообщения, на которое нужно ответить.",
     "hint.chat.type_first": "Сначала напишите сообщение.",
     "error.chat.too_long": (
@@ -1143,11 +1143,10 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "error.api.messages_list": "«messages» должно быть непустым списком объектов {{role, content}}.",
     "error.api.message_object": "{item} должно быть объектом с полями «role» и «content».",
     "error.api.role": (
-        "У {item} роль «{role}»; этот сервер принимает сообщения system, user и assistant (без инструментов)."
+        "У {item} роль «{role}»; этот сервер принимает сообщения system, user, assistant и tool."
     ),
-    "error.api.no_tools": "«{field}» (вызов функций) этот сервер не поддерживает.",
+    "error.api.no_tools": "«{field}» (старая форма вызова функций) этот сервер не поддерживает: отправьте «tools».",
     "error.api.only_n1": "Поддерживается только n=1: чтобы получить другой ответ, спросите ещё раз.",
-    "error.api.text_only": "Поддерживаются только текстовые ответы (без режима JSON).",
     "error.api.stream_options": '«stream_options» действует только вместе с "stream": true.',
     "error.api.text_parts_only": "В сообщениях поддерживаются только текст и картинки (без звука и файлов).",
     "error.api.content": "«{field}» должно быть строкой или списком частей с текстом и картинками.",
@@ -1168,7 +1167,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.api.try_again": "Попробуйте ещё раз.",
     "error.api.no_images": "Рисование закончилось без результата.",
     "error.api.no_route": "На этом сервере нет {method} {path}.",
-    "hint.api.routes": "Есть GET /v1/models, POST /v1/chat/completions, POST /v1/embeddings, POST /v1/images/generations, "
+    "hint.api.routes": "Есть GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, "
+                       "POST /v1/images/generations, "
                        "POST /v1/images/edits и POST /v1/images/variations.",
     "error.api.field_above": "«{field}» должно быть больше {lo}.",
     "error.api.stop": "«stop» должно быть строкой или списком не больше чем из {max} непустых строк.",
@@ -1479,11 +1479,91 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "attach.nothing_to_draw": "Рисовать пока нечего: сначала задайте вопрос.",
     # (end of chat attachments)
     # -- ollama (issue 17) ---------------------------------------------------------
+    "error.ollama.model_required": "нужно поле model: имя модели",
+    "hint.ollama.models": "Модели на этом сервере: {names} (их список выдаёт GET /api/tags).",
+    "error.ollama.unknown_model": "модель '{name}' не найдена",
+    "error.ollama.not_supported": "LocalAI не поддерживает {route}.",
+    "hint.ollama.models_tab": "Скачивайте, добавляйте и удаляйте модели на вкладке «Модели» LocalAI.",
+    "hint.ollama.routes": "Здесь есть GET /api/version, GET /api/tags, GET /api/ps, POST /api/show, POST /api/chat, "
+                          "POST /api/generate, POST /api/embed и POST /api/embeddings.",
+    "error.ollama.format": "«format» должно быть \"json\" или схемой JSON (объектом).",
+    "error.ollama.no_thinking": "Модель «{name}» не умеет рассуждать перед ответом («think»).",
+    "error.ollama.raw": "Запросы с «raw» не поддерживаются: запрос всегда проходит через шаблон чата модели.",
+    "hint.ollama.raw": "Уберите «raw» и отправьте текст без служебных токенов шаблона.",
+    "error.ollama.unsupported_field": "Поле «{field}» этот сервер не поддерживает.",
+    "error.ollama.images_list": "«{field}» должно быть списком картинок в base64.",
+    "error.ollama.image_base64": "«{field}» — не картинка в base64.",
+    "hint.ollama.image_base64": "Отправьте каждый файл картинки строкой base64 (data URL тоже подойдёт).",
+    "error.ollama.no_truncate_false": "«truncate»: false не поддерживается: каждый текст обрезается по окну модели.",
+    "hint.ollama.truncate": "Уберите «truncate» или сами разбейте длинные тексты на части.",
     # (end of ollama)
     # -- tools (issue 17) ---------------------------------------------------------
+    "error.tools.no_template": (
+        "В шаблоне чата {name} нет поддержки инструментов: модели нельзя показать инструменты."
+    ),
+    "hint.tools.pick_model": (
+        "Выберите модель, обученную работе с инструментами (Qwen2.5 Instruct, Llama 3.1 Instruct, "
+        "Mistral Instruct v0.3), или отправьте запрос без «tools»."
+    ),
+    "error.tools.backend": (
+        "{name} здесь не может получать инструменты: вызов инструментов работает с локальными текстовыми "
+        "моделями (папки transformers и файлы GGUF), а не с удалёнными моделями и не с моделями, читающими картинки."
+    ),
+    "error.tools.too_many": "В «{field}» {value} инструментов; принимается не больше {max}.",
+    "error.tools.duplicate": "Два инструмента называются «{name}» («{field}»): у каждой функции должно быть своё имя.",
+    "error.tools.type": "«{field}» равно «{type}»; поддерживаются только инструменты типа «function».",
+    "error.tools.name": (
+        "«{field}» должно быть именем функции из 1–64 латинских букв, цифр, подчёркиваний или дефисов."
+    ),
+    "error.tools.parameters_type": (
+        "«{field}» должно быть «object»: параметры функции — это JSON-схема объекта."
+    ),
+    "error.tools.bad_schema": "«{field}» — не правильная JSON-схема: {reason}",
+    "error.tools.choice": (
+        "«{field}» должно быть «auto», «none», «required» или объектом, называющим функцию («function.name»)."
+    ),
+    "error.tools.choice_unknown": "«{field}» называет «{name}», а такого инструмента в запросе нет: {names}.",
+    "error.tools.choice_without_tools": "«{field}» требует вызова инструмента, но в запросе нет инструментов.",
+    "error.tools.no_pictures": "В {item} есть картинка; вызовы инструментов и их результаты — только текст.",
+    "error.tools.call_id_missing": (
+        "{item} — сообщение инструмента без «tool_call_id»: укажите, на какой вызов оно отвечает."
+    ),
+    "error.tools.call_id_unknown": (
+        "{item} отвечает на вызов «{id}», которого не было ни в одном прежнем ответе ассистента."
+    ),
+    "error.tools.arguments": "«{field}» должно быть JSON-объектом или его JSON-текстом.",
     # (end of tools)
     # -- structured output (issue 17) ---------------------------------------------------------
+    "error.structured.not_object": "«{field}» должен быть объектом с полем «type»: text, json_object или json_schema.",
+    "error.structured.type": "«{field}» равно {value}, а должно быть одним из: {types}.",
+    "error.structured.json_schema": "«{field}» должен быть объектом, в поле «schema» которого лежит JSON Schema.",
+    "error.structured.schema": "«{field}» должен быть JSON Schema: объектом (или true / false).",
+    "hint.structured.format": (
+        "Чтобы получить JSON по схеме, передайте response_format с type json_schema и схемой в "
+        "json_schema.schema; для любого JSON-объекта — type json_object."),
+    "error.structured.bad_schema": "JSON Schema в «{field}» нельзя использовать, чтобы ограничить ответ: {reason}.",
+    "hint.structured.bad_schema": (
+        "Проверьте схему (типы, properties, required, items, enum и $ref) и отправьте её снова; "
+        "в причине сказано, что в ней неверно или не поддерживается."),
     # (end of structured output)
     # -- completions (issue 17) ---------------------------------------------------------
+    "error.complete.prompt_required": "Нужно поле «prompt»: текст, который модель продолжит.",
+    "error.complete.prompt_kind": "«prompt» должно быть строкой (или списком из одной строки).",
+    "error.complete.tokens": "Номера токенов здесь не принимаются: у каждой модели свои токены.",
+    "hint.complete.send_text": "Пришлите запрос текстом, в поле «prompt».",
+    "error.complete.one_prompt": "Прислано запросов: {count}; этот сервер продолжает один запрос за раз.",
+    "hint.complete.one_prompt": "Отправьте каждый запрос отдельно.",
+    "error.complete.not_supported": "«{field}» в продолжениях текста этот сервер не поддерживает.",
+    "hint.complete.not_supported": "Уберите поле «{field}».",
+    "error.complete.empty_prompt": "Запрос пуст: продолжать нечего.",
+    "error.complete.too_long": "В запросе {n} токенов, а {name} читает всего не больше {context}.",
+    "hint.complete.shorten": "Сократите запрос или возьмите модель с более длинным контекстом.",
+    "error.complete.remote": "Продолжение текста недоступно для удалённых моделей ({name}): их серверам "
+                             "отправляются только запросы чата.",
+    "error.complete.vision": "{name} — модель с картинками: она отвечает только в чате, а не продолжает текст.",
+    "error.complete.chat_only": "{name} не умеет продолжать текст как есть: её движок отвечает только в чате.",
+    "hint.complete.use_chat": "Используйте с этой моделью /v1/chat/completions или возьмите текстовую модель на "
+                              "этом компьютере (GET /v1/models показывает, что умеет каждая).",
+    "error.complete.no_text": "Продолжение закончилось без результата.",
     # (end of completions)
 })
