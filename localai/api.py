@@ -54,7 +54,7 @@ from .backends.base import ChatResult
 from .api_chat_content import parse_content
 from .errors import InternalError, InvalidInput, UserError
 from .job_feed import ClientGone, JobFeed
-from .jobs import Done, Generating, ImageReady, JobEvent, TextDelta
+from .jobs import Done, ImageReady, TextDelta
 from .options import (
     CHAT_CHARACTERS,
     CHAT_MESSAGES,
@@ -179,6 +179,47 @@ SAMPLING_FIELDS = {"temperature": "temperature", "top_p": "top_p", "frequency_pe
                    "presence_penalty": "presence_penalty", "top_k": "top_k", "repetition_penalty": "repetition_penalty"}
 
 
+def answering_errors(label: str, respond: Callable[[UserError], Response]) -> Callable[[Callable], Callable]:
+    """A decorator for an API's routes: a ``UserError`` becomes ``respond(error)`` (the API's own error format), a
+    client that left a 499, and a bug a plain "crashed" error (the traceback goes to the log only)."""
+
+    def decorate(route: Callable) -> Callable:
+        async def wrapped(request: Request) -> Any:
+            try:
+                return await route(request)
+            except UserError as exc:
+                log.info("%s %s %s: %s %s", label, request.method, request.url.path, exc.status, exc.message)
+                return respond(exc)
+            except ClientGone:
+                log.info("%s %s %s: the client left; its job was cancelled", label, request.method, request.url.path)
+                return Response(status_code=499)
+            except Exception as exc:  # a bug: the log gets the traceback, the client a plain line
+                log.exception("%s %s %s crashed", label, request.method, request.url.path)
+                return respond(ServerError("error.api.crashed", "hint.api.console_log", error=type(exc).__name__))
+
+        wrapped.__name__ = route.__name__
+        return wrapped
+
+    return decorate
+
+
+def sampling_fields(body: dict) -> dict[str, Any]:
+    """The sampling fields a /v1 body sets (temperature, top_p, penalties, top_k, stop), as ChatOptions fields."""
+    sampling: dict[str, Any] = {}
+    for name, option_name in SAMPLING_FIELDS.items():
+        value = _number(body, name, CHAT_NUMBERS[option_name])
+        if value is not None:
+            sampling[option_name] = value
+    stop = body.get("stop")
+    stop = [stop] if isinstance(stop, str) else stop
+    if stop is not None and (not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop)
+                             or len(stop) > MAX_STOP_STRINGS):
+        raise BadField("stop", "error.api.stop", max=MAX_STOP_STRINGS)
+    if stop:
+        sampling["stop"] = tuple(stop)
+    return sampling
+
+
 def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> ChatRequest:
     """Check a /v1/chat/completions body field by field (400 with the field's name when wrong)."""
     model = _model(body, "chat", known)
@@ -213,17 +254,7 @@ def parse_chat_request(body: dict, known: Callable[[], list[str]] = list) -> Cha
     response_format = parse_response_format(_get(body, "response_format", dict))  # JSON mode, JSON schema
     if response_format is not None:
         sampling["response_format"] = response_format
-    for name, option_name in SAMPLING_FIELDS.items():
-        value = _number(body, name, CHAT_NUMBERS[option_name])
-        if value is not None:
-            sampling[option_name] = value
-    stop = body.get("stop")
-    stop = [stop] if isinstance(stop, str) else stop
-    if stop is not None and (not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop)
-                             or len(stop) > MAX_STOP_STRINGS):
-        raise BadField("stop", "error.api.stop", max=MAX_STOP_STRINGS)
-    if stop:
-        sampling["stop"] = tuple(stop)
+    sampling.update(sampling_fields(body))
     max_tokens = _number(body, "max_completion_tokens", MAX_NEW_TOKENS) or _number(body, "max_tokens", MAX_NEW_TOKENS)
     if max_tokens:
         sampling["max_new_tokens"] = max_tokens
@@ -360,23 +391,7 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
             raise BadField(where, "error.api.lone_surrogate", "hint.api.valid_unicode")
         return body, owner
 
-    def openai_errors(route: Callable) -> Callable:
-        async def wrapped(request: Request) -> Any:
-            try:
-                return await route(request)
-            except UserError as exc:
-                log.info("API %s %s: %s %s", request.method, request.url.path, exc.status, exc.message)
-                return error_response(exc)
-            except ClientGone:
-                log.info("API %s %s: the client left; its job was cancelled", request.method, request.url.path)
-                return Response(status_code=499)
-            except Exception as exc:  # a bug: the log gets the traceback, the client a plain line
-                log.exception("API %s %s crashed", request.method, request.url.path)
-                return error_response(ServerError("error.api.crashed", "hint.api.console_log",
-                                                  error=type(exc).__name__))
-
-        wrapped.__name__ = route.__name__
-        return wrapped
+    openai_errors = answering_errors("API", error_response)
 
     @router.get("/models")
     @openai_errors
@@ -403,27 +418,14 @@ def build_router(services: Any, api_key: ApiKey) -> APIRouter:
         job = await run_in_threadpool(services.chat, req.model, req.messages, req.options(defaults), owner)
         feed = JobFeed(job, lambda: services.cancel(job.id, owner))
         # 3. wait in line and for the model to load, holding the response so that errors keep their status
-        head: list[JobEvent] = []
-        try:
-            while (event := await feed.next(request)) is not None:
-                head.append(event)
-                if isinstance(event, (Generating, TextDelta, Done)):
-                    break
-        except BaseException:
-            feed.close()
-            raise
+        head = await feed.started(request)
         ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         model = services.model_name(req.model, "text")
         from .api_tools import StreamedTools, ToolRequest, answer_message  # noqa: PLC0415
 
         # 4a. the whole answer at once
         if not req.stream:
-            try:
-                result = next((e.result for e in head if isinstance(e, Done)), None)
-                while result is None and (event := await feed.next(request)) is not None:
-                    result = event.result if isinstance(event, Done) else None
-            finally:
-                feed.close()
+            result = await feed.result(request, head)
             if result is None:
                 raise ServerError("error.api.no_answer", "hint.api.try_again")
             message, finish = answer_message(result.text, _finish(result), req.tools or ToolRequest())

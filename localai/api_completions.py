@@ -34,13 +34,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from .api import SAMPLING_FIELDS, BadField, ServerError, _finish, _get, _model, _number, error_body
+from .api import BadField, ServerError, _finish, _get, _model, _number, error_body, sampling_fields
 from .backends.base import ChatResult
 from .errors import UserError
 from .job_feed import JobFeed
-from .jobs import Done, Generating, JobEvent, TextDelta
+from .jobs import Done, TextDelta
 from .messages import Message
-from .options import CHAT_NUMBERS, CHAT_SEED, MAX_NEW_TOKENS, MAX_STOP_STRINGS, NEUTRAL_SAMPLING, ChatOptions
+from .options import CHAT_SEED, MAX_NEW_TOKENS, NEUTRAL_SAMPLING, ChatOptions
 
 log = logging.getLogger(__name__)
 
@@ -93,18 +93,7 @@ def parse_completion_request(body: dict, known: Callable[[], list[str]] = list) 
     model = _model(body, "chat", known)
     prompt = _prompt(body)
     _refuse_unsupported(body)
-    sampling: dict[str, Any] = {}
-    for name, option_name in SAMPLING_FIELDS.items():
-        value = _number(body, name, CHAT_NUMBERS[option_name])
-        if value is not None:
-            sampling[option_name] = value
-    stop = body.get("stop")
-    stop = [stop] if isinstance(stop, str) else stop
-    if stop is not None and (not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop)
-                             or len(stop) > MAX_STOP_STRINGS):
-        raise BadField("stop", "error.api.stop", max=MAX_STOP_STRINGS)
-    if stop:
-        sampling["stop"] = tuple(stop)
+    sampling = sampling_fields(body)
     sampling["max_new_tokens"] = _number(body, "max_tokens", MAX_NEW_TOKENS) or DEFAULT_MAX_TOKENS
     seed = _number(body, "seed", CHAT_SEED)  # -1 or none: a random one
     if seed is not None:
@@ -140,15 +129,7 @@ def add_completion_routes(router: APIRouter, services: Any, start: Callable[[Req
         job = await run_in_threadpool(services.complete, req.model, req.prompt, req.options(defaults), owner)
         feed = JobFeed(job, lambda: services.cancel(job.id, owner))
         # 3. wait in line and for the model to load, holding the response so that errors (too long) keep their status
-        head: list[JobEvent] = []
-        try:
-            while (event := await feed.next(request)) is not None:
-                head.append(event)
-                if isinstance(event, (Generating, TextDelta, Done)):
-                    break
-        except BaseException:
-            feed.close()
-            raise
+        head = await feed.started(request)
         ident, created = f"cmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         model = services.model_name(req.model, "text")
         echoed = req.prompt if req.echo else ""
@@ -160,12 +141,7 @@ def add_completion_routes(router: APIRouter, services: Any, start: Callable[[Req
 
         # 4a. the whole continuation at once
         if not req.stream:
-            try:
-                result = next((e.result for e in head if isinstance(e, Done)), None)
-                while result is None and (event := await feed.next(request)) is not None:
-                    result = event.result if isinstance(event, Done) else None
-            finally:
-                feed.close()
+            result = await feed.result(request, head)
             if result is None:
                 raise ServerError("error.complete.no_text", "hint.api.try_again")
             return JSONResponse({**answer(echoed + result.text, _finish(result)), "usage": _usage(result)})

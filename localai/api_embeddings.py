@@ -30,7 +30,6 @@ from starlette.concurrency import run_in_threadpool
 from .api import BadField, ServerError, _get
 from .embedding_models import MAX_INPUTS
 from .job_feed import JobFeed
-from .jobs import Done
 
 FORMATS = ("float", "base64")
 INPUT_TYPES = {"passage": "passage", "document": "passage", "query": "query"}
@@ -100,13 +99,7 @@ def add_embedding_routes(router: APIRouter, services: Any, start: Callable[[Requ
         # 2. a job in the torch lane's line, cancelled when the client leaves
         job = await run_in_threadpool(services.embed, req.texts, req.model, req.role, owner)
         feed = JobFeed(job, lambda: services.cancel(job.id, owner))
-        result = None
-        try:
-            while (event := await feed.next(request)) is not None:
-                if isinstance(event, Done):
-                    result = event.result
-        finally:
-            feed.close()
+        result = await feed.result(request)
         if result is None:
             raise ServerError("error.embed.no_vectors", "hint.api.try_again")
         _check_dimensions(req.dimensions, int(result.vectors.shape[1]))

@@ -30,17 +30,17 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from .api import BadField, ServerError, Unauthorized
+from .api import BadField, ServerError, Unauthorized, answering_errors
 from .api_ollama_models import KINDS, listed, now, running, show, tag_entry
 from .api_ollama_parse import OllamaChat, model_field, parse_chat, parse_embed, parse_generate
 from .auth import ApiKey
 from .backends.base import ChatResult
 from .errors import InvalidInput, UnknownModel, UserError
-from .job_feed import ClientGone, JobFeed
-from .jobs import Done, Generating, JobEvent, TextDelta
+from .job_feed import JobFeed
+from .jobs import Done, TextDelta
 from .options import MODEL_SAMPLING, NEUTRAL_SAMPLING
 from .untrusted_input import lone_surrogate_at, parse_json
 
@@ -121,34 +121,12 @@ def build_ollama_router(services: Any, api_key: ApiKey) -> APIRouter:
             raise BadField(where, "error.api.lone_surrogate", "hint.api.valid_unicode")
         return body, owner
 
-    def ollama_errors(route: Callable) -> Callable:
-        async def wrapped(request: Request) -> Any:
-            try:
-                return await route(request)
-            except UserError as exc:
-                log.info("Ollama API %s %s: %s %s", request.method, request.url.path, exc.status, exc.message)
-                return error_response(exc)
-            except ClientGone:
-                log.info("Ollama API %s %s: the client left; its job was cancelled", request.method, request.url.path)
-                return Response(status_code=499)
-            except Exception as exc:  # a bug: the log gets the traceback, the client a plain line
-                log.exception("Ollama API %s %s crashed", request.method, request.url.path)
-                return error_response(ServerError("error.api.crashed", "hint.api.console_log",
-                                                  error=type(exc).__name__))
-
-        wrapped.__name__ = route.__name__
-        return wrapped
+    ollama_errors = answering_errors("Ollama API", error_response)
 
     async def wait_for(job: Any, request: Request, owner: str) -> Any:
         """The job's result, waiting with the client (cancelled when it leaves)."""
         feed = JobFeed(job, lambda: services.cancel(job.id, owner))
-        result = None
-        try:
-            while (event := await feed.next(request)) is not None:
-                if isinstance(event, Done):
-                    result = event.result
-        finally:
-            feed.close()
+        result = await feed.result(request)
         return result
 
     # -- chat and generate ---------------------------------------------------------------------------------------
@@ -168,23 +146,10 @@ def build_ollama_router(services: Any, api_key: ApiKey) -> APIRouter:
         job = await run_in_threadpool(services.chat, name, req.messages, defaults.with_values(req.sampling), owner)
         feed = JobFeed(job, lambda: services.cancel(job.id, owner))
         # 3. wait in line and for the model to load, holding the response so that errors keep their status
-        head: list[JobEvent] = []
-        try:
-            while (event := await feed.next(request)) is not None:
-                head.append(event)
-                if isinstance(event, (Generating, TextDelta, Done)):
-                    break
-        except BaseException:
-            feed.close()
-            raise
+        head = await feed.started(request)
         # 4a. the whole answer at once
         if not req.stream:
-            try:
-                result = next((e.result for e in head if isinstance(e, Done)), None)
-                while result is None and (event := await feed.next(request)) is not None:
-                    result = event.result if isinstance(event, Done) else None
-            finally:
-                feed.close()
+            result = await feed.result(request, head)
             if result is None:
                 raise ServerError("error.api.no_answer", "hint.api.try_again")
             return JSONResponse({"model": name, "created_at": now(), **piece(result.text),

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from .jobs import Job, JobEvent
+from .jobs import Done, Generating, Job, JobEvent, TextDelta
 
 POLL_S = 0.25  # how often a waiting request checks that its client is still there
 
@@ -73,6 +73,32 @@ class JobFeed:
             if isinstance(item, BaseException):
                 raise item
             return item
+
+    async def started(self, request: Any = None) -> list[JobEvent]:
+        """The events up to the answer's start (``Generating``, its first text, or ``Done``): waiting in line and for
+        the model to load before a response begins, so that an error there keeps its HTTP status. The job is
+        cancelled when waiting fails (an error, the client gone)."""
+        head: list[JobEvent] = []
+        try:
+            while (event := await self.next(request)) is not None:
+                head.append(event)
+                if isinstance(event, (Generating, TextDelta, Done)):
+                    break
+        except BaseException:
+            self.close()
+            raise
+        return head
+
+    async def result(self, request: Any = None, head: Sequence[JobEvent] = ()) -> Any:
+        """The job's result (its ``Done``), reading on after ``head`` (events already read); None when it ended
+        without one. The feed is closed afterwards."""
+        try:
+            result = next((e.result for e in head if isinstance(e, Done)), None)
+            while result is None and (event := await self.next(request)) is not None:
+                result = event.result if isinstance(event, Done) else None
+        finally:
+            self.close()
+        return result
 
     def close(self) -> None:
         if not self.job.finished.is_set():

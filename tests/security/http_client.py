@@ -28,7 +28,10 @@ def send(url: str, method: str, path: str, headers: Mapping[str, str] | None = N
     try:
         all_headers = {"Host": parts.netloc, **(headers or {})}
         chunked = body is not None and not isinstance(body, bytes)
-        conn.request(method, path, body=body, headers=all_headers, encode_chunked=chunked)
+        try:
+            conn.request(method, path, body=body, headers=all_headers, encode_chunked=chunked)
+        except (BrokenPipeError, ConnectionResetError):  # refused before the whole body was sent: its answer waits
+            pass
         resp = conn.getresponse()
         return Answer(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
     finally:
