@@ -5,7 +5,6 @@ Parsing checks the whole file before anything is stored, so a bad file changes n
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
