@@ -1414,8 +1414,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.attach.new_chat": "Remove a document you no longer need (its × above the message box) or start a new chat.",
     "error.attach.no_room": "The conversation already fills the model's context: no room is left for the documents.",
     "hint.attach.no_room": "Start a new chat for questions about the documents, or lower the answer length in Settings.",
-    "attach.draw_this": "🎨 Draw this",
-    "attach.ask_in_chat": "💬 Ask in chat",
+    "attach.draw_this": "Draw this",
+    "attach.ask_in_chat": "Ask in chat",
     "attach.ask_default": "What is in this picture?",
     "attach.nothing_to_draw": "There is no answer to draw yet: ask something first.",
     # (end of chat attachments)

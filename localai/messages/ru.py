@@ -1473,8 +1473,8 @@ TEXTS: Mapping[str, str] = MappingProxyType({
     "hint.attach.new_chat": "Уберите ненужный документ (крестик над полем сообщения) или начните новый чат.",
     "error.attach.no_room": "Разговор уже занимает весь контекст модели: для документов места не осталось.",
     "hint.attach.no_room": "Начните новый чат для вопросов о документах или уменьшите длину ответа в настройках.",
-    "attach.draw_this": "🎨 Нарисовать",
-    "attach.ask_in_chat": "💬 Спросить в чате",
+    "attach.draw_this": "Нарисовать",
+    "attach.ask_in_chat": "Спросить в чате",
     "attach.ask_default": "Что на этой картинке?",
     "attach.nothing_to_draw": "Рисовать пока нечего: сначала задайте вопрос.",
     # (end of chat attachments)

@@ -64,6 +64,7 @@ TAB_CSS = f"""
 #chat-header, #chat-status, #chat-composer, #chat-tools {{ flex: 0 0 auto !important; }}
 #chat-tools {{ align-items: center; justify-content: flex-end; flex-wrap: nowrap; gap: 6px; }}
 #chat-tools #chat-documents {{ flex: 1 1 auto; min-width: 0; }}
+#chat-tools #chat-draw {{ flex: 0 0 auto; white-space: nowrap; min-width: fit-content; }}
 #chat-composer {{ align-items: flex-end; flex-wrap: nowrap; gap: 6px; }}
 #chat-composer #chat-input {{ flex: 1 1 auto; min-width: 0; }}
 #chat-send, #chat-stop {{ flex: 0 0 auto; min-width: 88px; align-self: stretch; }}
